@@ -33,8 +33,11 @@ export function createJestConfig(options) {
       '<rootDir>/test/**/*.e2e-spec.ts',
     ],
     testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+    setupFiles: [path.resolve(path.dirname(new URL(import.meta.url).pathname), 'setup-env.js')],
     testTimeout: options.testTimeout ?? 30_000,
     maxWorkers: options.maxWorkers ?? 2,
+    // A leaked handle (an unclosed NATS connection after a failed beforeAll) must fail the run, not hang CI.
+    forceExit: true,
     reporters: [
       'default',
       [path.resolve(path.dirname(new URL(import.meta.url).pathname), 'results-reporter.js'), { outputFile: path.join(resultsDirectory, `${name}.json`) }],

@@ -1,0 +1,146 @@
+import { decimalStringSchema } from '@switchyard/llm-spec';
+import { z } from 'zod';
+
+/** Signed decimal string (balances can go negative by the overdraft). */
+export const signedDecimalSchema = z.string().regex(/^-?\d+(\.\d+)?$/);
+
+export const limitResetSchema = z.enum(['daily', 'weekly', 'monthly']);
+export type LimitReset = z.infer<typeof limitResetSchema>;
+
+/** What ingress holds in memory per API key (looked up by the SHA-256 hash of the presented key). */
+export const keyRecordSchema = z.object({
+  hash: z.string(),
+  keyId: z.string(),
+  accountId: z.string(),
+  name: z.string(),
+  /** Masked key for display: "sk-sy-v1-0e6...1c96". */
+  label: z.string(),
+  kind: z.enum(['inference', 'management']),
+  disabled: z.boolean(),
+  expiresAt: z.string().nullable(),
+  /** USD limit of the key in its window, null = unlimited. */
+  limit: decimalStringSchema.nullable(),
+  limitReset: limitResetSchema.nullable(),
+  includeByokInLimit: z.boolean().default(false),
+  /** What is left of the limit in the current window, null = unlimited. */
+  limitRemaining: signedDecimalSchema.nullable(),
+});
+export type KeyRecord = z.infer<typeof keyRecordSchema>;
+
+export const privacySettingsSchema = z.object({
+  /** Allow providers that may train on prompts (OpenRouter: off by default for paid models). */
+  allowTraining: z.boolean().default(false),
+  /** Allow providers that retain prompts. */
+  allowRetention: z.boolean().default(true),
+  /** Only zero-data-retention endpoints. */
+  requireZdr: z.boolean().default(false),
+  /** Store prompts and completions (off by default); opting in gives 1 % off usage. */
+  logPrompts: z.boolean().default(false),
+});
+export type PrivacySettings = z.infer<typeof privacySettingsSchema>;
+
+/** What ingress holds in memory per account. */
+export const accountRecordSchema = z.object({
+  accountId: z.string(),
+  name: z.string(),
+  /** Credits left: purchased − used − expired + adjustments, as billing last computed it. */
+  balance: signedDecimalSchema,
+  /** How far spend may go past the balance, USD (default 0). */
+  overdraft: decimalStringSchema,
+  privacy: privacySettingsSchema,
+  allowedProviders: z.array(z.string()).nullable().default(null),
+  ignoredProviders: z.array(z.string()).default([]),
+  /** Providers for which the account stored its own key (BYOK). */
+  byokProviders: z.array(z.string()).default([]),
+  /** Total credits ever bought, USD (1000 free requests/day once $10 was bought). */
+  totalPurchased: decimalStringSchema.default('0'),
+  disabled: z.boolean().default(false),
+});
+export type AccountRecord = z.infer<typeof accountRecordSchema>;
+
+/** `sy.billing.key-snapshot.v1` reply: every key and account, versioned. */
+export const keySnapshotSchema = z.object({
+  version: z.number().int().nonnegative(),
+  keys: z.array(keyRecordSchema),
+  accounts: z.array(accountRecordSchema),
+});
+export type KeySnapshot = z.infer<typeof keySnapshotSchema>;
+
+/**
+ * `sy.billing.keys-changed.v1` (core NATS): records that changed since `version - 1`. A cache that missed a
+ * version (gap) fetches a full snapshot instead of applying it.
+ */
+export const keysChangedSchema = z.object({
+  version: z.number().int().nonnegative(),
+  keys: z.array(keyRecordSchema).default([]),
+  accounts: z.array(accountRecordSchema).default([]),
+  removedKeyHashes: z.array(z.string()).default([]),
+});
+export type KeysChanged = z.input<typeof keysChangedSchema>;
+
+/** `sy.billing.key-info.v1`: the data of `GET /api/v1/key` for the calling key. */
+export const keyInfoRequestSchema = z.object({ hash: z.string() });
+export const usageWindowsSchema = z.object({
+  usage: z.number(),
+  usage_daily: z.number(),
+  usage_weekly: z.number(),
+  usage_monthly: z.number(),
+  byok_usage: z.number(),
+  byok_usage_daily: z.number(),
+  byok_usage_weekly: z.number(),
+  byok_usage_monthly: z.number(),
+});
+export const keyInfoSchema = usageWindowsSchema.extend({
+  label: z.string(),
+  name: z.string().optional(),
+  limit: z.number().nullable(),
+  limit_remaining: z.number().nullable(),
+  limit_reset: limitResetSchema.nullable(),
+  include_byok_in_limit: z.boolean(),
+  is_free_tier: z.boolean(),
+  is_management_key: z.boolean(),
+  is_provisioning_key: z.boolean(),
+  creator_user_id: z.string().nullable(),
+  expires_at: z.string().nullable(),
+  rate_limit: z.object({ requests: z.number(), interval: z.string(), note: z.string() }),
+});
+export type KeyInfo = z.infer<typeof keyInfoSchema>;
+
+/** `sy.billing.credits.v1`: `GET /api/v1/credits`. */
+export const creditsRequestSchema = z.object({ accountId: z.string() });
+export const creditsSchema = z.object({ total_credits: z.number(), total_usage: z.number() });
+export type Credits = z.infer<typeof creditsSchema>;
+
+/**
+ * `sy.billing.lease.v1`: an ingress replica asks for (more) spending room on an account. Billing grants at most
+ * what the balance + overdraft leaves after every other outstanding lease, so the sum of what all replicas may
+ * spend never exceeds it. `spent` reports what the replica used of its earlier grant since the last call.
+ */
+export const leaseRequestSchema = z.object({
+  accountId: z.string(),
+  keyHash: z.string().optional(),
+  replicaId: z.string(),
+  /** Amount wanted on top of what the replica holds, USD. */
+  requested: decimalStringSchema,
+});
+export type LeaseRequest = z.infer<typeof leaseRequestSchema>;
+export const leaseReplySchema = z.object({
+  accountId: z.string(),
+  leaseId: z.string(),
+  /** Total the replica may now spend (its outstanding grant), USD. */
+  granted: decimalStringSchema,
+  /** The same for the key's limit (null when the key is unlimited). */
+  keyGranted: decimalStringSchema.nullable().default(null),
+  expiresAt: z.number(),
+});
+export type LeaseReply = z.infer<typeof leaseReplySchema>;
+
+/** `sy.billing.keys.v1`: the key-management API (OpenRouter's /api/v1/keys), proxied by ingress. */
+export const keyManagementRequestSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('list'), accountId: z.string(), offset: z.number().int().nonnegative().default(0), includeDisabled: z.boolean().default(false) }),
+  z.object({ op: z.literal('get'), accountId: z.string(), hash: z.string() }),
+  z.object({ op: z.literal('create'), accountId: z.string(), body: z.record(z.string(), z.unknown()) }),
+  z.object({ op: z.literal('update'), accountId: z.string(), hash: z.string(), body: z.record(z.string(), z.unknown()) }),
+  z.object({ op: z.literal('delete'), accountId: z.string(), hash: z.string() }),
+]);
+export type KeyManagementRequest = z.input<typeof keyManagementRequestSchema>;

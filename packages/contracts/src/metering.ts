@@ -1,0 +1,81 @@
+import { decimalStringSchema, endpointPricingSchema, usageSchema } from '@switchyard/llm-spec';
+import { z } from 'zod';
+import { signedDecimalSchema } from './billing.js';
+
+/** One attempt of a generation, including failed ones that were retried elsewhere (never billed). */
+export const attemptRecordSchema = z.object({
+  attemptId: z.string(),
+  endpointId: z.string(),
+  providerSlug: z.string(),
+  providerName: z.string(),
+  modelId: z.string(),
+  ok: z.boolean(),
+  status: z.number().int(),
+  errorType: z.string().nullable().default(null),
+  message: z.string().nullable().default(null),
+  latencyMs: z.number().nonnegative(),
+  isByok: z.boolean().default(false),
+});
+export type AttemptRecord = z.infer<typeof attemptRecordSchema>;
+
+export const apiTypeSchema = z.enum(['completions', 'embeddings', 'messages', 'responses']);
+
+/**
+ * `sy.metering.generation-completed.v1` (JetStream, message id = generation id): everything `GET /generation`
+ * shows and billing debits. Published by ingress once per request, after the response, retried until acked.
+ * Prompts and completions are never in it unless the account opted in to logging (`content`).
+ */
+export const generationCompletedSchema = z.object({
+  id: z.string().regex(/^gen-/),
+  requestId: z.string(),
+  accountId: z.string(),
+  keyId: z.string(),
+  keyHash: z.string(),
+  /** The credit lease this spend came out of (issue: admission), when the replica used one. */
+  leaseId: z.string().nullable().default(null),
+  apiType: apiTypeSchema.default('completions'),
+  /** The model that served (after fallbacks and alias resolution). */
+  model: z.string(),
+  requestedModel: z.string(),
+  endpointId: z.string().nullable(),
+  providerSlug: z.string().nullable(),
+  providerName: z.string().nullable(),
+  upstreamId: z.string().nullable().default(null),
+  isByok: z.boolean().default(false),
+  streamed: z.boolean(),
+  cancelled: z.boolean().default(false),
+  createdAt: z.string(),
+  /** Request received to last byte sent, ms. */
+  latencyMs: z.number().nonnegative(),
+  /** Upstream time of the serving attempt, ms. */
+  generationTimeMs: z.number().nonnegative(),
+  /** The gateway's own time: latency minus the upstream time of every attempt, ms. */
+  overheadMs: z.number().nonnegative(),
+  ttftMs: z.number().nonnegative().nullable().default(null),
+  usage: usageSchema,
+  /** Prices applied (USD per token), copied from the catalog at admission: a later price change never applies. */
+  pricing: endpointPricingSchema.nullable(),
+  /** What the account is charged, USD, exact decimal (0 for insured empty/error responses). */
+  cost: decimalStringSchema,
+  /** List-price cost before BYOK / discounts, USD. */
+  upstreamCost: decimalStringSchema,
+  cacheDiscount: signedDecimalSchema.default('0'),
+  finishReason: z.string().nullable(),
+  nativeFinishReason: z.string().nullable().default(null),
+  attempts: z.array(attemptRecordSchema),
+  sessionId: z.string().nullable().default(null),
+  externalUser: z.string().nullable().default(null),
+  appTitle: z.string().nullable().default(null),
+  httpReferer: z.string().nullable().default(null),
+  userAgent: z.string().nullable().default(null),
+  /** Only when the account opted in to prompt logging. */
+  content: z.object({ input: z.unknown(), output: z.unknown() }).nullable().default(null),
+});
+export type GenerationCompleted = z.input<typeof generationCompletedSchema>;
+export type ParsedGenerationCompleted = z.infer<typeof generationCompletedSchema>;
+
+/** `sy.metering.generation.v1`: look up one generation of an account. Reply: the record or null. */
+export const generationLookupSchema = z.object({ id: z.string(), accountId: z.string() });
+export type GenerationLookup = z.infer<typeof generationLookupSchema>;
+
+export const moneyString = decimalStringSchema;

@@ -1,0 +1,99 @@
+import { streamPartSchema, upstreamErrorSchema, usageSchema, type CanonicalChatRequest } from '@switchyard/llm-spec';
+import { z } from 'zod';
+
+export const attemptTimeoutsSchema = z.object({
+  /** Connecting to the upstream and receiving its response headers. */
+  connectMs: z.number().int().positive(),
+  /** From the request to the first content part. */
+  firstTokenMs: z.number().int().positive(),
+  /** Longest silence between two parts once the stream started. */
+  idleMs: z.number().int().positive(),
+});
+export type AttemptTimeouts = z.infer<typeof attemptTimeoutsSchema>;
+
+/** `sy.providers.chat.v1`: one attempt against one upstream endpoint. Sent by ingress with a reply inbox. */
+export const providerChatRequestSchema = z.object({
+  attemptId: z.string(),
+  generationId: z.string(),
+  accountId: z.string(),
+  endpoint: z.object({
+    id: z.string(),
+    modelId: z.string(),
+    providerSlug: z.string(),
+    upstreamModelId: z.string(),
+  }),
+  /** Use the account's own key for this provider (BYOK) instead of the platform key. */
+  byok: z.boolean().default(false),
+  /** The canonical request, already validated by ingress. */
+  request: z.custom<CanonicalChatRequest>((value) => typeof value === 'object' && value !== null && Array.isArray((value as { messages?: unknown }).messages)),
+  timeouts: attemptTimeoutsSchema,
+  /** Heartbeat interval while the upstream is quiet, ms. */
+  heartbeatMs: z.number().int().positive().default(1000),
+});
+export type ProviderChatRequest = z.input<typeof providerChatRequestSchema>;
+export type ParsedProviderChatRequest = z.infer<typeof providerChatRequestSchema>;
+
+export const attemptEndSchema = z.object({
+  /** Time spent on the upstream call: request sent to last byte, ms. */
+  upstreamMs: z.number().nonnegative(),
+  /** Request sent to first content byte, ms (null when nothing came). */
+  ttftMs: z.number().nonnegative().nullable(),
+  upstreamStatus: z.number().int(),
+});
+export type AttemptEnd = z.infer<typeof attemptEndSchema>;
+
+/**
+ * Frames providers publishes to the caller's inbox, in order: `parts` (a batch of canonical stream parts, the last
+ * one carrying `end`), `heartbeat` while the upstream is quiet, or `failed` when the attempt failed (with
+ * `contentSent` telling whether content parts went out before the failure, i.e. whether failover is still possible).
+ */
+export const providerFrameSchema = z.discriminatedUnion('k', [
+  z.object({ k: z.literal('parts'), parts: z.array(streamPartSchema), end: attemptEndSchema.optional() }),
+  z.object({ k: z.literal('heartbeat') }),
+  z.object({
+    k: z.literal('failed'),
+    error: upstreamErrorSchema,
+    contentSent: z.boolean(),
+    upstreamMs: z.number().nonnegative(),
+    ttftMs: z.number().nonnegative().nullable().default(null),
+  }),
+]);
+export type ProviderFrame = z.infer<typeof providerFrameSchema>;
+
+export const providerCancelSchema = z.object({ attemptId: z.string(), reason: z.string().optional() });
+export type ProviderCancel = z.infer<typeof providerCancelSchema>;
+
+/** `sy.providers.attempt-completed.v1` (core NATS): every attempt's outcome, for the routing health monitor. */
+export const attemptCompletedSchema = z.object({
+  attemptId: z.string(),
+  generationId: z.string(),
+  endpointId: z.string(),
+  providerSlug: z.string(),
+  modelId: z.string(),
+  ok: z.boolean(),
+  status: z.number().int(),
+  errorType: z.string().nullable().default(null),
+  retryable: z.boolean().default(false),
+  ttftMs: z.number().nonnegative().nullable().default(null),
+  durationMs: z.number().nonnegative(),
+  completionTokens: z.number().int().nonnegative().default(0),
+  tokensPerSecond: z.number().nonnegative().nullable().default(null),
+  retryAfterMs: z.number().nonnegative().nullable().default(null),
+  /** The request offered tools; `ok` then also says whether the tool call round went well (for :exacto). */
+  usedTools: z.boolean().default(false),
+  /** True for the routing service's own probes. */
+  probe: z.boolean().default(false),
+  at: z.number(),
+});
+export type AttemptCompleted = z.input<typeof attemptCompletedSchema>;
+
+/** `sy.providers.attempt-usage.v1` (JetStream): usage of an attempt as providers saw it, for reconciliation. */
+export const attemptUsageSchema = z.object({
+  attemptId: z.string(),
+  generationId: z.string(),
+  accountId: z.string(),
+  endpointId: z.string(),
+  usage: usageSchema,
+  at: z.number(),
+});
+export type AttemptUsage = z.input<typeof attemptUsageSchema>;

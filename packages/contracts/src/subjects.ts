@@ -1,0 +1,58 @@
+/**
+ * Every NATS subject of Switchyard, the only place a subject string is written. Subjects are
+ * `<prefix>.<owner>.<name>.v<major>`; the prefix is `sy` in production and a per-test value in tests
+ * (SWITCHYARD_SUBJECT_PREFIX), so test runs and parallel sessions never hear each other.
+ */
+export const SUBJECT_PREFIX = (process.env.SWITCHYARD_SUBJECT_PREFIX ?? '').trim() || 'sy';
+
+function subject(owner: string, name: string, major = 1): string {
+  return `${SUBJECT_PREFIX}.${owner}.${name}.v${major}`;
+}
+
+export const subjects = {
+  providers: {
+    /** Raw NATS request (hot path): providers streams the attempt's frames back to the caller's inbox. */
+    chat: subject('providers', 'chat'),
+    /** Broadcast (no queue group): the replica running `attemptId` aborts its upstream call. */
+    cancel: subject('providers', 'cancel'),
+    /** Core NATS event: the outcome of every attempt, for the health monitor. */
+    attemptCompleted: subject('providers', 'attempt-completed'),
+    /** JetStream event: an attempt that produced usage, so metering can reconcile a generation whose ingress died. */
+    attemptUsage: subject('providers', 'attempt-usage'),
+    /** RPC (Nest): credential status and in-flight attempts. */
+    status: subject('providers', 'status'),
+  },
+  catalog: {
+    snapshot: subject('catalog', 'snapshot'),
+    changed: subject('catalog', 'changed'),
+  },
+  routing: {
+    table: subject('routing', 'table'),
+    tableUpdated: subject('routing', 'table-updated'),
+    explain: subject('routing', 'explain'),
+  },
+  billing: {
+    keySnapshot: subject('billing', 'key-snapshot'),
+    keysChanged: subject('billing', 'keys-changed'),
+    keyInfo: subject('billing', 'key-info'),
+    credits: subject('billing', 'credits'),
+    lease: subject('billing', 'lease'),
+    keys: subject('billing', 'keys'),
+    accountChanged: subject('billing', 'account-changed'),
+  },
+  metering: {
+    generationCompleted: subject('metering', 'generation-completed'),
+    generation: subject('metering', 'generation'),
+  },
+} as const;
+
+/** The JetStream stream that holds every event carrying money or records (file storage, durable consumers). */
+export const JETSTREAM_STREAM = SUBJECT_PREFIX === 'sy' ? 'SWITCHYARD' : `SWITCHYARD_${SUBJECT_PREFIX.replace(/[^A-Za-z0-9_-]/g, '_').toUpperCase()}`;
+export const JETSTREAM_SUBJECTS: readonly string[] = [subjects.metering.generationCompleted, subjects.providers.attemptUsage];
+
+/** Durable consumer names (one per consuming service and subject). */
+export const durableConsumers = {
+  meteringGenerations: 'metering-generations',
+  meteringAttemptUsage: 'metering-attempt-usage',
+  billingGenerations: 'billing-generations',
+} as const;

@@ -1,0 +1,39 @@
+export { ConfigError, baseConfigSchema, type BaseConfig, parseConfig, envBoolean, envPort, DEVELOPMENT_ADMIN_TOKEN } from './config/config.js';
+export { CoreModule, type CoreModuleOptions } from './core.module.js';
+export { bootstrapService, listeningPort, type ServiceBootstrapOptions } from './bootstrap.js';
+export { AdminModule, type AdminModuleOptions } from './admin/admin.module.js';
+export { AdminController } from './admin/admin.controller.js';
+export { AdminOnly, AdminTokenGuard, ADMIN_TOKEN } from './admin/admin-token.guard.js';
+export { HealthRegistry, type HealthCheck, type HealthCheckResult, type HealthReport } from './admin/health.registry.js';
+export { MetricsService, LATENCY_BUCKETS_SECONDS } from './admin/metrics.service.js';
+export { NatsModule } from './nats/nats.module.js';
+export { NatsService, NATS_OPTIONS, type NatsModuleOptions, type RequestOptions, type SubscribeOptions } from './nats/nats.service.js';
+export { encodeJson, decodeJson } from './nats/nats-json.js';
+export { ensureSwitchyardStream } from './jetstream/stream.js';
+export { DurablePublisher } from './jetstream/durable-publisher.js';
+export { DurableConsumer, type DurableConsumerOptions } from './jetstream/durable-consumer.js';
+export { DatabaseModule, type DatabaseModuleOptions } from './database/database.module.js';
+export { ensureDatabaseAndSchema, dropSchema } from './database/database.js';
+export { SnapshotCache, type SnapshotCacheOptions } from './cache/snapshot-cache.js';
+export { GatewayExceptionFilter, sendHttpError, toHttpError } from './http/gateway-exception.filter.js';
+export { createLogger } from './logging/logger.js';
+export {
+  startTelemetry,
+  shutdownTelemetry,
+  flushTelemetry,
+  tracer,
+  withSpan,
+  injectTraceContext,
+  extractTraceContext,
+  recordCarrier,
+  linkFrom,
+  SpanKind,
+  SpanStatusCode,
+  otelContext,
+  otelTrace,
+  type HeaderCarrier,
+  type HeaderSource,
+  type Span,
+  type Context,
+  type TelemetryOptions,
+} from './telemetry/telemetry.js';

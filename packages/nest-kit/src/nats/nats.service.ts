@@ -1,0 +1,170 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { connect, headers as createHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { GatewayError, serializedGatewayErrorSchema, ServiceUnavailableError } from '@switchyard/contracts';
+import { randomUUID } from 'node:crypto';
+import { HealthRegistry } from '../admin/health.registry.js';
+import { extractTraceContext, injectTraceContext, otelContext, SpanKind, withSpan } from '../telemetry/telemetry.js';
+import { decodeJson, encodeJson } from './nats-json.js';
+
+export const NATS_OPTIONS = Symbol('NATS_OPTIONS');
+
+export interface NatsModuleOptions {
+  url: string;
+  /** Connection name shown by the server, usually the service name. */
+  name: string;
+}
+
+export interface RequestOptions {
+  timeoutMs?: number;
+}
+
+export interface SubscribeOptions {
+  /** Queue group: one member of the group receives each message (horizontal scaling). None = every replica. */
+  queue?: string;
+  /** Span name for handled messages; no span when omitted (cheap broadcast events). */
+  spanName?: string;
+}
+
+/**
+ * The service's NATS connection (core + JetStream), with JSON helpers that carry W3C trace context in message
+ * headers. RPC requests speak the wire protocol of Nest's NATS transport (`{pattern, data, id}` →
+ * `{id, response | err, isDisposed}`), so they reach `@MessagePattern` handlers, with a per-request timeout that
+ * Nest's own client lacks.
+ */
+@Injectable()
+export class NatsService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Nats');
+  private nc: NatsConnection | undefined;
+  private js: JetStreamClient | undefined;
+  private jsm: Promise<JetStreamManager> | undefined;
+  private connected = false;
+  private readonly reconnectListeners = new Set<() => void>();
+
+  constructor(
+    @Inject(NATS_OPTIONS) private readonly options: NatsModuleOptions,
+    private readonly health: HealthRegistry,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.nc = await connect({
+      servers: this.options.url.split(','),
+      name: this.options.name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      waitOnFirstConnect: true,
+      pingInterval: 10_000,
+    });
+    this.connected = true;
+    this.logger.log(`connected to ${this.nc.getServer()}`);
+    void this.watchStatus(this.nc);
+    this.health.register('nats', () => ({ ok: this.connected && !this.nc?.isClosed(), detail: this.connected ? this.nc?.getServer() : 'disconnected' }));
+  }
+
+  private async watchStatus(nc: NatsConnection): Promise<void> {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect') {
+        this.connected = false;
+        this.logger.warn('disconnected from NATS; reconnecting');
+      } else if (status.type === 'reconnect') {
+        this.connected = true;
+        this.logger.log('reconnected to NATS');
+        for (const listener of this.reconnectListeners) listener();
+      }
+    }
+  }
+
+  get connection(): NatsConnection {
+    if (!this.nc) throw new Error('NATS is not connected yet');
+    return this.nc;
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  /** Called after every reconnect (caches refetch their snapshots). */
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
+  }
+
+  jetstream(): JetStreamClient {
+    this.js ??= jetstream(this.connection, { timeout: 5_000 });
+    return this.js;
+  }
+
+  jetstreamManager(): Promise<JetStreamManager> {
+    this.jsm ??= jetstreamManager(this.connection, { timeout: 5_000 });
+    return this.jsm;
+  }
+
+  /** New headers carrying the active trace context. */
+  traceHeaders(): MsgHdrs {
+    const headers = createHeaders();
+    injectTraceContext(headers);
+    return headers;
+  }
+
+  publish(subject: string, data: unknown, options: { headers?: MsgHdrs; reply?: string } = {}): void {
+    this.connection.publish(subject, encodeJson(data), { headers: options.headers ?? this.traceHeaders(), reply: options.reply });
+  }
+
+  /** Request/reply to a Nest `@MessagePattern` handler; rehydrates a GatewayError the handler threw. */
+  async request<T>(subject: string, data: unknown, options: RequestOptions = {}): Promise<T> {
+    const timeout = options.timeoutMs ?? 5_000;
+    let reply: Msg;
+    try {
+      reply = await this.connection.request(subject, encodeJson({ pattern: subject, data, id: randomUUID() }), { timeout, headers: this.traceHeaders() });
+    } catch (error) {
+      const code = (error as { code?: string; name?: string }).name ?? (error as { code?: string }).code;
+      throw new ServiceUnavailableError(`${subject} did not answer (${code ?? 'error'}): ${(error as Error).message}`, { subject });
+    }
+    const packet = decodeJson(reply.data) as { response?: unknown; err?: unknown };
+    if (packet.err !== undefined && packet.err !== null) {
+      const parsed = serializedGatewayErrorSchema.safeParse(packet.err);
+      if (parsed.success) throw GatewayError.fromJSON(parsed.data);
+      throw new GatewayError(500, `RPC ${subject} failed`, { errorType: 'server', metadata: { subject }, cause: packet.err });
+    }
+    return packet.response as T;
+  }
+
+  /**
+   * Subscribes with a JSON handler. Handler errors are logged, never thrown into the NATS client. With
+   * `spanName`, each message runs in a span that continues the sender's trace.
+   */
+  subscribe(subject: string, handler: (data: unknown, message: Msg) => unknown, options: SubscribeOptions = {}): Subscription {
+    return this.connection.subscribe(subject, {
+      queue: options.queue,
+      callback: (error, message) => {
+        if (error) {
+          this.logger.error(`subscription ${subject} failed: ${error.message}`);
+          return;
+        }
+        let data: unknown;
+        try {
+          data = decodeJson(message.data);
+        } catch {
+          this.logger.warn(`dropped a message on ${subject} that is not JSON`);
+          return;
+        }
+        const run = () => handler(data, message);
+        const outcome = options.spanName
+          ? withSpan(options.spanName, run, { kind: SpanKind.CONSUMER, parent: extractTraceContext(message.headers) })
+          : otelContext.with(extractTraceContext(message.headers), run);
+        if (outcome instanceof Promise) outcome.catch((handlerError: unknown) => this.logger.error(`handler for ${subject} failed: ${(handlerError as Error).message}`, (handlerError as Error).stack));
+      },
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const nc = this.nc;
+    if (!nc || nc.isClosed()) return;
+    try {
+      await nc.drain();
+    } catch (error) {
+      this.logger.warn(`drain failed: ${(error as Error).message}`);
+      await nc.close().catch(() => undefined);
+    }
+  }
+}

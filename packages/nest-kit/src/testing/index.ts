@@ -1,0 +1,121 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+
+/** Test helpers shared by every package's integration and end-to-end tests. */
+
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/switchyard_test';
+export const TEST_NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export function uniqueSuffix(): string {
+  return randomBytes(4).toString('hex');
+}
+
+/** A schema name of its own for one test (dropped in afterAll with dropSchema). */
+export function uniqueSchema(base: string): string {
+  return `${base}_t${uniqueSuffix()}`;
+}
+
+export async function waitFor<T>(probe: () => T | Promise<T>, options: { timeoutMs?: number; intervalMs?: number; message?: string } = {}): Promise<NonNullable<T>> {
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 50));
+  }
+  throw new Error(`${options.message ?? 'condition'} not met within ${options.timeoutMs ?? 10_000} ms${lastError ? `: ${(lastError as Error).message}` : ''}`);
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ServiceProcessOptions {
+  name: string;
+  /** Path of the compiled entry point (dist/main.js). */
+  entry: string;
+  env: Record<string, string>;
+  /** URL polled until it answers 200 (with the admin token). */
+  healthUrl: string;
+  adminToken?: string;
+  startTimeoutMs?: number;
+}
+
+/** A service started as a real process, as in production: stdout/stderr kept for failure reports. */
+export class ServiceProcess {
+  child: ChildProcess | undefined;
+  readonly output: string[] = [];
+  exitCode: number | null = null;
+
+  constructor(readonly options: ServiceProcessOptions) {}
+
+  async start(): Promise<void> {
+    this.exitCode = null;
+    const child = spawn(process.execPath, ['--enable-source-maps', this.options.entry], {
+      env: { ...process.env, ...this.options.env, FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    const collect = (chunk: Buffer) => {
+      this.output.push(chunk.toString());
+      if (this.output.length > 2_000) this.output.splice(0, 1_000);
+      if (process.env.TEST_SERVICE_LOGS) process.stderr.write(`[${this.options.name}] ${chunk.toString()}`);
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    child.on('exit', (code) => (this.exitCode = code ?? -1));
+    try {
+      await waitFor(
+        async () => {
+          if (this.exitCode !== null) throw new Error(`${this.options.name} exited with ${this.exitCode}`);
+          const response = await fetch(this.options.healthUrl, { headers: { authorization: `Bearer ${this.options.adminToken ?? TEST_ADMIN_TOKEN}` } });
+          return response.status === 200;
+        },
+        { timeoutMs: this.options.startTimeoutMs ?? 30_000, intervalMs: 100, message: `${this.options.name} healthy` },
+      );
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n--- ${this.options.name} output ---\n${this.logs()}`);
+    }
+  }
+
+  logs(): string {
+    return this.output.join('').slice(-8_000);
+  }
+
+  /** Graceful stop (SIGTERM), waiting for the exit. */
+  async stop(timeoutMs = 15_000): Promise<void> {
+    await this.signal('SIGTERM', timeoutMs);
+  }
+
+  /** Crash (SIGKILL). */
+  async kill(): Promise<void> {
+    await this.signal('SIGKILL', 5_000);
+  }
+
+  private async signal(signal: NodeJS.Signals, timeoutMs: number): Promise<void> {
+    const child = this.child;
+    if (!child || this.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, timeoutMs))]);
+    if (this.exitCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  }
+}

@@ -1,0 +1,161 @@
+import 'reflect-metadata';
+import { Body, Controller, Injectable, Module, Post, type OnModuleInit } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { GatewayError, PaymentRequiredError, SUBJECT_PREFIX } from '@switchyard/contracts';
+import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
+import { bootstrapService, listeningPort } from '../../src/bootstrap.js';
+import { CoreModule } from '../../src/core.module.js';
+import { DatabaseModule } from '../../src/database/database.module.js';
+import { dropSchema } from '../../src/database/database.js';
+import { DurableConsumer } from '../../src/jetstream/durable-consumer.js';
+import { DurablePublisher } from '../../src/jetstream/durable-publisher.js';
+import { NatsService } from '../../src/nats/nats.service.js';
+import { TEST_ADMIN_TOKEN, TEST_DATABASE_URL, TEST_NATS_URL, uniqueSchema, waitFor } from '../../src/testing/index.js';
+
+const schema = uniqueSchema('kit');
+const echoSubject = `${SUBJECT_PREFIX}.kit.echo.v1`;
+const failSubject = `${SUBJECT_PREFIX}.kit.fail.v1`;
+const eventSubject = `${SUBJECT_PREFIX}.metering.generation-completed.v1`;
+
+class CreateNotes1700000000000 implements MigrationInterface {
+  name = 'CreateNotes1700000000000';
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`CREATE TABLE notes (id text PRIMARY KEY, body text NOT NULL)`);
+  }
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TABLE notes`);
+  }
+}
+
+@Controller()
+class EchoHandler {
+  @Post('kit/echo')
+  echoHttp(@Body() body: unknown): unknown {
+    return body;
+  }
+
+  @MessagePattern(echoSubject)
+  echo(@Payload() data: { text: string }): { echoed: string } {
+    return { echoed: data.text };
+  }
+
+  @MessagePattern(failSubject)
+  fail(): never {
+    throw new PaymentRequiredError('no credits', { balance: '0' });
+  }
+}
+
+@Injectable()
+class NotesConsumer implements OnModuleInit {
+  consumer!: DurableConsumer;
+  constructor(
+    private readonly nats: NatsService,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.consumer = new DurableConsumer(this.nats, {
+      durable: 'kit-notes',
+      filterSubject: eventSubject,
+      batchSize: 50,
+      handler: async (messages) => {
+        const rows = messages.map((message) => message.json<{ id: string; body: string }>());
+        await this.dataSource.query(
+          `INSERT INTO notes (id, body) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (id) DO NOTHING`,
+          [rows.map((row) => row.id), rows.map((row) => row.body)],
+        );
+      },
+    });
+    await this.consumer.start();
+  }
+}
+
+@Module({
+  imports: [
+    CoreModule.forRoot({ serviceName: 'kit', natsUrl: TEST_NATS_URL, adminToken: TEST_ADMIN_TOKEN }),
+    DatabaseModule.forRoot({ url: TEST_DATABASE_URL, schema, entities: [], migrations: [CreateNotes1700000000000] }),
+  ],
+  controllers: [EchoHandler],
+  providers: [NotesConsumer],
+})
+class KitTestModule {}
+
+describe('service foundation (real NATS and Postgres)', () => {
+  let app: NestFastifyApplication;
+  let base: string;
+
+  beforeAll(async () => {
+    app = await bootstrapService({ serviceName: 'kit', module: KitTestModule, port: 0, host: '127.0.0.1', natsUrl: TEST_NATS_URL, bodyLimitBytes: 1024 });
+    base = `http://127.0.0.1:${listeningPort(app)}`;
+  });
+
+  afterAll(async () => {
+    await app.get(NotesConsumer).consumer.stop();
+    await app.close();
+    await dropSchema(TEST_DATABASE_URL, schema);
+  });
+
+  it('reports readiness of NATS and Postgres on /admin/health, behind the admin token', async () => {
+    const denied = await fetch(`${base}/admin/health`);
+    expect(denied.status).toBe(401);
+    expect((await denied.json()).error).toMatchObject({ code: 401, metadata: { error_type: 'authentication' } });
+
+    const response = await fetch(`${base}/admin/health`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+    expect(response.status).toBe(200);
+    const report = await response.json();
+    expect(report.status).toBe('ok');
+    expect(report.checks.nats.ok).toBe(true);
+    expect(report.checks.postgres).toMatchObject({ ok: true, detail: schema });
+  });
+
+  it('serves Prometheus metrics with process memory', async () => {
+    const response = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('process_resident_memory_bytes{service="kit"}');
+  });
+
+  it('answers unknown routes, malformed JSON and oversized bodies in the OpenRouter envelope', async () => {
+    const missing = await fetch(`${base}/nope`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: { code: 404 } });
+
+    const ok = await fetch(`${base}/kit/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+    expect(await ok.json()).toEqual({ a: 1 });
+
+    const malformed = await fetch(`${base}/kit/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":' });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toMatchObject({ error: { code: 400, metadata: { error_type: 'invalid_request' } } });
+
+    const large = await fetch(`${base}/kit/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ x: 'y'.repeat(4096) }) });
+    expect(large.status).toBe(413);
+    expect(await large.json()).toMatchObject({ error: { code: 413, metadata: { error_type: 'payload_too_large' } } });
+  });
+
+  it('round-trips RPCs over the Nest NATS transport and rehydrates typed errors', async () => {
+    const nats = app.get(NatsService);
+    await expect(nats.request(echoSubject, { text: 'hi' })).resolves.toEqual({ echoed: 'hi' });
+    const error = await nats.request(failSubject, {}).catch((caught: unknown) => caught);
+    expect(GatewayError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ status: 402, errorType: 'payment_required', metadata: { balance: '0' } });
+  });
+
+  it('times out an RPC nobody serves with a 503', async () => {
+    const nats = app.get(NatsService);
+    const error = await nats.request(`${SUBJECT_PREFIX}.kit.nobody.v1`, {}, { timeoutMs: 300 }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ status: 503 });
+  });
+
+  it('publishes through the outbox without waiting and stores each event once, even when published twice', async () => {
+    const publisher = app.get(DurablePublisher);
+    const ids = Array.from({ length: 30 }, (_, index) => `gen-${index}`);
+    for (const id of ids) publisher.publish(eventSubject, { id, body: `note ${id}` }, id);
+    for (const id of ids.slice(0, 10)) publisher.publish(eventSubject, { id, body: `duplicate ${id}` }, id);
+    expect(await publisher.flush(5_000)).toBe(0);
+    const dataSource = app.get<DataSource>(await import('typeorm').then((m) => m.DataSource));
+    await waitFor(async () => Number((await dataSource.query('SELECT count(*)::int AS n FROM notes'))[0].n) === 30, { timeoutMs: 10_000, message: '30 notes stored' });
+    const rows = await dataSource.query(`SELECT body FROM notes WHERE id = 'gen-3'`);
+    expect(rows).toEqual([{ body: 'note gen-3' }]);
+  });
+});
