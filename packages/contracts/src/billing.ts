@@ -144,3 +144,18 @@ export const keyManagementRequestSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('delete'), accountId: z.string(), hash: z.string() }),
 ]);
 export type KeyManagementRequest = z.input<typeof keyManagementRequestSchema>;
+
+/** `sy.billing.free-quota.v1`: consume one `:free` request of the account (20/min, 50/day, 1000/day after $10 bought). */
+export const freeQuotaRequestSchema = z.object({ accountId: z.string(), modelId: z.string() });
+export type FreeQuotaRequest = z.infer<typeof freeQuotaRequestSchema>;
+export const freeQuotaReplySchema = z.object({
+  allowed: z.boolean(),
+  /** Which window refused (or the tighter one when allowed). */
+  window: z.enum(['minute', 'day']),
+  limit: z.number().int(),
+  remaining: z.number().int(),
+  /** Epoch ms when the window resets. */
+  resetAt: z.number(),
+  retryAfterSeconds: z.number().int().nonnegative().default(0),
+});
+export type FreeQuotaReply = z.infer<typeof freeQuotaReplySchema>;

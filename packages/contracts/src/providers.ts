@@ -97,3 +97,11 @@ export const attemptUsageSchema = z.object({
   at: z.number(),
 });
 export type AttemptUsage = z.input<typeof attemptUsageSchema>;
+
+/** `sy.providers.credentials-changed.v1`: the providers for which an account now has its own key. */
+export const credentialsChangedSchema = z.object({
+  accountId: z.string(),
+  providerSlugs: z.array(z.string()),
+  at: z.number(),
+});
+export type CredentialsChanged = z.input<typeof credentialsChangedSchema>;

@@ -21,6 +21,8 @@ export const subjects = {
     attemptUsage: subject('providers', 'attempt-usage'),
     /** RPC (Nest): credential status and in-flight attempts. */
     status: subject('providers', 'status'),
+    /** Core NATS event: an account's own provider keys (BYOK) changed; billing keeps `byokProviders` from it. */
+    credentialsChanged: subject('providers', 'credentials-changed'),
   },
   catalog: {
     snapshot: subject('catalog', 'snapshot'),
@@ -39,6 +41,8 @@ export const subjects = {
     lease: subject('billing', 'lease'),
     keys: subject('billing', 'keys'),
     accountChanged: subject('billing', 'account-changed'),
+    /** RPC: take one request from the account's `:free` model quota (shared by every ingress replica). */
+    freeQuota: subject('billing', 'free-quota'),
   },
   metering: {
     generationCompleted: subject('metering', 'generation-completed'),

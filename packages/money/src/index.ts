@@ -20,3 +20,4 @@ export {
   usageCost,
 } from './pricing.js';
 export { type FeeRule, applyDiscount, feeFor } from './fees.js';
+export { type Charge, type ChargeInput, type ChargeRules, DEFAULT_CHARGE_RULES, chargeFor } from './charge.js';

@@ -37,3 +37,4 @@ export {
   type Context,
   type TelemetryOptions,
 } from './telemetry/telemetry.js';
+export { ProviderAttemptClient, type AttemptOutcome, type AttemptCallbacks, type ProviderAttemptClientOptions } from './providers-client/provider-attempt.client.js';

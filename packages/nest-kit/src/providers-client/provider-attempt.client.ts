@@ -1,0 +1,128 @@
+import { createInbox, type Subscription } from '@nats-io/transport-node';
+import { subjects, type AttemptEnd, type ProviderChatRequest, type ProviderFrame } from '@switchyard/contracts';
+import type { StreamPart, UpstreamError } from '@switchyard/llm-spec';
+import type { NatsService } from '../nats/nats.service.js';
+import { decodeJson, encodeJson } from '../nats/nats-json.js';
+
+export type AttemptOutcome =
+  | { ok: true; end: AttemptEnd }
+  | { ok: false; error: UpstreamError; contentSent: boolean; upstreamMs: number; ttftMs: number | null };
+
+export interface AttemptCallbacks {
+  /** Canonical parts as they arrive, in order. */
+  onParts(parts: StreamPart[]): void;
+}
+
+export interface ProviderAttemptClientOptions {
+  /** A providers replica that sends nothing (no parts, no heartbeat) for this long is presumed dead, ms. */
+  livenessMs?: number;
+}
+
+/**
+ * The caller side of `sy.providers.chat.v1` (the hot path, see ARCHITECTURE.md "NATS"): subscribes a unique inbox,
+ * publishes the attempt with the inbox as reply subject and the trace context in headers, then relays frames.
+ * Liveness: a replica that goes silent (no parts and no heartbeat) for `livenessMs` fails the attempt as
+ * retryable, so a dead providers replica costs a retry, never a hung client. Aborting the signal sends the
+ * broadcast cancel so the replica aborts its upstream call.
+ */
+export class ProviderAttemptClient {
+  private readonly livenessMs: number;
+
+  constructor(
+    private readonly nats: NatsService,
+    options: ProviderAttemptClientOptions = {},
+  ) {
+    this.livenessMs = options.livenessMs ?? 3_500;
+  }
+
+  run(request: ProviderChatRequest, callbacks: AttemptCallbacks, signal?: AbortSignal): Promise<AttemptOutcome> {
+    const nc = this.nats.connection;
+    const started = performance.now();
+    return new Promise<AttemptOutcome>((resolve) => {
+      let settled = false;
+      let contentSent = false;
+      let subscription: Subscription | undefined;
+      let livenessTimer: NodeJS.Timeout | undefined;
+      const finish = (outcome: AttemptOutcome) => {
+        if (settled) return;
+        settled = true;
+        if (livenessTimer) clearTimeout(livenessTimer);
+        signal?.removeEventListener('abort', onAbort);
+        subscription?.unsubscribe();
+        resolve(outcome);
+      };
+      const elapsed = () => performance.now() - started;
+      const armLiveness = () => {
+        if (livenessTimer) clearTimeout(livenessTimer);
+        livenessTimer = setTimeout(() => {
+          this.cancel(request.attemptId, 'liveness');
+          finish({
+            ok: false,
+            contentSent,
+            upstreamMs: elapsed(),
+            ttftMs: null,
+            error: { status: 502, errorType: 'provider_unavailable', retryable: !contentSent, message: 'No providers replica answered the attempt in time', phase: 'connect' },
+          });
+        }, this.livenessMs);
+      };
+      const onAbort = () => {
+        this.cancel(request.attemptId, 'client-cancelled');
+        finish({
+          ok: false,
+          contentSent,
+          upstreamMs: elapsed(),
+          ttftMs: null,
+          error: { status: 499, errorType: 'unmapped', retryable: false, message: 'The client cancelled the request', phase: 'cancelled' },
+        });
+      };
+      if (signal?.aborted) {
+        onAbort();
+        return;
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+
+      const inbox = createInbox();
+      subscription = nc.subscribe(inbox, {
+        callback: (error, message) => {
+          if (settled) return;
+          if (error) {
+            finish({ ok: false, contentSent, upstreamMs: elapsed(), ttftMs: null, error: { status: 502, errorType: 'provider_unavailable', retryable: !contentSent, message: error.message, phase: 'connect' } });
+            return;
+          }
+          let frame: ProviderFrame;
+          try {
+            frame = decodeJson(message.data) as ProviderFrame;
+          } catch {
+            return;
+          }
+          armLiveness();
+          switch (frame.k) {
+            case 'heartbeat':
+              return;
+            case 'parts':
+              if (frame.parts.length > 0) {
+                if (!contentSent) contentSent = frame.parts.some((part) => part.type !== 'response-metadata' && part.type !== 'usage' && part.type !== 'finish');
+                callbacks.onParts(frame.parts);
+              }
+              if (frame.end) finish({ ok: true, end: frame.end });
+              return;
+            case 'failed':
+              finish({ ok: false, error: frame.error, contentSent: frame.contentSent || contentSent, upstreamMs: frame.upstreamMs, ttftMs: frame.ttftMs ?? null });
+              return;
+          }
+        },
+      });
+      armLiveness();
+      nc.publish(subjects.providers.chat, encodeJson(request), { reply: inbox, headers: this.nats.traceHeaders() });
+    });
+  }
+
+  /** Tells every providers replica to abort the attempt (the one running it does). */
+  cancel(attemptId: string, reason: string): void {
+    try {
+      this.nats.connection.publish(subjects.providers.cancel, encodeJson({ attemptId, reason }));
+    } catch {
+      // NATS down: the replica's own timeouts end the upstream call.
+    }
+  }
+}
