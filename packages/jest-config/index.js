@@ -19,7 +19,7 @@ const swcOptions = {
  */
 export function createJestConfig(options) {
   const name = path.basename(options.rootDir);
-  const resultsDirectory = path.resolve(options.rootDir, '../../.test-results');
+  const resultsDirectory = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../.test-results');
   mkdirSync(resultsDirectory, { recursive: true });
   return {
     rootDir: options.rootDir,

@@ -132,6 +132,15 @@ export const leaseReplySchema = z.object({
   /** The same for the key's limit (null when the key is unlimited). */
   keyGranted: decimalStringSchema.nullable().default(null),
   expiresAt: z.number(),
+  /**
+   * Cumulative totals of this lease: everything ever granted to the replica on it, and everything billing has
+   * debited from it. The replica may spend up to `grantedTotal` in total (counting its own completed spend); the
+   * difference to `debitedTotal` is what billing still holds back for it.
+   */
+  grantedTotal: decimalStringSchema.optional(),
+  debitedTotal: decimalStringSchema.optional(),
+  keyGrantedTotal: decimalStringSchema.nullable().optional(),
+  keyDebitedTotal: decimalStringSchema.nullable().optional(),
 });
 export type LeaseReply = z.infer<typeof leaseReplySchema>;
 

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { INestApplication, LoggerService, Type } from '@nestjs/common';
+import type { DynamicModule, INestApplication, LoggerService, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ServerNats } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -9,7 +9,7 @@ import { extractTraceContext, otelContext, otelTrace, SpanKind, tracer, type Spa
 
 export interface ServiceBootstrapOptions {
   serviceName: string;
-  module: Type<unknown>;
+  module: Type<unknown> | DynamicModule;
   /** The service's HTTP port (the admin port for every service but ingress, whose public API it is). */
   port: number;
   host?: string;
@@ -19,6 +19,8 @@ export interface ServiceBootstrapOptions {
   bodyLimitBytes?: number;
   logger?: LoggerService;
   shutdownTimeoutMs?: number;
+  /** Last adjustments before the server listens (hooks on the Fastify instance, CORS...). */
+  beforeListen?: (app: NestFastifyApplication) => void | Promise<void>;
 }
 
 /** The NATS subject of a Nest NATS request, for span names. */
@@ -70,6 +72,7 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => setTimeout(() => process.exit(1), deadline).unref());
   }
+  await options.beforeListen?.(app);
   await app.startAllMicroservices();
   await app.listen(options.port, options.host ?? '0.0.0.0');
   return app;

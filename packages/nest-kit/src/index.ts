@@ -3,6 +3,7 @@ export { CoreModule, type CoreModuleOptions } from './core.module.js';
 export { bootstrapService, listeningPort, type ServiceBootstrapOptions } from './bootstrap.js';
 export { AdminModule, type AdminModuleOptions } from './admin/admin.module.js';
 export { AdminController } from './admin/admin.controller.js';
+export { startAdminServer } from './admin/admin-server.js';
 export { AdminOnly, AdminTokenGuard, ADMIN_TOKEN } from './admin/admin-token.guard.js';
 export { HealthRegistry, type HealthCheck, type HealthCheckResult, type HealthReport } from './admin/health.registry.js';
 export { MetricsService, LATENCY_BUCKETS_SECONDS } from './admin/metrics.service.js';

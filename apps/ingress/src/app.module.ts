@@ -1,0 +1,33 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { CoreModule } from '@switchyard/nest-kit';
+import { AccountController } from './account/account.controller.js';
+import { CreditLeaseService } from './admission/credit-lease.service.js';
+import { AuthenticatorService } from './auth/authenticator.service.js';
+import { KeyCacheService } from './auth/key-cache.service.js';
+import { AttemptRunnerService } from './chat/attempt-runner.service.js';
+import { ChatController } from './chat/chat.controller.js';
+import { ChatService } from './chat/chat.service.js';
+import { INGRESS_CONFIG, type IngressConfig } from './config/ingress.config.js';
+import { GenerationRecorderService } from './generation/generation-recorder.service.js';
+import { CatalogStateService } from './state/catalog-state.service.js';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: IngressConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CoreModule.forRoot({ serviceName: 'ingress', natsUrl: config.NATS_URL, adminToken: config.ADMIN_TOKEN!, adminControllers: false })],
+      controllers: [ChatController, AccountController],
+      providers: [
+        { provide: INGRESS_CONFIG, useValue: config },
+        CatalogStateService,
+        KeyCacheService,
+        AuthenticatorService,
+        CreditLeaseService,
+        AttemptRunnerService,
+        GenerationRecorderService,
+        ChatService,
+      ],
+    };
+  }
+}

@@ -1,0 +1,36 @@
+import { baseConfigSchema, envBoolean, envPort } from '@switchyard/nest-kit';
+import { z } from 'zod';
+
+export const ingressConfigSchema = baseConfigSchema.extend({
+  /** The public OpenRouter-compatible API. */
+  PORT: envPort.default(8080),
+  /** /admin/health and /metrics, behind ADMIN_TOKEN. */
+  ADMIN_PORT: envPort.default(9080),
+  /** Largest accepted request body, bytes (413 above it). */
+  BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(8 * 1024 * 1024),
+  /** Upstream timeouts passed to providers with every attempt, ms. */
+  UPSTREAM_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  UPSTREAM_FIRST_TOKEN_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  UPSTREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  /** Heartbeat interval asked of providers while an upstream is quiet, ms. */
+  PROVIDER_HEARTBEAT_MS: z.coerce.number().int().positive().default(1_000),
+  /** A providers replica silent for this long is presumed dead (the attempt is retried elsewhere), ms. */
+  PROVIDER_LIVENESS_MS: z.coerce.number().int().positive().default(3_500),
+  /** Most attempts (providers × fallback models) tried for one request. */
+  MAX_ATTEMPTS: z.coerce.number().int().positive().default(6),
+  /** While a stream waits for its first token, an SSE comment is sent this often, ms (first one after this delay). */
+  SSE_KEEPALIVE_MS: z.coerce.number().int().positive().default(1_000),
+  /** Output tokens reserved when a request sets no max_tokens and the endpoint declares no maximum. */
+  DEFAULT_RESERVED_OUTPUT_TOKENS: z.coerce.number().int().positive().default(4_096),
+  /** Smallest credit lease asked of billing per account, USD. */
+  LEASE_CHUNK_USD: z.string().regex(/^\d+(\.\d+)?$/).default('1'),
+  /** Lease renewal interval, ms (billing expires leases that are not renewed). */
+  LEASE_RENEW_MS: z.coerce.number().int().positive().default(60_000),
+  /** Replica id, for credit leases (default: hostname + pid). */
+  REPLICA_ID: z.string().optional(),
+  /** Trust X-Forwarded-* headers from a proxy in front. */
+  TRUST_PROXY: envBoolean.default(false),
+});
+export type IngressConfig = z.infer<typeof ingressConfigSchema>;
+
+export const INGRESS_CONFIG = Symbol('INGRESS_CONFIG');

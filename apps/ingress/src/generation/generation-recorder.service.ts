@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import { subjects, type AttemptRecord, type GenerationCompleted } from '@switchyard/contracts';
+import { DurablePublisher, LATENCY_BUCKETS_SECONDS, MetricsService } from '@switchyard/nest-kit';
+
+/**
+ * Publishes one `generation-completed` event per request to JetStream through the outbox: the response never
+ * waits for the ack; the event is retried from memory until acked and flushed on shutdown. Also keeps the
+ * gateway's request metrics (the overhead histogram is the figure users see in X-Switchyard-Overhead-Ms).
+ */
+@Injectable()
+export class GenerationRecorderService {
+  private readonly overhead;
+  private readonly requests;
+  private readonly attempts;
+
+  constructor(
+    private readonly publisher: DurablePublisher,
+    metrics: MetricsService,
+  ) {
+    this.overhead = metrics.histogram({
+      name: 'switchyard_gateway_overhead_seconds',
+      help: "The gateway's own time per request: total minus upstream time",
+      labelNames: ['api', 'streamed'],
+      buckets: LATENCY_BUCKETS_SECONDS,
+    });
+    this.requests = metrics.counter({ name: 'switchyard_requests_total', help: 'Inference requests by outcome', labelNames: ['api', 'outcome', 'streamed'] });
+    this.attempts = metrics.counter({ name: 'switchyard_attempts_total', help: 'Provider attempts by provider and outcome', labelNames: ['provider', 'outcome'] });
+  }
+
+  record(event: GenerationCompleted): void {
+    this.publisher.publish(subjects.metering.generationCompleted, event, event.id);
+  }
+
+  observe(api: string, streamed: boolean, outcome: string, overheadMs: number, attempts: readonly AttemptRecord[]): void {
+    const labels = { api, streamed: String(streamed) };
+    this.overhead.observe(labels, overheadMs / 1000);
+    this.requests.inc({ ...labels, outcome });
+    for (const attempt of attempts) this.attempts.inc({ provider: attempt.providerSlug, outcome: attempt.ok ? 'ok' : (attempt.errorType ?? 'error') });
+  }
+}

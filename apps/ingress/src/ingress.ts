@@ -1,0 +1,34 @@
+import type { LoggerService } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { bootstrapService, startAdminServer } from '@switchyard/nest-kit';
+import type { FastifyInstance } from 'fastify';
+import { AppModule } from './app.module.js';
+import type { IngressConfig } from './config/ingress.config.js';
+import { installRequestTiming } from './http/request-timing.js';
+
+export interface Ingress {
+  app: NestFastifyApplication;
+  admin: FastifyInstance;
+  close(): Promise<void>;
+}
+
+/** Boots ingress: the public API (no NATS RPC handlers of its own) and the separate admin server. */
+export async function createIngress(config: IngressConfig, logger?: LoggerService): Promise<Ingress> {
+  const app = await bootstrapService({
+    serviceName: 'ingress',
+    module: AppModule.forRoot(config),
+    port: config.PORT,
+    host: config.HOST,
+    natsUrl: config.NATS_URL,
+    rpc: false,
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    logger,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    beforeListen: (nest) => installRequestTiming(nest.getHttpAdapter().getInstance()),
+  });
+  const admin = await startAdminServer(app, { port: config.ADMIN_PORT, host: config.HOST });
+  app.getHttpAdapter().getInstance().addHook('onClose', async () => {
+    await admin.close();
+  });
+  return { app, admin, close: () => app.close() };
+}

@@ -1,0 +1,112 @@
+import OpenAI from 'openai';
+import { Decimal, formatMoney } from '@switchyard/money';
+import { waitFor } from '@switchyard/nest-kit/testing';
+import { Stack } from './stack.js';
+
+jest.setTimeout(120_000);
+
+describe('the gateway end to end, driven by the official openai SDK', () => {
+  const stack = new Stack();
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    await stack.start();
+    client = new OpenAI({ baseURL: stack.baseUrl, apiKey: stack.demoKey, maxRetries: 0 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack.stop();
+  });
+
+  it('answers a chat completion with a gen- id, the serving provider, exact usage cost and X-Generation-Id', async () => {
+    const { data: completion, response } = await client.chat.completions
+      .create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello to the gateway' }] })
+      .withResponse();
+    expect(completion.id).toMatch(/^gen-\d+-[A-Za-z0-9]{20}$/);
+    expect(response.headers.get('x-generation-id')).toBe(completion.id);
+    expect(Number(response.headers.get('x-switchyard-overhead-ms'))).toBeGreaterThanOrEqual(0);
+    expect((completion as unknown as { provider: string }).provider).toBe('Switchyard Simulator');
+    expect(completion.model).toBe('openai/gpt-4o-mini');
+    expect(completion.choices[0]?.message.content?.length).toBeGreaterThan(0);
+    expect(completion.choices[0]?.finish_reason).toBe('stop');
+    const usage = completion.usage as OpenAI.CompletionUsage & { cost: number };
+    expect(usage.total_tokens).toBe(usage.prompt_tokens + usage.completion_tokens);
+    // gpt-4o-mini on the simulator: $0.15/M prompt, $0.60/M completion, exactly.
+    const expected = new Decimal(usage.prompt_tokens).times('0.00000015').plus(new Decimal(usage.completion_tokens).times('0.0000006'));
+    expect(formatMoney(usage.cost)).toBe(formatMoney(expected));
+  });
+
+  it('streams chunks, then one usage chunk with empty choices and cost, then [DONE]', async () => {
+    const stream = await client.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Stream me a story' }], stream: true });
+    const chunks: OpenAI.ChatCompletionChunk[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    const contentChunks = chunks.filter((chunk) => chunk.choices.length > 0);
+    expect(contentChunks.length).toBeGreaterThan(1);
+    expect(contentChunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('').length).toBeGreaterThan(0);
+    expect(contentChunks.at(-1)?.choices[0]?.finish_reason).toBe('stop');
+    const last = chunks.at(-1)!;
+    expect(last.choices).toEqual([]);
+    const usage = last.usage as OpenAI.CompletionUsage & { cost: number };
+    expect(usage.completion_tokens).toBeGreaterThan(0);
+    expect(usage.cost).toBeGreaterThan(0);
+    expect(new Set(chunks.map((chunk) => chunk.id)).size).toBe(1);
+  });
+
+  it('lists the catalog through models.list', async () => {
+    const models = [];
+    for await (const model of client.models.list()) models.push(model);
+    const ids = models.map((model) => model.id);
+    expect(ids).toContain('openai/gpt-4o-mini');
+    expect(ids).toContain('anthropic/claude-sonnet-4.5');
+    const mini = models.find((model) => model.id === 'openai/gpt-4o-mini') as unknown as { pricing: { prompt: string; completion: string }; context_length: number };
+    expect(mini.pricing.prompt).toBe('0.00000015');
+    expect(mini.context_length).toBeGreaterThan(0);
+  });
+
+  it('refuses a missing or unknown key with 401 and an unknown model with 400 model_not_found', async () => {
+    const anonymous = new OpenAI({ baseURL: stack.baseUrl, apiKey: 'sk-sy-v1-unknown', maxRetries: 0 });
+    const unauthorised = await anonymous.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error);
+    expect(unauthorised).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect((unauthorised as InstanceType<typeof OpenAI.APIError>).status).toBe(401);
+
+    const unknownModel = await client.chat.completions.create({ model: 'nobody/no-such-model', messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error);
+    expect(unknownModel).toBeInstanceOf(OpenAI.APIError);
+    const apiError = unknownModel as InstanceType<typeof OpenAI.APIError>;
+    expect([400, 404]).toContain(apiError.status);
+    expect(apiError.message).toContain('nobody/no-such-model');
+    expect((apiError.error as { metadata?: { availability_code?: string } }).metadata?.availability_code).toBe('model_not_found');
+  });
+
+  it('answers malformed JSON and invalid fields with 400 in the OpenRouter envelope, never 500', async () => {
+    const malformed = await fetch(`${stack.baseUrl}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${stack.demoKey}`, 'content-type': 'application/json' }, body: '{"model": "openai/gpt-4o-mini", "messages": [' });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toMatchObject({ error: { code: 400 } });
+    const invalid = await fetch(`${stack.baseUrl}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${stack.demoKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], temperature: 9 }) });
+    expect(invalid.status).toBe(400);
+    const body = await invalid.json();
+    expect(body.error.message).toContain('temperature');
+  });
+
+  it('records the generation (metering) and debits the account (billing), visible in /generation, /key and /credits', async () => {
+    const before = await (await fetch(`${stack.baseUrl}/credits`, { headers: { authorization: `Bearer ${stack.demoKey}` } })).json();
+    const completion = await client.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Account for me' }] });
+    const cost = (completion.usage as unknown as { cost: number }).cost;
+    const generation = await waitFor(async () => {
+      const response = await fetch(`${stack.baseUrl}/generation?id=${completion.id}`, { headers: { authorization: `Bearer ${stack.demoKey}` } });
+      return response.status === 200 ? ((await response.json()) as { data: Record<string, unknown> }) : undefined;
+    }, { timeoutMs: 15_000, message: 'generation recorded' });
+    expect(generation.data.id).toBe(completion.id);
+    expect(formatMoney(generation.data.total_cost as number)).toBe(formatMoney(cost));
+    expect(generation.data.tokens_completion).toBe(completion.usage?.completion_tokens);
+    expect(typeof generation.data.gateway_overhead_ms).toBe('number');
+
+    const after = await waitFor(async () => {
+      const credits = await (await fetch(`${stack.baseUrl}/credits`, { headers: { authorization: `Bearer ${stack.demoKey}` } })).json();
+      return formatMoney(new Decimal(String(credits.data.total_usage)).minus(String(before.data.total_usage))) === formatMoney(cost) ? credits : undefined;
+    }, { timeoutMs: 15_000, message: 'credits debited by exactly the cost' });
+    expect(after.data.total_credits).toBe(before.data.total_credits);
+
+    const key = await (await fetch(`${stack.baseUrl}/key`, { headers: { authorization: `Bearer ${stack.demoKey}` } })).json();
+    expect(key.data.usage).toBeGreaterThanOrEqual(cost);
+  });
+});

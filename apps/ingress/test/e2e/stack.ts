@@ -1,0 +1,121 @@
+import { hashApiKey } from '@switchyard/contracts';
+import { dropSchema } from '@switchyard/nest-kit';
+import { freePort, ServiceProcess, TEST_ADMIN_TOKEN, TEST_DATABASE_URL, TEST_NATS_URL, uniqueSuffix, waitFor } from '@switchyard/nest-kit/testing';
+import path from 'node:path';
+
+const appsDirectory = path.resolve(import.meta.dirname, '../../..');
+
+export type ServiceName = 'simulator' | 'catalog' | 'billing' | 'metering' | 'routing' | 'providers' | 'ingress';
+export const ALL_SERVICES: ServiceName[] = ['simulator', 'catalog', 'billing', 'metering', 'routing', 'providers', 'ingress'];
+
+export interface StackOptions {
+  services?: ServiceName[];
+  /** Extra env per service. */
+  env?: Partial<Record<ServiceName, Record<string, string>>>;
+  demoCredit?: string;
+}
+
+/**
+ * The whole gateway as real processes (each service's dist/main.js), isolated from everything else on the machine:
+ * its own NATS subject prefix (and so its own JetStream stream), its own Postgres schemas, free ports.
+ */
+export class Stack {
+  readonly suffix = uniqueSuffix();
+  readonly prefix = `e2e${this.suffix}`;
+  readonly demoKey = `sk-sy-v1-${this.suffix.repeat(8)}`;
+  readonly processes = new Map<ServiceName, ServiceProcess>();
+  readonly ports = new Map<string, number>();
+  private readonly schemas: string[] = [];
+
+  constructor(private readonly options: StackOptions = {}) {}
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.ports.get('public')}/api/v1`;
+  }
+
+  get simulatorUrl(): string {
+    return `http://127.0.0.1:${this.ports.get('simulator-upstream')}`;
+  }
+
+  adminUrl(service: ServiceName): string {
+    return `http://127.0.0.1:${this.ports.get(service)}`;
+  }
+
+  get demoKeyHash(): string {
+    return hashApiKey(this.demoKey);
+  }
+
+  async start(): Promise<void> {
+    const services = this.options.services ?? ALL_SERVICES;
+    for (const name of [...ALL_SERVICES, 'public', 'simulator-upstream']) this.ports.set(name, await freePort());
+    for (const name of services) this.processes.set(name, this.createProcess(name));
+    await Promise.all([...this.processes.values()].map((service) => service.start()));
+    if (services.includes('ingress')) {
+      await waitFor(
+        async () => {
+          const response = await fetch(`${this.baseUrl}/key`, { headers: { authorization: `Bearer ${this.demoKey}` } });
+          const models = await fetch(`${this.baseUrl}/models`);
+          return response.status === 200 && models.status === 200;
+        },
+        { timeoutMs: 30_000, message: 'ingress ready with keys and catalog' },
+      );
+    }
+  }
+
+  private createProcess(name: ServiceName): ServiceProcess {
+    const schema = `${name}_${this.prefix}`;
+    this.schemas.push(schema);
+    const common: Record<string, string> = {
+      NATS_URL: TEST_NATS_URL,
+      DATABASE_URL: TEST_DATABASE_URL,
+      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      SWITCHYARD_SUBJECT_PREFIX: this.prefix,
+      DB_SCHEMA: schema,
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      PORT: String(this.ports.get(name)),
+    };
+    const specific: Record<ServiceName, Record<string, string>> = {
+      simulator: { SIMULATOR_PORT: String(this.ports.get('simulator-upstream')), SIMULATOR_HOST: '127.0.0.1' },
+      catalog: { SIMULATOR_BASE_URL: `http://127.0.0.1:${this.ports.get('simulator-upstream')}/openai/v1` },
+      billing: { SWITCHYARD_DEMO_API_KEY: this.demoKey, SWITCHYARD_DEMO_CREDIT: this.options.demoCredit ?? '100' },
+      metering: {},
+      routing: {},
+      providers: {},
+      ingress: { PORT: String(this.ports.get('public')), ADMIN_PORT: String(this.ports.get('ingress')) },
+    };
+    return new ServiceProcess({
+      name,
+      entry: path.join(appsDirectory, name, 'dist', 'main.js'),
+      env: { ...common, ...specific[name], ...this.options.env?.[name] },
+      healthUrl: `http://127.0.0.1:${this.ports.get(name)}/admin/health`,
+      startTimeoutMs: 40_000,
+    });
+  }
+
+  service(name: ServiceName): ServiceProcess {
+    const service = this.processes.get(name);
+    if (!service) throw new Error(`${name} is not part of this stack`);
+    return service;
+  }
+
+  async admin(name: ServiceName, method: string, route: string, body?: unknown): Promise<{ status: number; body: any }> {
+    const response = await fetch(`${this.adminUrl(name)}${route}`, {
+      method,
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  /** Everything the services printed, for failure reports. */
+  logs(): string {
+    return [...this.processes.entries()].map(([name, service]) => `--- ${name} ---\n${service.logs()}`).join('\n');
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.processes.values()].map((service) => service.stop()));
+    for (const schema of this.schemas) await dropSchema(TEST_DATABASE_URL, schema).catch(() => undefined);
+  }
+}

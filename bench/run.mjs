@@ -1,0 +1,166 @@
+#!/usr/bin/env node
+// `npm run bench`: the stack against the simulator, direct-to-simulator versus through the gateway, in alternating
+// rounds inside one run (so both see the same machine state), for non-streaming latency and streaming time to
+// first token, at concurrency 1 and 32. Prints p50/p99 and the added latency, the services' memory, and writes JSON
+// to bench/results/. A benchmark, not a test: nothing here asserts.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import path from 'node:path';
+import { Agent, request } from 'undici';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const args = Object.fromEntries(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=')));
+const ROUNDS = Number(args.rounds ?? 4);
+const REQUESTS = Number(args.requests ?? 400);
+const CONCURRENCIES = (args.concurrency ?? '1,32').split(',').map(Number);
+const MODEL = args.model ?? 'openai/gpt-4o-mini';
+const suffix = randomBytes(3).toString('hex');
+const prefix = `bench${suffix}`;
+const demoKey = `sk-sy-v1-${suffix.repeat(10)}${'ab'.repeat(2)}`;
+const adminToken = 'bench-admin-token-000000';
+const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/switchyard_bench';
+const ports = { public: 18080, simulator: 18090, ingress: 19080, routing: 19081, providers: 19082, metering: 19083, billing: 19084, catalog: 19085, simulatorAdmin: 19086 };
+
+const services = [
+  ['simulator', { PORT: ports.simulatorAdmin, SIMULATOR_PORT: ports.simulator }],
+  ['catalog', { PORT: ports.catalog, SIMULATOR_BASE_URL: `http://127.0.0.1:${ports.simulator}/openai/v1` }],
+  ['billing', { PORT: ports.billing, SWITCHYARD_DEMO_API_KEY: demoKey, SWITCHYARD_DEMO_CREDIT: '1000000' }],
+  ['metering', { PORT: ports.metering }],
+  ['routing', { PORT: ports.routing }],
+  ['providers', { PORT: ports.providers }],
+  ['ingress', { PORT: ports.public, ADMIN_PORT: ports.ingress }],
+];
+
+const children = [];
+function startServices() {
+  for (const [name, specific] of services) {
+    const child = spawn(process.execPath, [path.join(root, 'apps', name, 'dist', 'main.js')], {
+      env: { ...process.env, NATS_URL, DATABASE_URL, ADMIN_TOKEN: adminToken, SWITCHYARD_SUBJECT_PREFIX: prefix, DB_SCHEMA: `${name}_${prefix}`, LOG_LEVEL: 'warn', HOST: '127.0.0.1', OTEL_TRACES_SAMPLER_ARG: '0', ...Object.fromEntries(Object.entries(specific).map(([key, value]) => [key, String(value)])) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    children.push({ name, child });
+  }
+}
+
+async function stopServices() {
+  for (const { child } of children) child.kill('SIGTERM');
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  for (const { child } of children) if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+function rssMb(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024);
+  } catch {
+    return null;
+  }
+}
+
+const agent = new Agent({ connections: 128, pipelining: 1, keepAliveTimeout: 30_000 });
+const body = (stream) => JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'Benchmark me, briefly.' }], max_tokens: 16, stream, ...(stream ? { stream_options: { include_usage: true } } : {}) });
+const targets = {
+  direct: { url: `http://127.0.0.1:${ports.simulator}/openai/v1/chat/completions`, headers: { authorization: 'Bearer sim-key', 'content-type': 'application/json' }, model: MODEL },
+  gateway: { url: `http://127.0.0.1:${ports.public}/api/v1/chat/completions`, headers: { authorization: `Bearer ${demoKey}`, 'content-type': 'application/json' } },
+};
+
+/** One request: total latency (non-stream) or time to the first content event (stream), ms. */
+async function once(target, stream) {
+  const started = performance.now();
+  const response = await request(target.url, { method: 'POST', headers: target.headers, body: body(stream), dispatcher: agent });
+  if (response.statusCode !== 200) {
+    const text = await response.body.text();
+    throw new Error(`${target.url} answered ${response.statusCode}: ${text.slice(0, 200)}`);
+  }
+  if (!stream) {
+    await response.body.text();
+    return performance.now() - started;
+  }
+  let ttft;
+  for await (const chunk of response.body) {
+    if (ttft === undefined && chunk.toString().includes('"content"')) ttft = performance.now() - started;
+  }
+  return ttft ?? performance.now() - started;
+}
+
+async function measure(target, stream, concurrency, count) {
+  const samples = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        next += 1;
+        samples.push(await once(target, stream));
+      }
+    }),
+  );
+  return { samples, seconds: (performance.now() - started) / 1000 };
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function waitReady() {
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    try {
+      await once(targets.gateway, false);
+      await once(targets.direct, false);
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+  throw new Error('the stack did not become ready');
+}
+
+process.on('SIGINT', async () => {
+  await stopServices();
+  process.exit(1);
+});
+
+startServices();
+try {
+  await waitReady();
+  // Warm up both paths (JIT, connection pools, caches).
+  for (const stream of [false, true]) for (const target of Object.values(targets)) await measure(target, stream, 8, 200);
+  const results = [];
+  for (const stream of [false, true]) {
+    for (const concurrency of CONCURRENCIES) {
+      const collected = { direct: [], gateway: [] };
+      const seconds = { direct: 0, gateway: 0 };
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const name of round % 2 === 0 ? ['direct', 'gateway'] : ['gateway', 'direct']) {
+          const { samples, seconds: elapsed } = await measure(targets[name], stream, concurrency, Math.ceil(REQUESTS / ROUNDS));
+          collected[name].push(...samples);
+          seconds[name] += elapsed;
+        }
+      }
+      const summary = { metric: stream ? 'stream time to first token' : 'non-stream latency', concurrency };
+      for (const name of ['direct', 'gateway']) {
+        const sorted = collected[name].sort((a, b) => a - b);
+        summary[name] = { p50: +percentile(sorted, 50).toFixed(3), p99: +percentile(sorted, 99).toFixed(3), requestsPerSecond: +(sorted.length / seconds[name]).toFixed(0), n: sorted.length };
+      }
+      summary.addedP50 = +(summary.gateway.p50 - summary.direct.p50).toFixed(3);
+      summary.addedP99 = +(summary.gateway.p99 - summary.direct.p99).toFixed(3);
+      summary.ratioP50 = +(summary.gateway.p50 / summary.direct.p50).toFixed(2);
+      results.push(summary);
+      console.log(`${summary.metric.padEnd(28)} c=${String(concurrency).padEnd(3)} direct p50 ${summary.direct.p50} ms p99 ${summary.direct.p99} ms | gateway p50 ${summary.gateway.p50} ms p99 ${summary.gateway.p99} ms | added p50 +${summary.addedP50} ms p99 +${summary.addedP99} ms | ${summary.gateway.requestsPerSecond} req/s through the gateway`);
+    }
+  }
+  const memory = Object.fromEntries(children.map(({ name, child }) => [name, rssMb(child.pid)]));
+  console.log(`resident memory after the run (MB): ${Object.entries(memory).map(([name, mb]) => `${name} ${mb}`).join(', ')}`);
+  const report = { date: new Date().toISOString(), machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version }, model: MODEL, rounds: ROUNDS, requests: REQUESTS, results, memoryMb: memory };
+  mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
+  const file = path.join(root, 'bench', 'results', `bench-${report.date.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(report, null, 2));
+  console.log(`written ${path.relative(root, file)}`);
+} finally {
+  await agent.close();
+  await stopServices();
+}
