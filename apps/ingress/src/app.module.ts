@@ -9,6 +9,7 @@ import { ChatController } from './chat/chat.controller.js';
 import { ChatService } from './chat/chat.service.js';
 import { INGRESS_CONFIG, type IngressConfig } from './config/ingress.config.js';
 import { GenerationRecorderService } from './generation/generation-recorder.service.js';
+import { ModelsController } from './models/models.controller.js';
 import { CatalogStateService } from './state/catalog-state.service.js';
 
 @Module({})
@@ -17,7 +18,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CoreModule.forRoot({ serviceName: 'ingress', natsUrl: config.NATS_URL, adminToken: config.ADMIN_TOKEN!, adminControllers: false })],
-      controllers: [ChatController, AccountController],
+      controllers: [ChatController, AccountController, ModelsController],
       providers: [
         { provide: INGRESS_CONFIG, useValue: config },
         CatalogStateService,

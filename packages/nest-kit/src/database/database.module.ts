@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
+import { DataSource, type DataSourceOptions, type EntitySchema, type MixedList } from 'typeorm';
+import pg from 'pg';
 import { HealthRegistry } from '../admin/health.registry.js';
 import { ensureDatabaseAndSchema } from './database.js';
 
@@ -35,7 +36,8 @@ export class DatabaseModule {
               schema: options.schema,
               entities: options.entities,
               migrations: options.migrations,
-              migrationsRun: true,
+              // Migrations run in dataSourceFactory under an advisory lock (two replicas starting together).
+              migrationsRun: false,
               migrationsTableName: 'migrations',
               migrationsTransactionMode: 'each' as const,
               synchronize: false,
@@ -44,6 +46,11 @@ export class DatabaseModule {
               retryAttempts: 1_000_000,
               retryDelay: 1_000,
             };
+          },
+          dataSourceFactory: async (dataSourceOptions?: DataSourceOptions) => {
+            const dataSource = await new DataSource(dataSourceOptions!).initialize();
+            await runMigrationsLocked(options.url, options.schema, dataSource);
+            return dataSource;
           },
         }),
       ],
@@ -62,5 +69,21 @@ export class DatabaseModule {
       ],
       exports: [TypeOrmModule],
     };
+  }
+}
+
+/**
+ * Runs the pending migrations while holding a Postgres advisory lock keyed by the schema, so replicas starting at
+ * the same moment migrate one after the other instead of racing on CREATE TABLE.
+ */
+async function runMigrationsLocked(url: string, schema: string, dataSource: DataSource): Promise<void> {
+  const lock = new pg.Client({ connectionString: url });
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`switchyard-migrations:${schema}`]);
+    await dataSource.runMigrations({ transaction: 'each' });
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [`switchyard-migrations:${schema}`]).catch(() => undefined);
+    await lock.end().catch(() => undefined);
   }
 }
