@@ -6,7 +6,7 @@ import { AuthenticatorService } from './auth/authenticator.service.js';
 import { KeyCacheService } from './auth/key-cache.service.js';
 import { AttemptRunnerService } from './chat/attempt-runner.service.js';
 import { ChatController } from './chat/chat.controller.js';
-import { ChatService } from './chat/chat.service.js';
+import { GenerationPipelineService } from './chat/generation-pipeline.service.js';
 import { INGRESS_CONFIG, type IngressConfig } from './config/ingress.config.js';
 import { GenerationRecorderService } from './generation/generation-recorder.service.js';
 import { ModelsController } from './models/models.controller.js';
@@ -27,7 +27,7 @@ export class AppModule {
         CreditLeaseService,
         AttemptRunnerService,
         GenerationRecorderService,
-        ChatService,
+        GenerationPipelineService,
       ],
     };
   }

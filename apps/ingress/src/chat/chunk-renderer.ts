@@ -1,12 +1,7 @@
 import type { StreamPart } from '@switchyard/llm-spec';
+import type { ResponseIdentity } from './skin.js';
 
-export interface ResponseIdentity {
-  id: string;
-  provider: string;
-  model: string;
-  created: number;
-  systemFingerprint: string | null;
-}
+export type { ResponseIdentity } from './skin.js';
 
 /**
  * Renders canonical parts as OpenAI `chat.completion.chunk` JSON, by string templates: the constant head of every

@@ -1,6 +1,6 @@
 import type { PlannedAttempt } from '@switchyard/routing-policy';
 import type { UpstreamError } from '@switchyard/llm-spec';
-import { exhaustedError } from './chat.service.js';
+import { exhaustedError } from './generation-pipeline.service.js';
 
 function failure(provider: string, error: Partial<UpstreamError> & { status: number }): { attempt: PlannedAttempt; error: UpstreamError } {
   return {

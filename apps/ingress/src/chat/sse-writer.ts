@@ -2,8 +2,7 @@ import type { ServerResponse } from 'node:http';
 
 /**
  * Server-sent events on a raw Node response: headers go out lazily (so a request can still fail over, or fail
- * with a proper HTTP status, until the first byte is written), `: comment` keep-alives, `data:` events and the
- * `[DONE]` terminator. Writes after the client went away are dropped.
+ * with a proper HTTP status, until the first byte is written). Writes after the client went away are dropped.
  */
 export class SseWriter {
   private opened = false;
@@ -12,6 +11,7 @@ export class SseWriter {
   constructor(
     private readonly response: ServerResponse,
     private readonly headers: Record<string, string>,
+    private readonly onOpen: () => string = () => '',
   ) {}
 
   get isOpen(): boolean {
@@ -32,29 +32,30 @@ export class SseWriter {
       'X-Accel-Buffering': 'no',
       ...this.headers,
     });
-    this.response.flushHeaders();
+    const first = this.onOpen();
+    if (first) this.response.write(first);
+    else this.response.flushHeaders();
   }
 
-  setHeader(name: string, value: string): void {
-    if (!this.opened) this.headers[name] = value;
-  }
-
-  /** A comment line; clients must ignore lines starting with ":". */
-  comment(text: string): void {
+  /** Raw SSE text (one or more complete events). */
+  write(text: string): void {
+    if (!text) return;
     this.open();
-    if (!this.isClosed) this.response.write(`: ${text}\n\n`);
+    if (!this.isClosed) this.response.write(text);
   }
 
-  /** One `data:` event with an already-serialised JSON payload. */
-  data(json: string): void {
-    this.open();
-    if (!this.isClosed) this.response.write(`data: ${json}\n\n`);
-  }
-
-  end(): void {
+  end(text = ''): void {
     if (this.ended) return;
     this.open();
-    if (!this.isClosed) this.response.end('data: [DONE]\n\n');
+    if (!this.isClosed) this.response.end(text);
     this.ended = true;
   }
+}
+
+export function sseData(json: string): string {
+  return `data: ${json}\n\n`;
+}
+
+export function sseEvent(event: string, json: string): string {
+  return `event: ${event}\ndata: ${json}\n\n`;
 }

@@ -83,12 +83,12 @@ describe('the gateway end to end, driven by the official openai SDK', () => {
     expect(await malformed.json()).toMatchObject({ error: { code: 400 } });
     const invalid = await fetch(`${stack.baseUrl}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${stack.demoKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], temperature: 9 }) });
     expect(invalid.status).toBe(400);
-    const body = await invalid.json();
+    const body = (await invalid.json()) as { error: { message: string } };
     expect(body.error.message).toContain('temperature');
   });
 
   it('records the generation (metering) and debits the account (billing), visible in /generation, /key and /credits', async () => {
-    const before = await (await fetch(`${stack.baseUrl}/credits`, { headers: { authorization: `Bearer ${stack.demoKey}` } })).json();
+    const before = (await (await fetch(`${stack.baseUrl}/credits`, { headers: { authorization: `Bearer ${stack.demoKey}` } })).json()) as { data: { total_credits: number; total_usage: number } };
     const completion = await client.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Account for me' }] });
     const cost = (completion.usage as unknown as { cost: number }).cost;
     const generation = await waitFor(async () => {
@@ -101,12 +101,12 @@ describe('the gateway end to end, driven by the official openai SDK', () => {
     expect(typeof generation.data.gateway_overhead_ms).toBe('number');
 
     const after = await waitFor(async () => {
-      const credits = await (await fetch(`${stack.baseUrl}/credits`, { headers: { authorization: `Bearer ${stack.demoKey}` } })).json();
+      const credits = (await (await fetch(`${stack.baseUrl}/credits`, { headers: { authorization: `Bearer ${stack.demoKey}` } })).json()) as { data: { total_credits: number; total_usage: number } };
       return formatMoney(new Decimal(String(credits.data.total_usage)).minus(String(before.data.total_usage))) === formatMoney(cost) ? credits : undefined;
     }, { timeoutMs: 15_000, message: 'credits debited by exactly the cost' });
     expect(after.data.total_credits).toBe(before.data.total_credits);
 
-    const key = await (await fetch(`${stack.baseUrl}/key`, { headers: { authorization: `Bearer ${stack.demoKey}` } })).json();
+    const key = (await (await fetch(`${stack.baseUrl}/key`, { headers: { authorization: `Bearer ${stack.demoKey}` } })).json()) as { data: { usage: number } };
     expect(key.data.usage).toBeGreaterThanOrEqual(cost);
   });
 });

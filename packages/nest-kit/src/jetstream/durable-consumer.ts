@@ -83,7 +83,12 @@ export class DurableConsumer {
         if (!this.running) break;
         this.logger.warn(`consumer loop error: ${(error as Error).message}; retrying`);
         await new Promise((resolve) => setTimeout(resolve, 500));
-        await this.ensureConsumer().catch(() => undefined);
+        // The stream itself may be gone (deleted, or a NATS server that lost its storage): recreate both.
+        await this.nats
+          .jetstreamManager()
+          .then((jsm) => ensureSwitchyardStream(jsm))
+          .then(() => this.ensureConsumer())
+          .catch(() => undefined);
       }
     }
   }
