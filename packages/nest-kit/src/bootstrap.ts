@@ -3,7 +3,6 @@ import type { DynamicModule, INestApplication, LoggerService, Type } from '@nest
 import { NestFactory } from '@nestjs/core';
 import { ServerNats } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { sendHttpError } from './http/gateway-exception.filter.js';
 import { GatewayExceptionFilter } from './http/gateway-exception.filter.js';
 import { extractTraceContext, otelContext, otelTrace, SpanKind, tracer, type Span } from './telemetry/telemetry.js';
 
@@ -37,8 +36,6 @@ function rpcSubject(context: unknown): string {
 export async function bootstrapService(options: ServiceBootstrapOptions): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimitBytes ?? 1_048_576, logger: false, trustProxy: true, return503OnClosing: true });
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { logger: options.logger, abortOnError: false });
-  const fastify = app.getHttpAdapter().getInstance();
-  fastify.setErrorHandler((error, request, reply) => sendHttpError(reply, error, request));
   app.useGlobalFilters(new GatewayExceptionFilter());
 
   if (options.rpc !== false) {
