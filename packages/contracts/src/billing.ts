@@ -55,6 +55,10 @@ export const accountRecordSchema = z.object({
   /** Total credits ever bought, USD (1000 free requests/day once $10 was bought). */
   totalPurchased: decimalStringSchema.default('0'),
   disabled: z.boolean().default(false),
+  /** BYOK usage this month is still inside the free allowance: no BYOK fee (chargeFor's byokFeeWaived). */
+  byokFeeWaived: z.boolean().default(false),
+  byokUsageMonthly: decimalStringSchema.default('0'),
+  byokRequestsMonthly: z.number().int().nonnegative().default(0),
 });
 export type AccountRecord = z.infer<typeof accountRecordSchema>;
 
@@ -103,6 +107,9 @@ export const keyInfoSchema = usageWindowsSchema.extend({
   creator_user_id: z.string().nullable(),
   expires_at: z.string().nullable(),
   rate_limit: z.object({ requests: z.number(), interval: z.string(), note: z.string() }),
+  account_byok_usage_monthly: z.number().optional(),
+  account_byok_requests_monthly: z.number().optional(),
+  byok_fee_waived: z.boolean().optional(),
 });
 export type KeyInfo = z.infer<typeof keyInfoSchema>;
 
@@ -114,7 +121,7 @@ export type Credits = z.infer<typeof creditsSchema>;
 /**
  * `sy.billing.lease.v1`: an ingress replica asks for (more) spending room on an account. Billing grants at most
  * what the balance + overdraft leaves after every other outstanding lease, so the sum of what all replicas may
- * spend never exceeds it. `spent` reports what the replica used of its earlier grant since the last call.
+ * spend never exceeds it. `requested: "0"` renews; `shrinkTo` hands unused room back.
  */
 export const leaseRequestSchema = z.object({
   accountId: z.string(),
@@ -122,6 +129,8 @@ export const leaseRequestSchema = z.object({
   replicaId: z.string(),
   /** Amount wanted on top of what the replica holds, USD. */
   requested: decimalStringSchema,
+  /** Give back room: the replica's outstanding grant becomes at most this (never below what billing has not yet debited of its spend). */
+  shrinkTo: decimalStringSchema.optional(),
 });
 export type LeaseRequest = z.infer<typeof leaseRequestSchema>;
 export const leaseReplySchema = z.object({
@@ -137,6 +146,8 @@ export const leaseReplySchema = z.object({
    * debited from it. The replica may spend up to `grantedTotal` in total (counting its own completed spend); the
    * difference to `debitedTotal` is what billing still holds back for it.
    */
+  /** What this call added. */
+  grantedNow: decimalStringSchema.optional(),
   grantedTotal: decimalStringSchema.optional(),
   debitedTotal: decimalStringSchema.optional(),
   keyGrantedTotal: decimalStringSchema.nullable().optional(),

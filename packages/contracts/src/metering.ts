@@ -74,7 +74,7 @@ export const generationCompletedSchema = z.object({
 export type GenerationCompleted = z.input<typeof generationCompletedSchema>;
 export type ParsedGenerationCompleted = z.infer<typeof generationCompletedSchema>;
 
-/** `sy.metering.generation.v1`: look up one generation of an account. Reply: the record or null. */
+/** `sy.metering.generation.v1`: look up one generation of an account. Reply: the record; NotFoundError otherwise. */
 export const generationLookupSchema = z.object({ id: z.string(), accountId: z.string() });
 export type GenerationLookup = z.infer<typeof generationLookupSchema>;
 

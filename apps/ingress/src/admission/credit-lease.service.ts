@@ -1,48 +1,69 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { leaseReplySchema, PaymentRequiredError, ServiceUnavailableError, subjects, type LeaseRequest } from '@switchyard/contracts';
+import { leaseReplySchema, PaymentRequiredError, ServiceUnavailableError, subjects, type LeaseReply, type LeaseRequest } from '@switchyard/contracts';
 import { Decimal, formatMoney, toDecimal } from '@switchyard/money';
 import { MetricsService, NatsService } from '@switchyard/nest-kit';
 import { hostname } from 'node:os';
-import { INGRESS_CONFIG, type IngressConfig } from '../config/ingress.config.js';
 import type { Caller } from '../auth/authenticator.service.js';
+import { INGRESS_CONFIG, type IngressConfig } from '../config/ingress.config.js';
 
-/** Spending room of one scope (an account, or a key with a limit) on this replica. */
-class Budget {
-  leaseId: string | undefined;
-  /** Everything billing ever granted this replica on the lease (cumulative). */
+/** Room of one lease scope (the account, or one limited key) within the current lease epoch. */
+class Room {
   grantedTotal = new Decimal(0);
-  /** What this replica spent on the lease (completed requests, cumulative). */
-  spentTotal = new Decimal(0);
-  /** Maximum costs of requests in flight. */
+  spent = new Decimal(0);
   reserved = new Decimal(0);
-  expiresAt = 0;
-  lastUsedAt = Date.now();
-  inFlightLease: Promise<void> | undefined;
 
   get available(): Decimal {
-    return this.grantedTotal.minus(this.spentTotal).minus(this.reserved);
+    return this.grantedTotal.minus(this.spent).minus(this.reserved);
+  }
+
+  reset(): void {
+    this.grantedTotal = new Decimal(0);
+    this.spent = new Decimal(0);
+    this.reserved = new Decimal(0);
+  }
+}
+
+/** This replica's lease on one account (billing's `sy.billing.lease.v1`, see apps/billing/README "Credit leases"). */
+class AccountLease {
+  leaseId: string | undefined;
+  expiresAt = 0;
+  lastUsedAt = Date.now();
+  shrunk = false;
+  readonly account = new Room();
+  readonly keys = new Map<string, Room>();
+  inFlight: Promise<void> | undefined;
+
+  key(hash: string): Room {
+    let room = this.keys.get(hash);
+    if (!room) {
+      room = new Room();
+      this.keys.set(hash, room);
+    }
+    return room;
   }
 }
 
 export interface Reservation {
   accountId: string;
   keyHash: string;
+  keyLimited: boolean;
   amount: Decimal;
-  settled: boolean;
   leaseId: string | null;
+  settled: boolean;
 }
 
 /**
- * Admission that cannot overspend, however many requests and replicas: each replica spends only out of a lease
- * that billing granted it from the account's balance + overdraft (billing never grants more than that across all
- * replicas). A request reserves its maximum cost before calling upstream and settles the actual cost after;
- * the lease is topped up from billing when it runs low (the only time a request waits on billing), and renewed
- * in the background so it does not expire.
+ * Admission that cannot overspend, however many requests and replicas: a replica spends only out of the lease
+ * billing granted it from the account's balance + overdraft (and from a key's limit), and billing never grants
+ * more than that across all replicas. A request reserves its maximum cost before calling upstream and settles its
+ * actual cost after, so `room = grantedTotal − spent − reserved` is exact and never waits for billing's debits.
+ * Billing is asked only when the room runs out (the one time a request waits on it), and leases are renewed in
+ * the background and given back when idle.
  */
 @Injectable()
 export class CreditLeaseService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Admission');
-  private readonly budgets = new Map<string, Budget>();
+  private readonly leases = new Map<string, AccountLease>();
   private readonly replicaId: string;
   private readonly chunk: Decimal;
   private renewTimer: NodeJS.Timeout | undefined;
@@ -56,66 +77,71 @@ export class CreditLeaseService implements OnModuleInit, OnApplicationShutdown {
   ) {
     this.replicaId = config.REPLICA_ID ?? `${hostname()}-${process.pid}`;
     this.chunk = toDecimal(config.LEASE_CHUNK_USD);
-    this.leaseRequests = metrics.counter({ name: 'switchyard_ingress_lease_requests_total', help: 'Credit lease requests sent to billing', labelNames: ['outcome'] });
+    this.leaseRequests = metrics.counter({ name: 'switchyard_ingress_lease_requests_total', help: 'Credit lease requests sent to billing', labelNames: ['kind', 'outcome'] });
     this.refusals = metrics.counter({ name: 'switchyard_ingress_admission_refusals_total', help: 'Requests refused for lack of credit', labelNames: ['scope'] });
   }
 
   onModuleInit(): void {
-    this.renewTimer = setInterval(() => void this.renewAll(), this.config.LEASE_RENEW_MS);
+    this.renewTimer = setInterval(() => void this.maintain(), this.config.LEASE_RENEW_MS);
     this.renewTimer.unref();
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     if (this.renewTimer) clearInterval(this.renewTimer);
-  }
-
-  /** What the caller could spend right now on this replica without asking billing (for 402 messages). */
-  availableFor(caller: Caller): Decimal {
-    return this.budgets.get(caller.account.accountId)?.available ?? new Decimal(0);
+    // Give unused room back so other replicas can use it at once.
+    await Promise.all([...this.leases.entries()].map(([accountId, lease]) => this.shrink(accountId, lease).catch(() => undefined)));
   }
 
   /**
-   * Reserves `maxCost` for a request; asks billing for more room when the local lease cannot cover it. Throws 402
-   * when even after that the account (or the key's limit) cannot afford it; the error carries what is affordable.
+   * Reserves `maxCost` for a request; asks billing for more room when the lease cannot cover it or is about to
+   * expire. Throws 402 when even then the account (or the key's limit) cannot afford it; the error carries what
+   * is affordable.
    */
   async reserve(caller: Caller, maxCost: Decimal): Promise<Reservation> {
     const accountId = caller.account.accountId;
-    const budget = this.budget(accountId);
-    budget.lastUsedAt = Date.now();
-    if (budget.available.lt(maxCost)) {
-      await this.topUp(accountId, caller.key.hash, budget, maxCost.minus(budget.available));
+    const keyHash = caller.key.hash;
+    const keyLimited = caller.key.limit !== null;
+    const lease = this.lease(accountId);
+    lease.lastUsedAt = Date.now();
+    const short = () => lease.account.available.lt(maxCost) || (keyLimited && lease.key(keyHash).available.lt(maxCost));
+    const expiring = () => Date.now() > lease.expiresAt - this.config.LEASE_SAFETY_MS;
+    if (short() || expiring()) {
+      const room = keyLimited ? Decimal.min(lease.account.available, lease.key(keyHash).available) : lease.account.available;
+      const requested = short() ? Decimal.max(maxCost.minus(Decimal.max(room, 0)), this.chunk) : new Decimal(0);
+      await this.requestLease(accountId, lease, { requested, keyHash: keyLimited ? keyHash : undefined });
     }
-    if (budget.available.lt(maxCost)) {
+    if (expiring()) throw new ServiceUnavailableError('Billing is unavailable; cannot admit requests for this account right now');
+    if (lease.account.available.lt(maxCost)) {
       this.refusals.inc({ scope: 'account' });
-      throw new PaymentRequiredError('Insufficient credits', { available: formatMoney(Decimal.max(budget.available, 0)), required: formatMoney(maxCost) });
+      throw new PaymentRequiredError('Insufficient credits', { available: formatMoney(Decimal.max(lease.account.available, 0)), required: formatMoney(maxCost) });
     }
-    const keyLimit = caller.key.limitRemaining === null ? null : toDecimal(caller.key.limitRemaining);
-    if (keyLimit !== null) {
-      const keyBudget = this.budget(`key:${caller.key.hash}`);
-      const keyAvailable = keyLimit.minus(keyBudget.reserved).minus(keyBudget.spentTotal);
-      if (keyAvailable.lt(maxCost)) {
-        this.refusals.inc({ scope: 'key' });
-        throw new PaymentRequiredError('This API key has reached its credit limit', { limit_remaining: formatMoney(Decimal.max(keyAvailable, 0)), required: formatMoney(maxCost) });
-      }
-      keyBudget.reserved = keyBudget.reserved.plus(maxCost);
+    if (keyLimited && lease.key(keyHash).available.lt(maxCost)) {
+      this.refusals.inc({ scope: 'key' });
+      throw new PaymentRequiredError('This API key has reached its credit limit', { available: formatMoney(Decimal.max(lease.key(keyHash).available, 0)), required: formatMoney(maxCost) });
     }
-    budget.reserved = budget.reserved.plus(maxCost);
-    return { accountId, keyHash: caller.key.hash, amount: maxCost, settled: false, leaseId: budget.leaseId ?? null };
+    lease.account.reserved = lease.account.reserved.plus(maxCost);
+    if (keyLimited) lease.key(keyHash).reserved = lease.key(keyHash).reserved.plus(maxCost);
+    lease.shrunk = false;
+    return { accountId, keyHash, keyLimited, amount: maxCost, leaseId: lease.leaseId ?? null, settled: false };
   }
 
-  /** The request finished: its actual cost replaces its reservation. */
+  /** The request finished: its actual cost replaces its reservation (in the epoch it was admitted in). */
   settle(reservation: Reservation, cost: Decimal): void {
     if (reservation.settled) return;
     reservation.settled = true;
-    const budget = this.budget(reservation.accountId);
-    budget.reserved = budget.reserved.minus(reservation.amount);
-    budget.spentTotal = budget.spentTotal.plus(cost);
-    const keyBudget = this.budgets.get(`key:${reservation.keyHash}`);
-    if (keyBudget) {
-      keyBudget.reserved = keyBudget.reserved.minus(reservation.amount);
-      keyBudget.spentTotal = keyBudget.spentTotal.plus(cost);
+    const lease = this.leases.get(reservation.accountId);
+    if (!lease || lease.leaseId !== reservation.leaseId) return; // an ended epoch no longer limits the room
+    lease.account.reserved = lease.account.reserved.minus(reservation.amount);
+    lease.account.spent = lease.account.spent.plus(cost);
+    if (reservation.keyLimited) {
+      const key = lease.key(reservation.keyHash);
+      key.reserved = key.reserved.minus(reservation.amount);
+      key.spent = key.spent.plus(cost);
     }
-    if (budget.available.lt(this.chunk.dividedBy(4))) void this.topUp(reservation.accountId, reservation.keyHash, budget, this.chunk).catch(() => undefined);
+    // Refill ahead of need so the next request does not wait on billing.
+    if (lease.account.available.lt(this.chunk.dividedBy(4)) && !lease.inFlight) {
+      void this.requestLease(reservation.accountId, lease, { requested: this.chunk, keyHash: reservation.keyLimited ? reservation.keyHash : undefined }).catch(() => undefined);
+    }
   }
 
   /** The request failed before costing anything. */
@@ -123,68 +149,79 @@ export class CreditLeaseService implements OnModuleInit, OnApplicationShutdown {
     this.settle(reservation, new Decimal(0));
   }
 
-  /** Billing reported a new limitRemaining for a key: local key spend up to now is included in it. */
-  keyLimitUpdated(keyHash: string): void {
-    const keyBudget = this.budgets.get(`key:${keyHash}`);
-    if (keyBudget) keyBudget.spentTotal = new Decimal(0);
-  }
-
-  private budget(scope: string): Budget {
-    let budget = this.budgets.get(scope);
-    if (!budget) {
-      budget = new Budget();
-      this.budgets.set(scope, budget);
+  private lease(accountId: string): AccountLease {
+    let lease = this.leases.get(accountId);
+    if (!lease) {
+      lease = new AccountLease();
+      this.leases.set(accountId, lease);
     }
-    return budget;
+    return lease;
   }
 
-  private topUp(accountId: string, keyHash: string, budget: Budget, needed: Decimal): Promise<void> {
-    if (budget.inFlightLease) return budget.inFlightLease;
-    const requested = Decimal.max(needed, this.chunk);
-    budget.inFlightLease = this.requestLease(accountId, keyHash, budget, requested).finally(() => {
-      budget.inFlightLease = undefined;
+  /** One lease call at a time per account; concurrent requests share it. */
+  private requestLease(accountId: string, lease: AccountLease, options: { requested: Decimal; keyHash?: string; shrinkTo?: Decimal }): Promise<void> {
+    if (lease.inFlight) return lease.inFlight;
+    const call = this.callBilling(accountId, lease, options).finally(() => {
+      lease.inFlight = undefined;
     });
-    return budget.inFlightLease;
+    lease.inFlight = call;
+    return call;
   }
 
-  private async requestLease(accountId: string, keyHash: string, budget: Budget, requested: Decimal): Promise<void> {
-    const request: LeaseRequest = { accountId, keyHash, replicaId: this.replicaId, requested: formatMoney(requested) };
-    let raw: unknown;
+  private async callBilling(accountId: string, lease: AccountLease, options: { requested: Decimal; keyHash?: string; shrinkTo?: Decimal }): Promise<void> {
+    const request: LeaseRequest = {
+      accountId,
+      replicaId: this.replicaId,
+      requested: formatMoney(options.requested),
+      ...(options.keyHash ? { keyHash: options.keyHash } : {}),
+      ...(options.shrinkTo ? { shrinkTo: formatMoney(options.shrinkTo) } : {}),
+    };
+    const kind = options.shrinkTo ? 'shrink' : options.requested.isZero() ? 'renew' : 'grant';
+    let reply: LeaseReply;
     try {
-      raw = await this.nats.request(subjects.billing.lease, request, { timeoutMs: 3_000 });
+      reply = leaseReplySchema.parse(await this.nats.request(subjects.billing.lease, request, { timeoutMs: 3_000 }));
     } catch (error) {
-      this.leaseRequests.inc({ outcome: 'error' });
-      if (budget.grantedTotal.isZero()) throw new ServiceUnavailableError('Billing is unavailable; cannot admit requests for this account right now');
-      this.logger.warn(`lease request for ${accountId} failed: ${(error as Error).message}`);
+      this.leaseRequests.inc({ kind, outcome: 'error' });
+      this.logger.warn(`lease ${kind} for ${accountId} failed: ${(error as Error).message}`);
       return;
     }
-    const reply = leaseReplySchema.parse(raw);
-    this.leaseRequests.inc({ outcome: 'ok' });
-    if (budget.leaseId !== undefined && budget.leaseId !== reply.leaseId) {
-      // A new lease (the old one expired at billing): what we spent on the old one is settled there.
-      budget.spentTotal = new Decimal(0);
-      budget.grantedTotal = new Decimal(0);
+    this.leaseRequests.inc({ kind, outcome: 'ok' });
+    this.adopt(lease, reply, options.keyHash);
+  }
+
+  private adopt(lease: AccountLease, reply: LeaseReply, keyHash: string | undefined): void {
+    if (lease.leaseId !== reply.leaseId) {
+      // A new epoch: what was spent or reserved under the old one no longer reduces this one's room.
+      lease.leaseId = reply.leaseId;
+      lease.account.reset();
+      for (const room of lease.keys.values()) room.reset();
     }
-    budget.leaseId = reply.leaseId;
-    budget.expiresAt = reply.expiresAt;
-    if (reply.grantedTotal !== undefined) {
-      budget.grantedTotal = toDecimal(reply.grantedTotal);
-    } else {
-      // Without cumulative totals, billing's outstanding figure may still include spend it has not debited yet;
-      // count all of our spend as undebited (never overspends; may refuse early).
-      budget.grantedTotal = toDecimal(reply.granted);
+    lease.expiresAt = reply.expiresAt;
+    lease.account.grantedTotal = toDecimal(reply.grantedTotal ?? reply.granted);
+    if (keyHash && reply.keyGrantedTotal !== undefined && reply.keyGrantedTotal !== null) {
+      lease.key(keyHash).grantedTotal = toDecimal(reply.keyGrantedTotal);
     }
   }
 
-  private async renewAll(): Promise<void> {
-    const idleCutoff = Date.now() - 10 * this.config.LEASE_RENEW_MS;
-    for (const [scope, budget] of this.budgets) {
-      if (scope.startsWith('key:')) continue;
-      if (budget.lastUsedAt < idleCutoff && budget.reserved.isZero()) {
-        this.budgets.delete(scope);
+  private async shrink(accountId: string, lease: AccountLease): Promise<void> {
+    if (!lease.leaseId || lease.shrunk) return;
+    lease.shrunk = true;
+    await this.requestLease(accountId, lease, { requested: new Decimal(0), shrinkTo: lease.account.spent.plus(lease.account.reserved) });
+  }
+
+  /** Renews leases in use; gives back the room of idle ones; forgets long-idle ones. */
+  private async maintain(): Promise<void> {
+    const now = Date.now();
+    for (const [accountId, lease] of this.leases) {
+      if (!lease.leaseId) continue;
+      const idleMs = now - lease.lastUsedAt;
+      const busy = !lease.account.reserved.isZero();
+      if (!busy && idleMs > this.config.LEASE_IDLE_MS) {
+        if (lease.shrunk && now > lease.expiresAt) this.leases.delete(accountId);
+        else await this.shrink(accountId, lease).catch(() => undefined);
         continue;
       }
-      if (!budget.inFlightLease) await this.requestLease(scope, '', budget, new Decimal(0)).catch(() => undefined);
+      if (!lease.inFlight) await this.requestLease(accountId, lease, { requested: new Decimal(0) }).catch(() => undefined);
     }
   }
 }

@@ -276,6 +276,7 @@ export class GenerationPipelineService {
       finishReason,
       promptLogging: caller.account.privacy.logPrompts,
       isByok: attempt.isByok,
+      byokFeeWaived: caller.account.byokFeeWaived,
     });
     this.admission.settle(reservation, charge.cost);
     const billed: BilledUsage = { usage, charge, isByok: attempt.isByok };

@@ -24,8 +24,12 @@ export const ingressConfigSchema = baseConfigSchema.extend({
   DEFAULT_RESERVED_OUTPUT_TOKENS: z.coerce.number().int().positive().default(4_096),
   /** Smallest credit lease asked of billing per account, USD. */
   LEASE_CHUNK_USD: z.string().regex(/^\d+(\.\d+)?$/).default('1'),
-  /** Lease renewal interval, ms (billing expires leases that are not renewed). */
+  /** Lease renewal interval, ms (billing expires leases after LEASE_TTL_MS, default 5 min: renew well inside it). */
   LEASE_RENEW_MS: z.coerce.number().int().positive().default(60_000),
+  /** No admission under a lease this close to its expiry unless renewed: longer than the longest request + the debit lag, ms. */
+  LEASE_SAFETY_MS: z.coerce.number().int().positive().default(60_000),
+  /** An account idle this long gives its unused lease room back to other replicas, ms. */
+  LEASE_IDLE_MS: z.coerce.number().int().positive().default(30_000),
   /** Replica id, for credit leases (default: hostname + pid). */
   REPLICA_ID: z.string().optional(),
   /** Trust X-Forwarded-* headers from a proxy in front. */

@@ -1,0 +1,87 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { CoreModule, DatabaseModule } from '@switchyard/nest-kit';
+import { AccountByokMonthlyEntity } from './accounts/account-byok-monthly.entity.js';
+import { AccountEntity } from './accounts/account.entity.js';
+import { AccountsModule } from './accounts/accounts.module.js';
+import { BalanceEntity } from './accounts/balance.entity.js';
+import { AdminApiModule } from './admin/admin.module.js';
+import { CLOCK, type Clock, systemClock } from './common/clock.js';
+import { DatabaseUnavailableInterceptor } from './common/database-unavailable.interceptor.js';
+import { BILLING_CONFIG, type BillingConfig } from './config/billing.config.js';
+import { DebitsModule } from './debits/debits.module.js';
+import { DemoModule } from './demo/demo.module.js';
+import { FreeQuotaDailyEntity } from './free-quota/free-quota-daily.entity.js';
+import { FreeQuotaModule } from './free-quota/free-quota.module.js';
+import { ApiKeyEntity } from './keys/api-key.entity.js';
+import { KeyUsageDailyEntity } from './keys/key-usage-daily.entity.js';
+import { KeysModule } from './keys/keys.module.js';
+import { LeaseEntity } from './leases/lease.entity.js';
+import { LeasesModule } from './leases/leases.module.js';
+import { CreditLotEntity } from './ledger/credit-lot.entity.js';
+import { LedgerEntryEntity } from './ledger/ledger-entry.entity.js';
+import { LedgerModule } from './ledger/ledger.module.js';
+import { MaintenanceModule } from './maintenance/maintenance.module.js';
+import { BillingSchema1764000000000 } from './migrations/1764000000000-billing-schema.js';
+import { BillingStateEntity } from './records/billing-state.entity.js';
+import { RecordsModule } from './records/records.module.js';
+
+export const BILLING_ENTITIES = [
+  AccountEntity,
+  BalanceEntity,
+  AccountByokMonthlyEntity,
+  ApiKeyEntity,
+  KeyUsageDailyEntity,
+  CreditLotEntity,
+  LedgerEntryEntity,
+  LeaseEntity,
+  FreeQuotaDailyEntity,
+  BillingStateEntity,
+];
+
+export const BILLING_MIGRATIONS = [BillingSchema1764000000000];
+
+@Module({})
+class BillingConfigModule {
+  static forRoot(config: BillingConfig, clock: Clock): DynamicModule {
+    return {
+      module: BillingConfigModule,
+      global: true,
+      providers: [
+        { provide: BILLING_CONFIG, useValue: config },
+        { provide: CLOCK, useValue: clock },
+      ],
+      exports: [BILLING_CONFIG, CLOCK],
+    };
+  }
+}
+
+export interface AppModuleOptions {
+  /** Time source of every rule; tests pass a ManualClock. */
+  clock?: Clock;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: BillingConfig, options: AppModuleOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        BillingConfigModule.forRoot(config, options.clock ?? systemClock),
+        CoreModule.forRoot({ serviceName: 'billing', natsUrl: config.NATS_URL, adminToken: config.ADMIN_TOKEN! }),
+        DatabaseModule.forRoot({ url: config.DATABASE_URL, schema: config.DB_SCHEMA, entities: BILLING_ENTITIES, migrations: BILLING_MIGRATIONS, poolSize: config.DB_POOL_SIZE }),
+        RecordsModule,
+        AccountsModule,
+        LeasesModule,
+        LedgerModule,
+        KeysModule,
+        DebitsModule,
+        FreeQuotaModule,
+        MaintenanceModule,
+        AdminApiModule,
+        DemoModule,
+      ],
+      providers: [{ provide: APP_INTERCEPTOR, useClass: DatabaseUnavailableInterceptor }],
+    };
+  }
+}

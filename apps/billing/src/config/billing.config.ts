@@ -1,0 +1,64 @@
+import { baseConfigSchema, envPort } from '@switchyard/nest-kit';
+import { z } from 'zod';
+
+/** A non-negative plain decimal ("0.055", "25000"): money and rates from the environment, never floats. */
+const envDecimal = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .default(fallback)
+    .refine((value) => /^\d+(\.\d+)?$/.test(value), { message: 'expected a non-negative plain decimal such as "0.055"' });
+
+const envInt = (fallback: number, minimum = 0) => z.coerce.number().int().min(minimum).default(fallback);
+
+export const billingConfigSchema = baseConfigSchema.extend({
+  PORT: envPort.default(9084),
+  DB_SCHEMA: z.string().default('billing'),
+  DB_POOL_SIZE: envInt(10, 1),
+
+  /** Top-up fees, charged on top of the credits bought (OpenRouter: card 5.5 % with $0.80 minimum, crypto 5 %). */
+  CARD_FEE_RATE: envDecimal('0.055'),
+  CARD_FEE_MINIMUM: envDecimal('0.80'),
+  CRYPTO_FEE_RATE: envDecimal('0.05'),
+  CRYPTO_FEE_MINIMUM: envDecimal('0'),
+  /** Largest single top-up, USD (a guard against typos in admin calls). */
+  MAX_TOP_UP_USD: envDecimal('1000000'),
+
+  /** Credits expire this many calendar months after purchase (OpenRouter: one year). */
+  CREDIT_EXPIRY_MONTHS: envInt(12, 1),
+  /** Unused credits of a card purchase are refundable this long after it, hours. */
+  REFUND_WINDOW_HOURS: envInt(24),
+  /** How often the credit-expiry sweep runs, ms (it is also `POST /admin/expire`). */
+  EXPIRY_SWEEP_INTERVAL_MS: envInt(3_600_000, 1_000),
+
+  /** A credit lease that is not renewed stops counting after this long, ms. */
+  LEASE_TTL_MS: envInt(300_000, 1_000),
+
+  /** `:free` model quotas (OpenRouter: 20/min; 50/day, or 1000/day once $10 was bought). */
+  FREE_REQUESTS_PER_MINUTE: envInt(20, 1),
+  FREE_REQUESTS_PER_DAY: envInt(50, 1),
+  FREE_REQUESTS_PER_DAY_PAID: envInt(1000, 1),
+  FREE_PAID_THRESHOLD_USD: envDecimal('10'),
+  /** How often the daily free-quota counters are persisted, ms. */
+  FREE_QUOTA_FLUSH_MS: envInt(1_000, 50),
+
+  /** BYOK: list-price usage per month (USD) without the 5 % fee. */
+  BYOK_MONTHLY_ALLOWANCE_USD: envDecimal('25000'),
+  /** BYOK: when set, the allowance counts requests per month instead of USD (OpenRouter's older rule: 1,000,000). */
+  BYOK_MONTHLY_ALLOWANCE_REQUESTS: z.coerce.number().int().positive().optional(),
+
+  /** Generation events debited per database transaction. */
+  DEBIT_BATCH_SIZE: envInt(200, 1),
+  /** How often key expiries and limit-window rollovers are checked (and announced), ms. */
+  MAINTENANCE_INTERVAL_MS: envInt(1_000, 50),
+  /** How long `keys-changed` waits for a missing earlier version before publishing out of order, ms. */
+  KEYS_CHANGED_GAP_WAIT_MS: envInt(200, 0),
+
+  /** Demo seeding: a full API key; on start an account "Demo" owning it is ensured (idempotent). */
+  SWITCHYARD_DEMO_API_KEY: z.string().trim().min(16).optional(),
+  SWITCHYARD_DEMO_CREDIT: envDecimal('10'),
+});
+
+export type BillingConfig = z.infer<typeof billingConfigSchema>;
+
+export const BILLING_CONFIG = Symbol('BILLING_CONFIG');

@@ -1,0 +1,104 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ParsedGenerationCompleted } from '@switchyard/contracts';
+import { MetricsService } from '@switchyard/nest-kit';
+import { formatMoney, toDecimal } from '@switchyard/money';
+import { AccountsRepository } from '../accounts/accounts.repository.js';
+import { CLOCK, type Clock } from '../common/clock.js';
+import { KeysRepository } from '../keys/keys.repository.js';
+import { LeasesRepository } from '../leases/leases.repository.js';
+import { LedgerRepository, type NewLedgerEntry } from '../ledger/ledger.repository.js';
+import { consumeLots } from '../ledger/lots.js';
+import { ChangeFeed } from '../records/change-feed.service.js';
+import { type DebitEvent, isBillable, occurredAt, planDebits } from './debit-plan.js';
+
+export interface DebitOutcome {
+  /** Events debited now (new ledger entries). */
+  debited: number;
+  /** Events already debited before (redeliveries): nothing changed. */
+  duplicates: number;
+  /** Zero-cost, non-BYOK events: nothing to record. */
+  skipped: number;
+  /** Events of accounts billing does not know: dropped (logged). */
+  unknownAccount: number;
+}
+
+/**
+ * Debits generation costs: each generation exactly once (the ledger's unique idempotency key is the generation id),
+ * exactly the event's `cost`. One transaction per batch: ledger entries, balances (lots consumed oldest first, the
+ * rest as debt), per-key day usage and totals, monthly BYOK usage, lease accounting; then `keys-changed` with the
+ * new balances and the new `limitRemaining` of limited keys.
+ */
+@Injectable()
+export class DebitsService {
+  private readonly logger = new Logger('Debits');
+  private readonly debitedCounter;
+
+  constructor(
+    private readonly feed: ChangeFeed,
+    private readonly accounts: AccountsRepository,
+    private readonly ledger: LedgerRepository,
+    private readonly keys: KeysRepository,
+    private readonly leases: LeasesRepository,
+    @Inject(CLOCK) private readonly clock: Clock,
+    metrics: MetricsService,
+  ) {
+    this.debitedCounter = metrics.counter({ name: 'switchyard_billing_generations_total', help: 'Generation events handled by billing', labelNames: ['outcome'] });
+  }
+
+  async debit(events: readonly (ParsedGenerationCompleted | DebitEvent)[]): Promise<DebitOutcome> {
+    const unique = new Map<string, DebitEvent>();
+    for (const event of events) if (!unique.has(event.id)) unique.set(event.id, event);
+    const billable = [...unique.values()].filter(isBillable);
+    const outcome: DebitOutcome = { debited: 0, duplicates: events.length - unique.size, skipped: unique.size - billable.length, unknownAccount: 0 };
+    if (billable.length > 0) {
+      const result = await this.feed.transact(async (manager, changes) => {
+        const now = this.clock.now();
+        const at = new Date(now);
+        const accountIds = [...new Set(billable.map((event) => event.accountId))].sort();
+        const balances = new Map((await this.accounts.lockBalances(manager, accountIds)).map((balance) => [balance.account_id, balance]));
+        const known = billable.filter((event) => balances.has(event.accountId));
+        const entries: NewLedgerEntry[] = known.map((event) => ({
+          accountId: event.accountId,
+          kind: event.isByok ? 'byok_fee' : 'usage',
+          amount: formatMoney(toDecimal(event.cost).negated()),
+          idempotencyKey: event.id,
+          keyId: event.keyId,
+          leaseId: event.leaseId,
+          generationId: event.id,
+          byokUsage: event.isByok ? formatMoney(event.upstreamCost) : null,
+          occurredAt: new Date(occurredAt(event, now)),
+        }));
+        const inserted = await this.ledger.insertEntries(manager, entries, at);
+        const fresh = known.filter((event) => inserted.has(event.id));
+        const counts = { debited: fresh.length, duplicates: known.length - fresh.length, unknownAccount: billable.length - known.length };
+        if (fresh.length === 0) return counts;
+
+        const plan = planDebits(fresh, now);
+        const charged = [...plan.accountTotals].filter(([, total]) => toDecimal(total).gt(0));
+        const lots = await this.ledger.openLots(manager, charged.map(([accountId]) => accountId));
+        for (const [accountId, total] of charged) {
+          const consumption = consumeLots(lots.get(accountId) ?? [], total);
+          await this.ledger.setRemaining(manager, consumption.changes);
+          const debt = formatMoney(toDecimal(balances.get(accountId)!.debt).plus(consumption.uncovered));
+          await this.accounts.applyBalance(manager, accountId, { usage: total, debt }, at);
+        }
+        await this.keys.addDailyUsage(manager, plan.keyDays);
+        await this.keys.addTotals(manager, plan.keyTotals);
+        await this.accounts.addByokMonthly(manager, plan.byokMonths);
+        await this.leases.applyDebits(manager, plan.leaseDebits);
+        for (const accountId of plan.accountTotals.keys()) changes.account(accountId);
+        for (const total of plan.keyTotals) changes.keyUsage(total.keyId);
+        return counts;
+      });
+      outcome.debited = result.debited;
+      outcome.duplicates += result.duplicates;
+      outcome.unknownAccount = result.unknownAccount;
+      if (result.unknownAccount > 0) this.logger.warn(`dropped ${result.unknownAccount} generation(s) of unknown accounts`);
+    }
+    this.debitedCounter.inc({ outcome: 'debited' }, outcome.debited);
+    this.debitedCounter.inc({ outcome: 'duplicate' }, outcome.duplicates);
+    this.debitedCounter.inc({ outcome: 'skipped' }, outcome.skipped);
+    this.debitedCounter.inc({ outcome: 'unknown_account' }, outcome.unknownAccount);
+    return outcome;
+  }
+}

@@ -1,0 +1,45 @@
+import { limitResetSchema } from '@switchyard/contracts';
+import { z } from 'zod';
+import { nonNegativeMoneySchema } from '../common/money-input.js';
+
+/**
+ * ISO 8601 in UTC only, as OpenRouter's `expires_at`: "2030-01-01T00:00:00Z" (or an explicit +00:00 offset).
+ * Any other offset is rejected rather than silently converted.
+ */
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]00:?00)$/i;
+
+export const isoUtcSchema = z
+  .string()
+  .trim()
+  .refine((value) => ISO_UTC.test(value), { message: 'must be an ISO 8601 UTC timestamp such as "2030-01-01T00:00:00Z"; other time zones are rejected' })
+  .refine((value) => !Number.isNaN(Date.parse(value)), { message: 'is not a valid date' })
+  .transform((value) => new Date(Date.parse(value)).toISOString());
+
+const nameSchema = z.string().trim().min(1, 'is required').max(200);
+const limitSchema = nonNegativeMoneySchema.nullable();
+
+/** `POST /api/v1/keys` (and the admin key creation, which adds `kind`). */
+export const keyCreateBodySchema = z.object({
+  name: nameSchema,
+  limit: limitSchema.optional(),
+  limit_reset: limitResetSchema.nullable().optional(),
+  include_byok_in_limit: z.boolean().optional(),
+  expires_at: isoUtcSchema.nullable().optional(),
+  creator_user_id: z.string().trim().min(1).max(200).nullable().optional(),
+});
+export type KeyCreateBody = z.infer<typeof keyCreateBodySchema>;
+
+export const adminKeyCreateBodySchema = keyCreateBodySchema.extend({
+  kind: z.enum(['inference', 'management']).default('inference'),
+});
+export type AdminKeyCreateBody = z.infer<typeof adminKeyCreateBodySchema>;
+
+/** `PATCH /api/v1/keys/{hash}`. */
+export const keyUpdateBodySchema = z.object({
+  name: nameSchema.optional(),
+  disabled: z.boolean().optional(),
+  limit: limitSchema.optional(),
+  limit_reset: limitResetSchema.nullable().optional(),
+  include_byok_in_limit: z.boolean().optional(),
+});
+export type KeyUpdateBody = z.infer<typeof keyUpdateBodySchema>;

@@ -1,0 +1,125 @@
+import { Injectable } from '@nestjs/common';
+import type { LimitReset } from '@switchyard/contracts';
+import { type Sql, queryOne, queryRows } from '../common/sql.js';
+import { KEY_COLUMNS, type KeyRow } from '../records/records.repository.js';
+
+export interface NewKey {
+  id: string;
+  hash: string;
+  accountId: string;
+  name: string;
+  label: string;
+  kind: 'inference' | 'management';
+  limit: string | null;
+  limitReset: LimitReset | null;
+  includeByokInLimit: boolean;
+  expiresAt: Date | null;
+  creatorUserId: string | null;
+  at: Date;
+}
+
+export interface KeyPatch {
+  name?: string;
+  disabled?: boolean;
+  limit?: string | null;
+  limitReset?: LimitReset | null;
+  includeByokInLimit?: boolean;
+}
+
+export interface KeyUsageDay {
+  keyId: string;
+  day: string;
+  usage: string;
+  byokUsage: string;
+  requests: number;
+}
+
+/** API keys and their per-day usage: the only SQL on these tables. */
+@Injectable()
+export class KeysRepository {
+  /** Inserts a key; false when the hash exists already. */
+  async insert(db: Sql, key: NewKey): Promise<boolean> {
+    const rows = await queryRows<{ id: string }>(
+      db,
+      `INSERT INTO api_keys (id, hash, account_id, name, label, kind, "limit", limit_reset, include_byok_in_limit, expires_at, creator_user_id, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::numeric, $8, $9, $10, $11, $12, $12)
+       ON CONFLICT (hash) DO NOTHING RETURNING id`,
+      [key.id, key.hash, key.accountId, key.name, key.label, key.kind, key.limit, key.limitReset, key.includeByokInLimit, key.expiresAt, key.creatorUserId, key.at],
+    );
+    return rows.length > 0;
+  }
+
+  async byHash(db: Sql, hash: string, options: { lock?: boolean } = {}): Promise<KeyRow | undefined> {
+    return queryOne<KeyRow>(db, `SELECT ${KEY_COLUMNS} FROM api_keys k WHERE k.hash = $1${options.lock ? ' FOR UPDATE' : ''}`, [hash]);
+  }
+
+  async update(db: Sql, id: string, patch: KeyPatch, at: Date): Promise<void> {
+    const sets: string[] = [];
+    const values: unknown[] = [id];
+    const set = (column: string, value: unknown, cast = '') => {
+      values.push(value);
+      sets.push(`${column} = $${values.length}${cast}`);
+    };
+    if (patch.name !== undefined) set('name', patch.name);
+    if (patch.disabled !== undefined) set('disabled', patch.disabled);
+    if (patch.limit !== undefined) set('"limit"', patch.limit, '::numeric');
+    if (patch.limitReset !== undefined) set('limit_reset', patch.limitReset);
+    if (patch.includeByokInLimit !== undefined) set('include_byok_in_limit', patch.includeByokInLimit);
+    set('updated_at', at);
+    await db.query(`UPDATE api_keys SET ${sets.join(', ')} WHERE id = $1`, values);
+  }
+
+  async delete(db: Sql, id: string): Promise<void> {
+    await db.query(`DELETE FROM api_keys WHERE id = $1`, [id]);
+  }
+
+  /** A page of an account's inference keys, newest first. */
+  async page(db: Sql, accountId: string, options: { offset: number; limit: number; includeDisabled: boolean; kinds: ReadonlyArray<'inference' | 'management'> }): Promise<KeyRow[]> {
+    return queryRows<KeyRow>(
+      db,
+      `SELECT ${KEY_COLUMNS} FROM api_keys k
+        WHERE k.account_id = $1 AND k.kind = ANY($2::text[]) AND ($3 OR NOT k.disabled)
+        ORDER BY k.created_at DESC, k.id DESC
+        OFFSET $4 LIMIT $5`,
+      [accountId, [...options.kinds], options.includeDisabled, options.offset, options.limit],
+    );
+  }
+
+  /** Adds usage to keys' day rows (keys deleted meanwhile are skipped). */
+  async addDailyUsage(db: Sql, days: readonly KeyUsageDay[]): Promise<void> {
+    if (days.length === 0) return;
+    await db.query(
+      `INSERT INTO key_usage_daily (key_id, day, usage, byok_usage, requests)
+       SELECT d.key_id, d.day, d.usage, d.byok_usage, d.requests
+         FROM unnest($1::text[], $2::date[], $3::numeric[], $4::numeric[], $5::int[]) AS d(key_id, day, usage, byok_usage, requests)
+        WHERE EXISTS (SELECT 1 FROM api_keys k WHERE k.id = d.key_id)
+       ON CONFLICT (key_id, day) DO UPDATE
+         SET usage = key_usage_daily.usage + EXCLUDED.usage,
+             byok_usage = key_usage_daily.byok_usage + EXCLUDED.byok_usage,
+             requests = key_usage_daily.requests + EXCLUDED.requests`,
+      [days.map((day) => day.keyId), days.map((day) => day.day), days.map((day) => day.usage), days.map((day) => day.byokUsage), days.map((day) => day.requests)],
+    );
+  }
+
+  /** Adds usage to keys' lifetime totals. */
+  async addTotals(db: Sql, totals: ReadonlyArray<{ keyId: string; usage: string; byokUsage: string }>): Promise<void> {
+    if (totals.length === 0) return;
+    await db.query(
+      `UPDATE api_keys k SET usage_total = k.usage_total + v.usage, byok_usage_total = k.byok_usage_total + v.byok_usage
+         FROM unnest($1::text[], $2::numeric[], $3::numeric[]) AS v(id, usage, byok_usage)
+        WHERE k.id = v.id`,
+      [totals.map((total) => total.keyId), totals.map((total) => total.usage), totals.map((total) => total.byokUsage)],
+    );
+  }
+
+  /** Keys whose expiry falls in (from, to]. */
+  async expiringBetween(db: Sql, from: Date, to: Date): Promise<string[]> {
+    const rows = await queryRows<{ id: string }>(db, `SELECT id FROM api_keys WHERE expires_at > $1 AND expires_at <= $2`, [from, to]);
+    return rows.map((row) => row.id);
+  }
+
+  /** Keys with a limit that resets in windows. */
+  async withResettingLimit(db: Sql): Promise<Array<{ id: string; limit_reset: LimitReset }>> {
+    return queryRows(db, `SELECT id, limit_reset FROM api_keys WHERE "limit" IS NOT NULL AND limit_reset IS NOT NULL`);
+  }
+}
