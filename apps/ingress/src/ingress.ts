@@ -14,6 +14,7 @@ export interface Ingress {
 
 /** Boots ingress: the public API (no NATS RPC handlers of its own) and the separate admin server. */
 export async function createIngress(config: IngressConfig, logger?: LoggerService): Promise<Ingress> {
+  let adminServer: FastifyInstance | undefined;
   const app = await bootstrapService({
     serviceName: 'ingress',
     module: AppModule.forRoot(config),
@@ -24,11 +25,15 @@ export async function createIngress(config: IngressConfig, logger?: LoggerServic
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     logger,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    beforeListen: (nest) => installRequestTiming(nest.getHttpAdapter().getInstance()),
+    beforeListen: (nest) => {
+      const fastify = nest.getHttpAdapter().getInstance();
+      installRequestTiming(fastify);
+      // The admin server is created after the public one listens; it closes with it.
+      fastify.addHook('onClose', async () => {
+        await adminServer?.close();
+      });
+    },
   });
-  const admin = await startAdminServer(app, { port: config.ADMIN_PORT, host: config.HOST });
-  app.getHttpAdapter().getInstance().addHook('onClose', async () => {
-    await admin.close();
-  });
-  return { app, admin, close: () => app.close() };
+  adminServer = await startAdminServer(app, { port: config.ADMIN_PORT, host: config.HOST });
+  return { app, admin: adminServer, close: () => app.close() };
 }
