@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import OpenAI from 'openai';
 import { Decimal, formatMoney } from '@switchyard/money';
 import { waitFor } from '@switchyard/nest-kit/testing';
@@ -8,6 +9,8 @@ jest.setTimeout(120_000);
 describe('the gateway end to end, driven by the official openai SDK', () => {
   const stack = new Stack();
   let client: OpenAI;
+  /** Every usage.cost this file received: the account's total usage must end up exactly this. */
+  let spent = new Decimal(0);
 
   beforeAll(async () => {
     await stack.start();
@@ -34,6 +37,7 @@ describe('the gateway end to end, driven by the official openai SDK', () => {
     // gpt-4o-mini on the simulator: $0.15/M prompt, $0.60/M completion, exactly.
     const expected = new Decimal(usage.prompt_tokens).times('0.00000015').plus(new Decimal(usage.completion_tokens).times('0.0000006'));
     expect(formatMoney(usage.cost)).toBe(formatMoney(expected));
+    spent = spent.plus(String(usage.cost));
   });
 
   it('streams chunks, then one usage chunk with empty choices and cost, then [DONE]', async () => {
@@ -49,6 +53,7 @@ describe('the gateway end to end, driven by the official openai SDK', () => {
     const usage = last.usage as OpenAI.CompletionUsage & { cost: number };
     expect(usage.completion_tokens).toBeGreaterThan(0);
     expect(usage.cost).toBeGreaterThan(0);
+    spent = spent.plus(String(usage.cost));
     expect(new Set(chunks.map((chunk) => chunk.id)).size).toBe(1);
   });
 
@@ -88,9 +93,9 @@ describe('the gateway end to end, driven by the official openai SDK', () => {
   });
 
   it('records the generation (metering) and debits the account (billing), visible in /generation, /key and /credits', async () => {
-    const before = (await (await fetch(`${stack.baseUrl}/credits`, { headers: { authorization: `Bearer ${stack.demoKey}` } })).json()) as { data: { total_credits: number; total_usage: number } };
     const completion = await client.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Account for me' }] });
     const cost = (completion.usage as unknown as { cost: number }).cost;
+    spent = spent.plus(String(cost));
     const generation = await waitFor(async () => {
       const response = await fetch(`${stack.baseUrl}/generation?id=${completion.id}`, { headers: { authorization: `Bearer ${stack.demoKey}` } });
       return response.status === 200 ? ((await response.json()) as { data: Record<string, unknown> }) : undefined;
@@ -100,13 +105,14 @@ describe('the gateway end to end, driven by the official openai SDK', () => {
     expect(generation.data.tokens_completion).toBe(completion.usage?.completion_tokens);
     expect(typeof generation.data.gateway_overhead_ms).toBe('number');
 
+    // Billing debits asynchronously (JetStream): the total usage converges to exactly what the clients were told.
     const after = await waitFor(async () => {
       const credits = (await (await fetch(`${stack.baseUrl}/credits`, { headers: { authorization: `Bearer ${stack.demoKey}` } })).json()) as { data: { total_credits: number; total_usage: number } };
-      return formatMoney(new Decimal(String(credits.data.total_usage)).minus(String(before.data.total_usage))) === formatMoney(cost) ? credits : undefined;
-    }, { timeoutMs: 15_000, message: 'credits debited by exactly the cost' });
-    expect(after.data.total_credits).toBe(before.data.total_credits);
+      return formatMoney(String(credits.data.total_usage)) === formatMoney(spent) ? credits : undefined;
+    }, { timeoutMs: 15_000, message: `credits debited by exactly ${formatMoney(spent)}` });
+    expect(after.data.total_credits).toBe(100);
 
     const key = (await (await fetch(`${stack.baseUrl}/key`, { headers: { authorization: `Bearer ${stack.demoKey}` } })).json()) as { data: { usage: number } };
-    expect(key.data.usage).toBeGreaterThanOrEqual(cost);
+    expect(formatMoney(String(key.data.usage))).toBe(formatMoney(spent));
   });
 });
