@@ -29,6 +29,8 @@ export const providerChatRequestSchema = z.object({
   timeouts: attemptTimeoutsSchema,
   /** Heartbeat interval while the upstream is quiet, ms. */
   heartbeatMs: z.number().int().positive().default(1000),
+  /** An active health probe from the routing service (counts for the circuit breaker, never billed). */
+  probe: z.boolean().default(false),
 });
 export type ProviderChatRequest = z.input<typeof providerChatRequestSchema>;
 export type ParsedProviderChatRequest = z.infer<typeof providerChatRequestSchema>;

@@ -23,6 +23,8 @@ export const subjects = {
     status: subject('providers', 'status'),
     /** Core NATS event: an account's own provider keys (BYOK) changed; billing keeps `byokProviders` from it. */
     credentialsChanged: subject('providers', 'credentials-changed'),
+    /** Core NATS, between providers replicas: reload credentials (carries no secret). */
+    credentialsInvalidated: subject('providers', 'credentials-invalidated'),
   },
   catalog: {
     snapshot: subject('catalog', 'snapshot'),

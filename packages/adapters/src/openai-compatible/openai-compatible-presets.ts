@@ -220,6 +220,25 @@ export const openAiCompatiblePresets: Readonly<Record<string, OpenAiCompatiblePr
     // Deprecated there: usage always arrives.
     streamUsage: false,
   }),
+  moonshotai: defineOpenAiCompatiblePreset('moonshotai', {
+    displayName: 'Moonshot AI',
+    defaultBaseUrl: 'https://api.moonshot.ai/v1',
+    exclude: ['logit_bias', 'logprobs', 'top_logprobs', 'seed', 'reasoning'],
+    reasoning: { style: 'none' },
+  }),
+  'z-ai': defineOpenAiCompatiblePreset('z-ai', {
+    displayName: 'Z.AI',
+    defaultBaseUrl: 'https://api.z.ai/api/paas/v4',
+    exclude: ['logit_bias', 'logprobs', 'top_logprobs', 'seed', 'frequency_penalty', 'presence_penalty', 'parallel_tool_calls', 'reasoning'],
+    reasoning: { style: 'none' },
+  }),
+  cohere: defineOpenAiCompatiblePreset('cohere', {
+    displayName: 'Cohere',
+    // Cohere's OpenAI compatibility API.
+    defaultBaseUrl: 'https://api.cohere.ai/compatibility/v1',
+    exclude: ['logit_bias', 'logprobs', 'top_logprobs', 'parallel_tool_calls', 'reasoning'],
+    reasoning: { style: 'none' },
+  }),
   simulator: defineOpenAiCompatiblePreset('simulator', {
     displayName: 'Switchyard simulator',
     defaultBaseUrl: 'http://127.0.0.1:8090/openai/v1',

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { headers as createHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import { natsHeaders } from '@switchyard/contracts';
 import { MetricsService } from '../admin/metrics.service.js';
@@ -20,7 +20,7 @@ interface OutboxEntry {
  * before a graceful exit. This is how ingress records a generation without holding the response.
  */
 @Injectable()
-export class DurablePublisher implements OnApplicationShutdown {
+export class DurablePublisher implements BeforeApplicationShutdown {
   private readonly logger = new Logger('DurablePublisher');
   private readonly queue: OutboxEntry[] = [];
   private inFlight = 0;
@@ -108,7 +108,8 @@ export class DurablePublisher implements OnApplicationShutdown {
     return this.pending;
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Runs before NatsService drains its connection (onApplicationShutdown), so the flush can still publish. */
+  async beforeApplicationShutdown(): Promise<void> {
     const left = await this.flush();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (left > 0) this.logger.error(`${left} events were not acked by JetStream before shutdown`);

@@ -95,7 +95,14 @@ export class NatsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   jetstreamManager(): Promise<JetStreamManager> {
-    this.jsm ??= jetstreamManager(this.connection, { timeout: 5_000 });
+    if (!this.jsm) {
+      const pending = jetstreamManager(this.connection, { timeout: 5_000 });
+      this.jsm = pending;
+      // A failure (JetStream briefly unavailable) must not be cached forever.
+      pending.catch(() => {
+        if (this.jsm === pending) this.jsm = undefined;
+      });
+    }
     return this.jsm;
   }
 
