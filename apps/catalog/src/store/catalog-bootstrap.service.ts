@@ -8,6 +8,16 @@ import { BUNDLED_SEED_URL, readSeed } from './seed-file.js';
 export const SIMULATOR_PROVIDER = 'simulator';
 
 /**
+ * Where a simulator provider lives given SIMULATOR_BASE_URL: `simulator` (OpenAI wire format) at that URL, every
+ * other `simulator-*` provider (Anthropic, Gemini, Azure wire formats) at the same origin with its own path.
+ */
+export function simulatorBaseUrl(slug: string, seededBaseUrl: string, configured: string): string | undefined {
+  if (slug === SIMULATOR_PROVIDER) return configured;
+  if (!slug.startsWith(`${SIMULATOR_PROVIDER}-`)) return undefined;
+  return new URL(new URL(seededBaseUrl).pathname, new URL(configured).origin).toString().replace(/\/$/, '');
+}
+
+/**
  * At start: seeds an empty catalog from `seed/market.json` (once, even with several replicas starting together:
  * the seed runs under the catalog's write lock and only when nothing is stored), points the simulator provider at
  * SIMULATOR_BASE_URL, then loads the in-memory snapshot.
@@ -41,8 +51,7 @@ export class CatalogBootstrapService implements OnApplicationBootstrap {
     return this.repository.write(async (writer) => {
       if (!(await writer.isEmpty())) return undefined;
       const seed = await readSeed(location);
-      const simulator = seed.providers.find((provider) => provider.slug === SIMULATOR_PROVIDER);
-      if (simulator) simulator.baseUrl = this.config.SIMULATOR_BASE_URL;
+      for (const provider of seed.providers) provider.baseUrl = simulatorBaseUrl(provider.slug, provider.baseUrl, this.config.SIMULATOR_BASE_URL) ?? provider.baseUrl;
       await writer.insertProviders(seed.providers);
       await writer.insertModels(seed.models);
       await writer.insertEndpoints(seed.endpoints);
@@ -57,12 +66,19 @@ export class CatalogBootstrapService implements OnApplicationBootstrap {
 
   private async applySimulatorBaseUrl(): Promise<{ version: number; source: string; changes: ChangeEntry[] } | undefined> {
     return this.repository.write(async (writer) => {
-      const provider = await writer.provider(SIMULATOR_PROVIDER);
-      if (!provider || provider.baseUrl === this.config.SIMULATOR_BASE_URL) return undefined;
-      const updated = { ...provider, baseUrl: this.config.SIMULATOR_BASE_URL };
-      await writer.updateProvider(updated);
-      const changes: ChangeEntry[] = [{ kind: 'provider', id: SIMULATOR_PROVIDER, action: 'updated', fields: diffFields(provider, updated, ['baseUrl']) }];
-      const version = await writer.recordChange('startup', `simulator base URL set to ${this.config.SIMULATOR_BASE_URL}`, changes);
+      const changes: ChangeEntry[] = [];
+      for (const slug of await writer.providerSlugs()) {
+        if (slug !== SIMULATOR_PROVIDER && !slug.startsWith(`${SIMULATOR_PROVIDER}-`)) continue;
+        const provider = await writer.provider(slug);
+        if (!provider) continue;
+        const baseUrl = simulatorBaseUrl(slug, provider.baseUrl, this.config.SIMULATOR_BASE_URL);
+        if (!baseUrl || provider.baseUrl === baseUrl) continue;
+        const updated = { ...provider, baseUrl };
+        await writer.updateProvider(updated);
+        changes.push({ kind: 'provider', id: slug, action: 'updated', fields: diffFields(provider, updated, ['baseUrl']) });
+      }
+      if (changes.length === 0) return undefined;
+      const version = await writer.recordChange('startup', `simulator base URLs set from ${this.config.SIMULATOR_BASE_URL}`, changes);
       return { version, source: 'startup', changes };
     });
   }

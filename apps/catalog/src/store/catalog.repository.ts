@@ -89,6 +89,11 @@ export class CatalogWriter {
     return (await this.manager.count(ProviderEntity)) === 0 && (await this.manager.count(ModelEntity)) === 0;
   }
 
+  async providerSlugs(): Promise<string[]> {
+    const rows = await this.manager.find(ProviderEntity, { select: { slug: true } });
+    return rows.map((row) => row.slug);
+  }
+
   async provider(slug: string): Promise<CatalogProvider | undefined> {
     const row = await this.manager.findOneBy(ProviderEntity, { slug });
     return row ? providerFromEntity(row) : undefined;
