@@ -90,7 +90,7 @@ export class CatalogWriter {
   }
 
   async providerSlugs(): Promise<string[]> {
-    const rows = await this.manager.find(ProviderEntity, { select: { slug: true } });
+    const rows = await this.manager.find(ProviderEntity, { select: { slug: true }, order: { slug: 'ASC' } });
     return rows.map((row) => row.slug);
   }
 

@@ -7,10 +7,11 @@ import { buildSnapshot } from './snapshot-builder.js';
 const seedDocument = JSON.parse(readFileSync(new URL('../../seed/market.json', import.meta.url), 'utf8'));
 
 describe('the bundled seed', () => {
-  it('is valid, consistent and complete (72 models, 21 providers + the simulator)', async () => {
+  it('is valid, consistent and complete (72 models, 21 providers + the simulator in four wire formats)', async () => {
     const seed = await readSeed();
-    expect(seed.providers).toHaveLength(22);
-    expect(seed.providers.some((provider) => provider.slug === 'simulator')).toBe(true);
+    expect(seed.providers).toHaveLength(25);
+    expect(seed.providers.filter((provider) => !provider.slug.startsWith('simulator'))).toHaveLength(21);
+    expect(seed.providers.filter((provider) => provider.slug.startsWith('simulator')).map((provider) => provider.wireFormat).sort()).toEqual(['anthropic', 'azure', 'gemini', 'openai']);
     expect(seed.models).toHaveLength(72);
     expect(seed.endpoints).toHaveLength(seedDocument.endpoints.length);
     expect(seed.aliases.length).toBe(Object.keys(seedDocument.aliases).length);

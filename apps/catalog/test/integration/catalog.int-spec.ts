@@ -320,11 +320,12 @@ describe('catalog service (real Postgres and NATS)', () => {
     const second = await startCatalog(schema, { SIMULATOR_BASE_URL: 'http://127.0.0.1:18999/openai/v1' });
     try {
       const moved = await eventFor(before.version + 1);
-      expect(moved.changes).toEqual([{ kind: 'provider', id: 'simulator', action: 'updated' }]);
+      expect(moved.changes).toEqual(['simulator', 'simulator-anthropic', 'simulator-azure', 'simulator-gemini'].map((id) => ({ kind: 'provider', id, action: 'updated' })));
       // the first replica hears the event and reloads: both serve the new version
       await waitFor(async () => (await admin(base, 'GET', '/admin/catalog/version')).body.snapshotVersion === before.version + 1, { timeoutMs: 2_000 });
       const after = await snapshot();
       expect(after.providers.find((provider) => provider.slug === 'simulator')?.baseUrl).toBe('http://127.0.0.1:18999/openai/v1');
+      expect(after.providers.find((provider) => provider.slug === 'simulator-anthropic')?.baseUrl).toBe('http://127.0.0.1:18999/anthropic/v1');
       expect(after.models).toHaveLength(before.models.length);
       expect(after.endpoints).toHaveLength(before.endpoints.length);
     } finally {

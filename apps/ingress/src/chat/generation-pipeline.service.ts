@@ -23,7 +23,7 @@ import {
   type Usage,
 } from '@switchyard/llm-spec';
 import { affordableCompletionTokens, chargeFor, Decimal, formatMoney, toDecimal, usageCost } from '@switchyard/money';
-import { withSpan } from '@switchyard/nest-kit';
+import { extractTraceContext, recordCarrier, SpanKind, withSpan } from '@switchyard/nest-kit';
 import { plan, type AccountPolicy, type PlannedAttempt, type PlanResult } from '@switchyard/routing-policy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
@@ -178,7 +178,20 @@ export class GenerationPipelineService {
     @Inject(INGRESS_CONFIG) private readonly config: IngressConfig,
   ) {}
 
-  async execute({ request, reply, caller, canonical: requested, skin }: PipelineRequest): Promise<void> {
+  /** One server span per request (continuing the client's W3C trace context): planning, attempts and upstream calls nest under it. */
+  execute(input: PipelineRequest): Promise<void> {
+    const request = input.request;
+    return withSpan(
+      `${request.method} ${request.routeOptions.url ?? request.url}`,
+      (span) => {
+        span.setAttributes({ 'http.request.method': request.method, 'url.path': request.url.split('?')[0], 'switchyard.api': input.skin.api, 'switchyard.model': input.canonical.model });
+        return this.run(input);
+      },
+      { kind: SpanKind.SERVER, parent: extractTraceContext(recordCarrier(request.headers as Record<string, string | string[] | undefined>)) },
+    );
+  }
+
+  private async run({ request, reply, caller, canonical: requested, skin }: PipelineRequest): Promise<void> {
     const startedAt = requestStartedAt(request);
     const index = this.state.index;
     if (!index) throw new ServiceUnavailableError('The gateway is starting up (catalog not loaded yet); retry shortly');

@@ -12,6 +12,8 @@ export interface StackOptions {
   services?: ServiceName[];
   /** Extra env per service. */
   env?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** Extra env for every service (e.g. OTEL_EXPORTER_OTLP_ENDPOINT, NATS_URL). */
+  commonEnv?: Record<string, string>;
   demoCredit?: string;
 }
 
@@ -87,7 +89,7 @@ export class Stack {
     return new ServiceProcess({
       name,
       entry: path.join(appsDirectory, name, 'dist', 'main.js'),
-      env: { ...common, ...specific[name], ...this.options.env?.[name] },
+      env: { ...common, ...this.options.commonEnv, ...specific[name], ...this.options.env?.[name] },
       healthUrl: `http://127.0.0.1:${this.ports.get(name)}/admin/health`,
       startTimeoutMs: 40_000,
     });

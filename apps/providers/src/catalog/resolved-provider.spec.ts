@@ -25,8 +25,8 @@ describe('resolveProviders', () => {
 
   it('serves an OpenAI-wire provider without a preset through the generic openai preset, with a warning', () => {
     const warnings: string[] = [];
-    const resolved = resolveProviders([provider({ slug: 'moonshotai', wireFormat: 'openai', adapter: 'moonshotai', baseUrl: 'https://api.moonshot.ai/v1' })], (message) => warnings.push(message));
-    expect(resolved.get('moonshotai')).toMatchObject({ preset: 'openai', problem: null });
+    const resolved = resolveProviders([provider({ slug: 'acme-ai', wireFormat: 'openai', adapter: 'acme-ai', baseUrl: 'https://api.acme.example/v1' })], (message) => warnings.push(message));
+    expect(resolved.get('acme-ai')).toMatchObject({ preset: 'openai', problem: null });
     expect(warnings).toHaveLength(1);
   });
 

@@ -3,6 +3,7 @@ import { AckPolicy, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import { JETSTREAM_STREAM } from '@switchyard/contracts';
 import type { NatsService } from '../nats/nats.service.js';
 import { ensureSwitchyardStream } from './stream.js';
+import { linkFrom, SpanKind, withSpan } from '../telemetry/telemetry.js';
 
 export interface DurableConsumerOptions {
   durable: string;
@@ -95,7 +96,11 @@ export class DurableConsumer {
 
   private async handle(batch: JsMsg[]): Promise<void> {
     try {
-      await this.options.handler(batch);
+      // One span per batch, linked to the trace of every message in it (the request that produced the event).
+      await withSpan(`consume ${this.options.durable}`, (span) => {
+        span.setAttribute('messaging.batch.message_count', batch.length);
+        return this.options.handler(batch);
+      }, { kind: SpanKind.CONSUMER, links: batch.slice(0, 128).flatMap((message) => linkFrom(message.headers)) });
       for (const message of batch) message.ack();
     } catch (error) {
       this.logger.error(`batch of ${batch.length} failed, will be redelivered: ${(error as Error).message}`, (error as Error).stack);
