@@ -70,28 +70,28 @@ USER node
 
 FROM runtime AS billing
 EXPOSE 9084
-CMD ["node", "--enable-source-maps", "apps/billing/dist/main.js"]
+CMD ["node", "apps/billing/dist/main.js"]
 
 FROM runtime AS catalog
 EXPOSE 9085
-CMD ["node", "--enable-source-maps", "apps/catalog/dist/main.js"]
+CMD ["node", "apps/catalog/dist/main.js"]
 
 FROM runtime AS ingress
 EXPOSE 8080 9080
-CMD ["node", "--enable-source-maps", "apps/ingress/dist/main.js"]
+CMD ["node", "apps/ingress/dist/main.js"]
 
 FROM runtime AS metering
 EXPOSE 9083
-CMD ["node", "--enable-source-maps", "apps/metering/dist/main.js"]
+CMD ["node", "apps/metering/dist/main.js"]
 
 FROM runtime AS providers
 EXPOSE 9082
-CMD ["node", "--enable-source-maps", "apps/providers/dist/main.js"]
+CMD ["node", "apps/providers/dist/main.js"]
 
 FROM runtime AS routing
 EXPOSE 9081
-CMD ["node", "--enable-source-maps", "apps/routing/dist/main.js"]
+CMD ["node", "apps/routing/dist/main.js"]
 
 FROM runtime AS simulator
 EXPOSE 9086 8090
-CMD ["node", "--enable-source-maps", "apps/simulator/dist/main.js"]
+CMD ["node", "apps/simulator/dist/main.js"]

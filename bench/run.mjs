@@ -11,6 +11,7 @@ import path from 'node:path';
 import { Agent, request } from 'undici';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const { SERVICE_NODE_FLAGS } = await import(path.join(root, 'packages/nest-kit/dist/testing/index.js'));
 const args = Object.fromEntries(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=')));
 const ROUNDS = Number(args.rounds ?? 4);
 const REQUESTS = Number(args.requests ?? 400);
@@ -37,7 +38,7 @@ const services = [
 const children = [];
 function startServices() {
   for (const [name, specific] of services) {
-    const child = spawn(process.execPath, [path.join(root, 'apps', name, 'dist', 'main.js')], {
+    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, path.join(root, 'apps', name, 'dist', 'main.js')], {
       env: { ...process.env, NATS_URL, DATABASE_URL, ADMIN_TOKEN: adminToken, SWITCHYARD_SUBJECT_PREFIX: prefix, DB_SCHEMA: `${name}_${prefix}`, LOG_LEVEL: 'warn', HOST: '127.0.0.1', OTEL_TRACES_SAMPLER_ARG: '0', ...Object.fromEntries(Object.entries(specific).map(([key, value]) => [key, String(value)])) },
       stdio: ['ignore', 'ignore', 'inherit'],
     });

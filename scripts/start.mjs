@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const { SERVICE_NODE_FLAGS } = await import(path.join(root, 'packages/nest-kit/dist/testing/index.js'));
 const dataDirectory = path.join(root, '.data');
 const env = process.env;
 const NATS_URL = env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -168,7 +169,7 @@ try {
   for (const service of services) {
     const entry = path.join(root, 'apps', service.name, 'dist', 'main.js');
     if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
-    const child = spawn(process.execPath, ['--enable-source-maps', entry], {
+    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, entry], {
       cwd: path.join(root, 'apps', service.name),
       env: { ...env, NATS_URL, DATABASE_URL, ADMIN_TOKEN, ...service.env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -166,7 +166,7 @@ describe.each(apps)('Dockerfile target %s', (app) => {
     expect(target.from).toBe('runtime');
     const commands = target.instructions.filter((instruction) => instruction.keyword === 'CMD');
     expect(commands).toHaveLength(1);
-    expect(execForm(commands[0].arguments)).toEqual(['node', '--enable-source-maps', `apps/${app}/dist/main.js`]);
+    expect(execForm(commands[0].arguments)).toEqual(['node', `apps/${app}/dist/main.js`]);
     const manifest = JSON.parse(readRepoFile(`apps/${app}/package.json`)) as { main?: string; scripts?: Record<string, string> };
     expect(path.posix.normalize(manifest.main ?? '')).toBe('dist/main.js');
     expect(manifest.scripts?.build).toBeDefined();
