@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Subscription } from '@nats-io/transport-node';
-import { NotFoundError, SUBJECT_PREFIX, subjects, type CredentialsChanged } from '@switchyard/contracts';
+import { NotFoundError, subjects, type CredentialsChanged } from '@switchyard/contracts';
 import { HealthRegistry, NatsService } from '@switchyard/nest-kit';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
