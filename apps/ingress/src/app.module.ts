@@ -10,6 +10,9 @@ import { GenerationPipelineService } from './chat/generation-pipeline.service.js
 import { INGRESS_CONFIG, type IngressConfig } from './config/ingress.config.js';
 import { GenerationRecorderService } from './generation/generation-recorder.service.js';
 import { ModelsController } from './models/models.controller.js';
+import { CompletionsController } from './skins/completions/completions.controller.js';
+import { MessagesController } from './skins/messages/messages.controller.js';
+import { ResponsesController } from './skins/responses/responses.controller.js';
 import { CatalogStateService } from './state/catalog-state.service.js';
 
 @Module({})
@@ -18,7 +21,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CoreModule.forRoot({ serviceName: 'ingress', natsUrl: config.NATS_URL, adminToken: config.ADMIN_TOKEN!, adminControllers: false })],
-      controllers: [ChatController, AccountController, ModelsController],
+      controllers: [ChatController, AccountController, ModelsController, MessagesController, ResponsesController, CompletionsController],
       providers: [
         { provide: INGRESS_CONFIG, useValue: config },
         CatalogStateService,

@@ -2,7 +2,7 @@ import { BadRequestError } from '@switchyard/contracts';
 import type { CanonicalChatRequest, ContentPart, Message, ReasoningConfig, ReasoningDetail, TextPart, ToolCall } from '@switchyard/llm-spec';
 import { canonicalExtras, compact } from '../shared/openrouter-extras.schema.js';
 import { ANTHROPIC_REASONING_FORMAT, decodeReasoningDetail, withText } from '../shared/reasoning-codec.js';
-import type { AnthropicContentBlock, MessagesRequest } from './messages-request.schema.js';
+import type { AnthropicContentBlock, CountTokensRequest, MessagesRequest } from './messages-request.schema.js';
 
 type Block<T extends AnthropicContentBlock['type']> = Extract<AnthropicContentBlock, { type: T }>;
 
@@ -13,7 +13,7 @@ type Block<T extends AnthropicContentBlock['type']> = Extract<AnthropicContentBl
  * `thinking` / `redacted_thinking` → `reasoning_details` in order, signatures intact (the Anthropic adapter replays
  * them as the same blocks); `thinking.budget_tokens` → `reasoning.max_tokens`; `fallbacks` → `models`.
  */
-export function messagesToCanonical(request: MessagesRequest, model: string = request.model): CanonicalChatRequest {
+export function messagesToCanonical(request: MessagesRequest | CountTokensRequest, model: string = request.model): CanonicalChatRequest {
   const messages: Message[] = [];
   if (request.system !== undefined && request.system !== null) {
     const system = systemContent(request.system);
@@ -35,7 +35,7 @@ export function messagesToCanonical(request: MessagesRequest, model: string = re
     model,
     messages,
     stream: request.stream === true,
-    max_tokens: request.max_tokens,
+    max_tokens: request.max_tokens ?? undefined,
     temperature: request.temperature ?? undefined,
     top_p: request.top_p ?? undefined,
     top_k: request.top_k ?? undefined,
@@ -71,7 +71,7 @@ export function messagesToCanonical(request: MessagesRequest, model: string = re
   return canonical;
 }
 
-function reasoningConfig(request: MessagesRequest): ReasoningConfig | undefined {
+function reasoningConfig(request: MessagesRequest | CountTokensRequest): ReasoningConfig | undefined {
   const thinking = request.thinking;
   if (!thinking || thinking.type === 'disabled') return undefined;
   if (thinking.type === 'enabled') return { max_tokens: thinking.budget_tokens };

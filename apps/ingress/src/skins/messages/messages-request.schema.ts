@@ -142,37 +142,43 @@ export const anthropicThinkingSchema = z.discriminatedUnion(
   { error: unsupportedType('thinking', ['enabled', 'disabled', 'adaptive']) },
 );
 
-export const messagesRequestSchema = z
-  .object({
-    model: z.string({ error: requiredField }).min(1).max(256),
-    messages: z.array(anthropicMessageSchema).min(1, 'messages must contain at least one message'),
-    max_tokens: z.number({ error: requiredField }).int().positive(),
-    system: z.union([z.string(), z.array(anthropicTextBlockSchema)]).nullish(),
-    stop_sequences: z.array(z.string()).nullish(),
-    temperature: z.number().min(0).max(1).nullish(),
-    top_p: z.number().min(0).max(1).nullish(),
-    top_k: z.number().int().nonnegative().nullish(),
-    tools: z.array(anthropicToolSchema).nullish(),
-    tool_choice: anthropicToolChoiceSchema.nullish(),
-    thinking: anthropicThinkingSchema.nullish(),
-    output_config: z
-      .object({
-        effort: z.enum(['low', 'medium', 'high', 'max']).nullish(),
-        format: z.object({ type: z.literal('json_schema'), schema: z.record(z.string(), z.unknown()) }).nullish(),
-      })
-      .nullish(),
-    metadata: z.object({ user_id: z.string().max(512).nullish() }).nullish(),
-    stream: z.boolean().nullish(),
-    user: z.string().max(512).nullish(),
-    fallbacks: z
-      .array(z.strictObject({ model: z.string().min(1).max(256) }, { error: 'each fallbacks entry takes only a model: {"model": "<id>"}' }))
-      .max(3, 'fallbacks takes at most 3 entries')
-      .nullish(),
-    ...openRouterExtrasShape,
-  })
-  .superRefine((request, context) => {
-    if (request.fallbacks && request.fallbacks.length > 0 && request.models && request.models.length > 0) {
-      context.addIssue({ code: 'custom', path: ['fallbacks'], message: 'fallbacks cannot be combined with models; use one of them' });
-    }
-  });
+const messagesRequestShape = {
+  model: z.string({ error: requiredField }).min(1).max(256),
+  messages: z.array(anthropicMessageSchema).min(1, 'messages must contain at least one message'),
+  max_tokens: z.number({ error: requiredField }).int().positive(),
+  system: z.union([z.string(), z.array(anthropicTextBlockSchema)]).nullish(),
+  stop_sequences: z.array(z.string()).nullish(),
+  temperature: z.number().min(0).max(1).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
+  top_k: z.number().int().nonnegative().nullish(),
+  tools: z.array(anthropicToolSchema).nullish(),
+  tool_choice: anthropicToolChoiceSchema.nullish(),
+  thinking: anthropicThinkingSchema.nullish(),
+  output_config: z
+    .object({
+      effort: z.enum(['low', 'medium', 'high', 'max']).nullish(),
+      format: z.object({ type: z.literal('json_schema'), schema: z.record(z.string(), z.unknown()) }).nullish(),
+    })
+    .nullish(),
+  metadata: z.object({ user_id: z.string().max(512).nullish() }).nullish(),
+  stream: z.boolean().nullish(),
+  user: z.string().max(512).nullish(),
+  fallbacks: z
+    .array(z.strictObject({ model: z.string().min(1).max(256) }, { error: 'each fallbacks entry takes only a model: {"model": "<id>"}' }))
+    .max(3, 'fallbacks takes at most 3 entries')
+    .nullish(),
+  ...openRouterExtrasShape,
+};
+
+function checkFallbacks(request: { fallbacks?: unknown[] | null; models?: unknown[] | null }, context: z.RefinementCtx): void {
+  if (request.fallbacks && request.fallbacks.length > 0 && request.models && request.models.length > 0) {
+    context.addIssue({ code: 'custom', path: ['fallbacks'], message: 'fallbacks cannot be combined with models; use one of them' });
+  }
+}
+
+export const messagesRequestSchema = z.object(messagesRequestShape).superRefine(checkFallbacks);
 export type MessagesRequest = z.infer<typeof messagesRequestSchema>;
+
+/** `POST /api/v1/messages/count_tokens`: the same body without max_tokens (Anthropic's count_tokens takes none). */
+export const countTokensRequestSchema = z.object({ ...messagesRequestShape, max_tokens: z.number().int().positive().nullish() }).superRefine(checkFallbacks);
+export type CountTokensRequest = z.infer<typeof countTokensRequestSchema>;
