@@ -4,6 +4,7 @@ import { bootstrapService, startAdminServer } from '@switchyard/nest-kit';
 import type { FastifyInstance } from 'fastify';
 import { AppModule } from './app.module.js';
 import type { IngressConfig } from './config/ingress.config.js';
+import { familyErrorRenderer } from './http/family-error.renderer.js';
 import { installRequestTiming } from './http/request-timing.js';
 
 export interface Ingress {
@@ -25,6 +26,7 @@ export async function createIngress(config: IngressConfig, logger?: LoggerServic
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     logger,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    httpErrorRenderer: familyErrorRenderer,
     beforeListen: (nest) => {
       const fastify = nest.getHttpAdapter().getInstance();
       installRequestTiming(fastify);

@@ -3,7 +3,7 @@ import type { DynamicModule, INestApplication, LoggerService, Type } from '@nest
 import { NestFactory } from '@nestjs/core';
 import { ServerNats } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { GatewayExceptionFilter } from './http/gateway-exception.filter.js';
+import { GatewayExceptionFilter, type HttpErrorRenderer } from './http/gateway-exception.filter.js';
 import { extractTraceContext, otelContext, otelTrace, SpanKind, tracer, type Span } from './telemetry/telemetry.js';
 
 export interface ServiceBootstrapOptions {
@@ -18,6 +18,8 @@ export interface ServiceBootstrapOptions {
   bodyLimitBytes?: number;
   logger?: LoggerService;
   shutdownTimeoutMs?: number;
+  /** Errors of some routes in another API family's shape (body-parser failures included). */
+  httpErrorRenderer?: HttpErrorRenderer;
   /** Last adjustments before the server listens (hooks on the Fastify instance, CORS...). */
   beforeListen?: (app: NestFastifyApplication) => void | Promise<void>;
 }
@@ -36,7 +38,7 @@ function rpcSubject(context: unknown): string {
 export async function bootstrapService(options: ServiceBootstrapOptions): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimitBytes ?? 1_048_576, logger: false, trustProxy: true, return503OnClosing: true });
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { logger: options.logger, abortOnError: false });
-  app.useGlobalFilters(new GatewayExceptionFilter());
+  app.useGlobalFilters(new GatewayExceptionFilter(options.httpErrorRenderer));
 
   if (options.rpc !== false) {
     const server = new ServerNats({

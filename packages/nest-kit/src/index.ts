@@ -16,7 +16,7 @@ export { DurableConsumer, type DurableConsumerOptions } from './jetstream/durabl
 export { DatabaseModule, type DatabaseModuleOptions } from './database/database.module.js';
 export { ensureDatabaseAndSchema, dropSchema } from './database/database.js';
 export { SnapshotCache, type SnapshotCacheOptions } from './cache/snapshot-cache.js';
-export { GatewayExceptionFilter, sendHttpError, toHttpError } from './http/gateway-exception.filter.js';
+export { GatewayExceptionFilter, sendHttpError, toHttpError, type HttpErrorRenderer } from './http/gateway-exception.filter.js';
 export { createLogger } from './logging/logger.js';
 export {
   startTelemetry,

@@ -1,10 +1,12 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { leaseReplySchema, PaymentRequiredError, ServiceUnavailableError, subjects, type LeaseReply, type LeaseRequest } from '@switchyard/contracts';
+import { leaseReplySchema, PaymentRequiredError, subjects, type LeaseReply, type LeaseRequest } from '@switchyard/contracts';
 import { Decimal, formatMoney, toDecimal } from '@switchyard/money';
 import { MetricsService, NatsService } from '@switchyard/nest-kit';
+import type { PlannedAttempt } from '@switchyard/routing-policy';
 import { hostname } from 'node:os';
 import type { Caller } from '../auth/authenticator.service.js';
 import { INGRESS_CONFIG, type IngressConfig } from '../config/ingress.config.js';
+import { billingUnavailable, FreeModelQuota } from './free-model-quota.js';
 
 /** Room of one lease scope (the account, or one limited key) within the current lease epoch. */
 class Room {
@@ -31,7 +33,8 @@ class AccountLease {
   shrunk = false;
   readonly account = new Room();
   readonly keys = new Map<string, Room>();
-  inFlight: Promise<void> | undefined;
+  /** The lease call in progress (true when billing answered). */
+  inFlight: Promise<boolean> | undefined;
 
   key(hash: string): Room {
     let room = this.keys.get(hash);
@@ -69,6 +72,7 @@ export class CreditLeaseService implements OnModuleInit, OnApplicationShutdown {
   private renewTimer: NodeJS.Timeout | undefined;
   private readonly leaseRequests;
   private readonly refusals;
+  private readonly freeQuota: FreeModelQuota;
 
   constructor(
     private readonly nats: NatsService,
@@ -79,6 +83,7 @@ export class CreditLeaseService implements OnModuleInit, OnApplicationShutdown {
     this.chunk = toDecimal(config.LEASE_CHUNK_USD);
     this.leaseRequests = metrics.counter({ name: 'switchyard_ingress_lease_requests_total', help: 'Credit lease requests sent to billing', labelNames: ['kind', 'outcome'] });
     this.refusals = metrics.counter({ name: 'switchyard_ingress_admission_refusals_total', help: 'Requests refused for lack of credit', labelNames: ['scope'] });
+    this.freeQuota = new FreeModelQuota(nats);
   }
 
   onModuleInit(): void {
@@ -93,9 +98,19 @@ export class CreditLeaseService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
+   * The `:free` model quota and the non-negative balance rule of free endpoints (see FreeModelQuota): returns the
+   * attempts that may run (the paid ones only, when the free quota refuses and paid fallbacks exist), or throws
+   * 429 (quota, with X-RateLimit-* and Retry-After), 402 (negative balance) or 503 (billing unreachable).
+   */
+  checkFreeQuota(caller: Caller, attempts: PlannedAttempt[]): Promise<PlannedAttempt[]> {
+    return this.freeQuota.admit(caller, attempts);
+  }
+
+  /**
    * Reserves `maxCost` for a request; asks billing for more room when the lease cannot cover it or is about to
    * expire. Throws 402 when even then the account (or the key's limit) cannot afford it; the error carries what
-   * is affordable.
+   * is affordable. When billing cannot be reached and the lease cannot cover the request, it is a 503 (the account
+   * may well afford it), never a 402.
    */
   async reserve(caller: Caller, maxCost: Decimal): Promise<Reservation> {
     const accountId = caller.account.accountId;
@@ -103,19 +118,31 @@ export class CreditLeaseService implements OnModuleInit, OnApplicationShutdown {
     const keyLimited = caller.key.limit !== null;
     const lease = this.lease(accountId);
     lease.lastUsedAt = Date.now();
-    const short = () => lease.account.available.lt(maxCost) || (keyLimited && lease.key(keyHash).available.lt(maxCost));
+    const room = () => (keyLimited ? Decimal.min(lease.account.available, lease.key(keyHash).available) : lease.account.available);
+    const short = () => room().lt(maxCost);
     const expiring = () => Date.now() > lease.expiresAt - this.config.LEASE_SAFETY_MS;
-    if (short() || expiring()) {
-      const room = keyLimited ? Decimal.min(lease.account.available, lease.key(keyHash).available) : lease.account.available;
-      const requested = short() ? Decimal.max(maxCost.minus(Decimal.max(room, 0)), this.chunk) : new Decimal(0);
-      await this.requestLease(accountId, lease, { requested, keyHash: keyLimited ? keyHash : undefined });
+    let asked = false;
+    let unreachable = false;
+    // Concurrent requests share one lease call at a time; a request that is still short after someone else's call
+    // (it asked for less than this one needs) makes its own, so billing's answer is always to what this one needs.
+    for (let round = 0; round < 64 && (short() || expiring()); round += 1) {
+      if (lease.inFlight) {
+        await lease.inFlight;
+        continue;
+      }
+      if (asked) break;
+      asked = true;
+      const requested = short() ? Decimal.max(maxCost.minus(Decimal.max(room(), 0)), this.chunk) : new Decimal(0);
+      unreachable = !(await this.requestLease(accountId, lease, { requested, keyHash: keyLimited ? keyHash : undefined }));
     }
-    if (expiring()) throw new ServiceUnavailableError('Billing is unavailable; cannot admit requests for this account right now');
+    if (expiring()) throw billingUnavailable('Billing is unavailable; cannot admit requests for this account right now');
     if (lease.account.available.lt(maxCost)) {
+      if (unreachable) throw billingUnavailable('Billing is unavailable and this replica holds too little credit for the request; retry shortly');
       this.refusals.inc({ scope: 'account' });
       throw new PaymentRequiredError('Insufficient credits', { available: formatMoney(Decimal.max(lease.account.available, 0)), required: formatMoney(maxCost) });
     }
     if (keyLimited && lease.key(keyHash).available.lt(maxCost)) {
+      if (unreachable) throw billingUnavailable('Billing is unavailable and this replica holds too little of the key limit for the request; retry shortly');
       this.refusals.inc({ scope: 'key' });
       throw new PaymentRequiredError('This API key has reached its credit limit', { available: formatMoney(Decimal.max(lease.key(keyHash).available, 0)), required: formatMoney(maxCost) });
     }
@@ -158,8 +185,8 @@ export class CreditLeaseService implements OnModuleInit, OnApplicationShutdown {
     return lease;
   }
 
-  /** One lease call at a time per account; concurrent requests share it. */
-  private requestLease(accountId: string, lease: AccountLease, options: { requested: Decimal; keyHash?: string; shrinkTo?: Decimal }): Promise<void> {
+  /** One lease call at a time per account; concurrent requests share it. Resolves true when billing answered. */
+  private requestLease(accountId: string, lease: AccountLease, options: { requested: Decimal; keyHash?: string; shrinkTo?: Decimal }): Promise<boolean> {
     if (lease.inFlight) return lease.inFlight;
     const call = this.callBilling(accountId, lease, options).finally(() => {
       lease.inFlight = undefined;
@@ -168,7 +195,7 @@ export class CreditLeaseService implements OnModuleInit, OnApplicationShutdown {
     return call;
   }
 
-  private async callBilling(accountId: string, lease: AccountLease, options: { requested: Decimal; keyHash?: string; shrinkTo?: Decimal }): Promise<void> {
+  private async callBilling(accountId: string, lease: AccountLease, options: { requested: Decimal; keyHash?: string; shrinkTo?: Decimal }): Promise<boolean> {
     const request: LeaseRequest = {
       accountId,
       replicaId: this.replicaId,
@@ -183,10 +210,11 @@ export class CreditLeaseService implements OnModuleInit, OnApplicationShutdown {
     } catch (error) {
       this.leaseRequests.inc({ kind, outcome: 'error' });
       this.logger.warn(`lease ${kind} for ${accountId} failed: ${(error as Error).message}`);
-      return;
+      return false;
     }
     this.leaseRequests.inc({ kind, outcome: 'ok' });
     this.adopt(lease, reply, options.keyHash);
+    return true;
   }
 
   private adopt(lease: AccountLease, reply: LeaseReply, keyHash: string | undefined): void {

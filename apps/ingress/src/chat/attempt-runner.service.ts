@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { newAttemptId, type AttemptRecord, type ProviderChatRequest } from '@switchyard/contracts';
+import { newAttemptId, type AttemptBilling, type AttemptRecord, type ProviderChatRequest } from '@switchyard/contracts';
 import type { CanonicalChatRequest, StreamPart, UpstreamError } from '@switchyard/llm-spec';
 import { NatsService, ProviderAttemptClient, withSpan, SpanKind } from '@switchyard/nest-kit';
 import type { PlannedAttempt } from '@switchyard/routing-policy';
@@ -33,6 +33,8 @@ export interface RunInput {
   records: AttemptRecord[];
   /** Sum of upstream time of every attempt, ms (for the overhead figure). */
   upstreamTime: { ms: number };
+  /** Charge inputs sent with each attempt (copied into providers' attempt-usage for reconciliation); call once per attempt. */
+  billing?: (attempt: PlannedAttempt) => AttemptBilling;
 }
 
 /**
@@ -70,6 +72,7 @@ export class AttemptRunnerService {
         request: input.request,
         timeouts: { connectMs: this.config.UPSTREAM_CONNECT_TIMEOUT_MS, firstTokenMs: this.config.UPSTREAM_FIRST_TOKEN_TIMEOUT_MS, idleMs: this.config.UPSTREAM_IDLE_TIMEOUT_MS },
         heartbeatMs: this.config.PROVIDER_HEARTBEAT_MS,
+        ...(input.billing ? { billing: input.billing(attempt) } : {}),
       };
       const started = performance.now();
       const outcome = await withSpan(

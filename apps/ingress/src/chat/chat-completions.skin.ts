@@ -48,4 +48,5 @@ export const chatCompletionsSkin: Skin = {
   stream: (identity, includeReasoning) => new ChatCompletionsStream(identity, includeReasoning),
   body: (identity, result, billed, includeReasoning) => renderCompletion(identity, result, renderUsage(billed.usage, billed.charge, billed.isByok), includeReasoning),
   error: (error: GatewayError) => ({ status: error.status, body: error.toEnvelope(), headers: error.headers }),
+  streamError: (error: GatewayError) => sseData(JSON.stringify({ ...error.toEnvelope(), choices: [] })) + DONE,
 };

@@ -27,6 +27,7 @@ import { extractTraceContext, recordCarrier, SpanKind, withSpan } from '@switchy
 import { plan, type AccountPolicy, type PlannedAttempt, type PlanResult } from '@switchyard/routing-policy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import { attemptBillingFor } from '../admission/attempt-billing.js';
 import { CreditLeaseService, type Reservation } from '../admission/credit-lease.service.js';
 import type { Caller } from '../auth/authenticator.service.js';
 import { INGRESS_CONFIG, type IngressConfig } from '../config/ingress.config.js';
@@ -209,7 +210,7 @@ export class GenerationPipelineService {
       }),
     );
     if (!planResult.ok) throw planFailure(planResult);
-    const attempts = planResult.attempts;
+    const attempts = await this.admission.checkFreeQuota(caller, planResult.attempts);
     const { reservation, request: canonical } = await this.admit(caller, requested, attempts, promptTokens);
 
     const generationId = newGenerationId();
@@ -251,7 +252,8 @@ export class GenerationPipelineService {
 
     let outcome;
     try {
-      outcome = await this.runner.run({ generationId, accountId: caller.account.accountId, request: canonical, attempts, signal: abort.signal, sink, records, upstreamTime });
+      const billing = attemptBillingFor({ caller, requestedModel: canonical.model, apiType: skin.api, streamed: canonical.stream, reservation, requestedAt: Date.now() - (performance.now() - startedAt) });
+      outcome = await this.runner.run({ generationId, accountId: caller.account.accountId, request: canonical, attempts, signal: abort.signal, sink, records, upstreamTime, billing });
     } catch (error) {
       this.logger.error(`attempts failed unexpectedly: ${(error as Error).message}`, (error as Error).stack);
       outcome = { kind: 'exhausted' as const, failures: [] };

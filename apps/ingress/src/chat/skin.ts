@@ -54,4 +54,6 @@ export interface Skin {
   body(identity: ResponseIdentity, result: ChatResult, billed: BilledUsage, includeReasoning: boolean): unknown;
   /** An error before any byte of the response: status, body in the family's error shape, headers. */
   error(error: GatewayError, generationId?: string): { status: number; body: unknown; headers: Record<string, string> };
+  /** An error that ends a stream whose headers are already out: the family's error event and terminator. */
+  streamError(error: GatewayError): string;
 }

@@ -42,15 +42,22 @@ export function toHttpError(error: unknown): GatewayError {
   return new InternalError(error);
 }
 
-export function sendHttpError(reply: FastifyReply, error: unknown, request?: FastifyRequest): void {
+/**
+ * Renders an error for one request in another API family's shape (ingress's Anthropic and Responses skins);
+ * undefined keeps OpenRouter's envelope.
+ */
+export type HttpErrorRenderer = (error: GatewayError, request: FastifyRequest) => { status: number; body: unknown; headers: Record<string, string> } | undefined;
+
+export function sendHttpError(reply: FastifyReply, error: unknown, request?: FastifyRequest, renderer?: HttpErrorRenderer): void {
   const gatewayError = toHttpError(error);
   if (gatewayError.status >= 500 && gatewayError instanceof InternalError) {
     const cause = gatewayError.cause as Error | undefined;
     logger.error(`${request?.method ?? ''} ${request?.url ?? ''} failed: ${cause?.message ?? String(cause)}`, cause?.stack);
   }
   if (reply.sent || reply.raw.headersSent) return;
-  for (const [name, value] of Object.entries(gatewayError.headers)) reply.header(name, value);
-  void reply.status(gatewayError.status).header('Content-Type', 'application/json; charset=utf-8').send(gatewayError.toEnvelope());
+  const rendered = (request && renderer?.(gatewayError, request)) ?? { status: gatewayError.status, body: gatewayError.toEnvelope(), headers: gatewayError.headers };
+  for (const [name, value] of Object.entries(rendered.headers)) reply.header(name, value);
+  void reply.status(rendered.status).header('Content-Type', 'application/json; charset=utf-8').send(JSON.stringify(rendered.body));
 }
 
 /**
@@ -59,6 +66,8 @@ export function sendHttpError(reply: FastifyReply, error: unknown, request?: Fas
  */
 @Catch()
 export class GatewayExceptionFilter implements ExceptionFilter {
+  constructor(private readonly renderer?: HttpErrorRenderer) {}
+
   catch(exception: unknown, host: ArgumentsHost): void | Observable<never> {
     if (host.getType() === 'rpc') {
       const error = toGatewayError(exception);
@@ -66,6 +75,6 @@ export class GatewayExceptionFilter implements ExceptionFilter {
       return throwError(() => error.toJSON());
     }
     const http = host.switchToHttp();
-    sendHttpError(http.getResponse<FastifyReply>(), exception, http.getRequest<FastifyRequest>());
+    sendHttpError(http.getResponse<FastifyReply>(), exception, http.getRequest<FastifyRequest>(), this.renderer);
   }
 }

@@ -15,4 +15,5 @@ export const completionsSkin: Skin = {
   stream: (identity, includeReasoning) => new TextCompletionStream(identity, includeReasoning),
   body: renderTextCompletion,
   error: (error, generationId) => completionsErrors.error(error, generationId),
+  streamError: (error) => completionsErrors.streamError(error),
 };

@@ -10,5 +10,6 @@ export function createMessagesSkin(context: MessagesStreamContext): Skin {
     stream: (identity, includeReasoning) => new MessagesStream(identity, includeReasoning, context),
     body: (identity, result, billed, includeReasoning) => renderMessage(identity, result, billed, includeReasoning, context),
     error: (error, generationId) => anthropicErrors.error(error, generationId),
+    streamError: (error) => anthropicErrors.streamError(error),
   };
 }

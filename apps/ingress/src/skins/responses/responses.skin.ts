@@ -10,5 +10,6 @@ export function createResponsesSkin(echo: ResponseEcho): Skin {
     stream: (identity, includeReasoning) => new ResponsesStream(identity, includeReasoning, echo),
     body: (identity, result, billed, includeReasoning) => renderResponse(identity, result, billed, includeReasoning, echo),
     error: (error, generationId) => responsesErrors.error(error, generationId),
+    streamError: (error) => responsesErrors.streamError(error),
   };
 }
