@@ -36,7 +36,7 @@ function rpcSubject(context: unknown): string {
  * context continued from message headers, graceful shutdown on SIGTERM/SIGINT with a hard deadline.
  */
 export async function bootstrapService(options: ServiceBootstrapOptions): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimitBytes ?? 1_048_576, logger: false, trustProxy: true, return503OnClosing: true });
+  const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimitBytes ?? 1_048_576, logger: false, return503OnClosing: true });
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { logger: options.logger, abortOnError: false });
   app.useGlobalFilters(new GatewayExceptionFilter(options.httpErrorRenderer));
 

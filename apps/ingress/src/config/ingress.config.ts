@@ -1,4 +1,4 @@
-import { baseConfigSchema, envBoolean, envPort } from '@switchyard/nest-kit';
+import { baseConfigSchema, envPort } from '@switchyard/nest-kit';
 import { z } from 'zod';
 
 export const ingressConfigSchema = baseConfigSchema.extend({
@@ -32,8 +32,6 @@ export const ingressConfigSchema = baseConfigSchema.extend({
   LEASE_IDLE_MS: z.coerce.number().int().positive().default(30_000),
   /** Replica id, for credit leases (default: hostname + pid). */
   REPLICA_ID: z.string().optional(),
-  /** Trust X-Forwarded-* headers from a proxy in front. */
-  TRUST_PROXY: envBoolean.default(false),
 });
 export type IngressConfig = z.infer<typeof ingressConfigSchema>;
 

@@ -17,6 +17,14 @@ export interface StackOptions {
   demoCredit?: string;
 }
 
+export interface IngressReplica {
+  name: string;
+  process: ServiceProcess;
+  /** `http://127.0.0.1:<port>/api/v1` */
+  baseUrl: string;
+  adminUrl: string;
+}
+
 /**
  * The whole gateway as real processes (each service's dist/main.js), isolated from everything else on the machine:
  * its own NATS subject prefix (and so its own JetStream stream), its own Postgres schemas, free ports.
@@ -27,6 +35,8 @@ export class Stack {
   readonly demoKey = `sk-sy-v1-${this.suffix.repeat(8)}`;
   readonly processes = new Map<ServiceName, ServiceProcess>();
   readonly ports = new Map<string, number>();
+  /** Further ingress replicas started with `startIngressReplica` (same NATS, prefix and services). */
+  readonly ingressReplicas: IngressReplica[] = [];
   private readonly schemas: string[] = [];
 
   constructor(private readonly options: StackOptions = {}) {}
@@ -66,7 +76,7 @@ export class Stack {
 
   private createProcess(name: ServiceName): ServiceProcess {
     const schema = `${name}_${this.prefix}`;
-    this.schemas.push(schema);
+    if (!this.schemas.includes(schema)) this.schemas.push(schema);
     const common: Record<string, string> = {
       NATS_URL: TEST_NATS_URL,
       DATABASE_URL: TEST_DATABASE_URL,
@@ -111,13 +121,49 @@ export class Stack {
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   }
 
+  /**
+   * Starts one more ingress process on the same stack (its own ports and REPLICA_ID), e.g. to check that credit
+   * leases hold across replicas or that a key change reaches every replica. Resolves once it serves `/key` and
+   * `/models`; stopped with the stack.
+   */
+  async startIngressReplica(env: Record<string, string> = {}): Promise<IngressReplica> {
+    const index = this.ingressReplicas.length + 2;
+    const publicPort = await freePort();
+    const adminPort = await freePort();
+    const base = this.createProcess('ingress');
+    const process = new ServiceProcess({
+      ...base.options,
+      name: `ingress-${index}`,
+      env: { ...base.options.env, PORT: String(publicPort), ADMIN_PORT: String(adminPort), REPLICA_ID: `ingress-${index}-${this.suffix}`, ...env },
+      healthUrl: `http://127.0.0.1:${adminPort}/admin/health`,
+    });
+    const replica: IngressReplica = { name: `ingress-${index}`, process, baseUrl: `http://127.0.0.1:${publicPort}/api/v1`, adminUrl: `http://127.0.0.1:${adminPort}` };
+    this.ingressReplicas.push(replica);
+    await process.start();
+    await this.waitForIngress(replica.baseUrl);
+    return replica;
+  }
+
+  /** Waits until an ingress answers `/key` for the demo key and `/models` (keys and catalog loaded). */
+  async waitForIngress(baseUrl = this.baseUrl): Promise<void> {
+    await waitFor(
+      async () => {
+        const response = await fetch(`${baseUrl}/key`, { headers: { authorization: `Bearer ${this.demoKey}` } });
+        const models = await fetch(`${baseUrl}/models`);
+        return response.status === 200 && models.status === 200;
+      },
+      { timeoutMs: 30_000, message: `ingress at ${baseUrl} ready with keys and catalog` },
+    );
+  }
+
   /** Everything the services printed, for failure reports. */
   logs(): string {
-    return [...this.processes.entries()].map(([name, service]) => `--- ${name} ---\n${service.logs()}`).join('\n');
+    const all: Array<[string, ServiceProcess]> = [...this.processes.entries(), ...this.ingressReplicas.map((replica): [string, ServiceProcess] => [replica.name, replica.process])];
+    return all.map(([name, service]) => `--- ${name} ---\n${service.logs()}`).join('\n');
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.processes.values()].map((service) => service.stop()));
+    await Promise.all([...this.processes.values(), ...this.ingressReplicas.map((replica) => replica.process)].map((service) => service.stop()));
     for (const schema of this.schemas) await dropSchema(TEST_DATABASE_URL, schema).catch(() => undefined);
   }
 }
