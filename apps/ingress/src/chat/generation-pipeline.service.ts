@@ -283,7 +283,11 @@ export class GenerationPipelineService {
     const attempt = outcome.attempt;
     const result = sink.assembler.result;
     const cancelled = outcome.kind === 'cancelled';
-    const usage = sink.usage ?? makeUsage({ promptTokens, completionTokens: Math.ceil(sink.completionCharacters / 4), estimated: true });
+    // What the provider reported is billed. Without a report: a cancelled stream is billed an estimate of what was
+    // streamed (marked estimated); a stream that broke mid-way is billed nothing (zero-completion insurance).
+    const usage =
+      sink.usage ??
+      makeUsage({ promptTokens, completionTokens: outcome.kind === 'failed-mid-stream' ? 0 : Math.ceil(sink.completionCharacters / 4), estimated: true });
     const finishReason = outcome.kind === 'failed-mid-stream' ? 'error' : (result.finishReason ?? null);
     const charge = chargeFor({
       usage: { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, cachedTokens: usage.cachedTokens, cacheWriteTokens: usage.cacheWriteTokens, requests: 1 },

@@ -39,7 +39,7 @@ function report(label: string, figures: Record<string, unknown>): void {
 }
 
 function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = values.toSorted((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
@@ -106,6 +106,7 @@ describe('failover, the health monitor and routing end to end, through the simul
   describe('two endpoints for one model, one failing every request', () => {
     it('answers 500 of 500 requests (0 client errors) and moves traffic off the bad endpoint within seconds', async () => {
       const before = await kit.usage(PRIMARY_UPSTREAM);
+      const probesBefore = await kit.probes();
       await kit.setKnobs(PRIMARY_UPSTREAM, { failureRate: 1, failureStatus: 500 });
       const brokenAt = performance.now();
       // Every fifth request streams: failover before the first token must be invisible on SSE too.
@@ -128,6 +129,7 @@ describe('failover, the health monitor and routing end to end, through the simul
       const health = await kit.healthOf(PRIMARY);
       const transitions = await kit.breakerTransitions(PRIMARY);
       const usage = await kit.usage(PRIMARY_UPSTREAM);
+      const failedProbes = ((await kit.probes()).failure ?? 0) - (probesBefore.failure ?? 0);
       report('500 requests, one endpoint failing', {
         elapsedMs: Math.round(elapsedMs),
         p50Ms: Math.round(quantile(calls.map((call) => call.ms), 0.5)),
@@ -138,6 +140,7 @@ describe('failover, the health monitor and routing end to end, through the simul
         lastOnBadRequestIndex: badFirst.at(-1)?.index,
         lastTwoHundredOnBad,
         badUpstreamRequests: usage.requests - before.requests,
+        failedProbes,
         breaker: { state: health.state, openings: health.breaker.openings, transitions },
       });
 
@@ -148,9 +151,10 @@ describe('failover, the health monitor and routing end to end, through the simul
       expect(['open', 'half-open']).toContain(health.state);
       expect(transitions['closed->open']).toBe(1);
       expect(health.breaker.openings).toBeGreaterThanOrEqual(1);
-      // The simulator saw every failed first attempt, plus the failed probes and nothing else.
+      // The simulator saw exactly the failed first attempts plus the failed probes (give or take a probe in flight
+      // when the counters were read): no request was sent to it twice, and it served none.
       expect(usage.completed - before.completed).toBe(0);
-      expect(usage.requests - before.requests).toBeGreaterThanOrEqual(badFirst.length);
+      expect(Math.abs(usage.requests - before.requests - badFirst.length - failedProbes)).toBeLessThanOrEqual(1);
     });
 
     it('sends traffic back after recovery through half-open probes: open → half-open → closed, then served again', async () => {
@@ -196,7 +200,8 @@ describe('failover, the health monitor and routing end to end, through the simul
       // Without the fix in routing (a failure before the close is no longer published) this took ~30 s.
       expect(servedAgain - closed).toBeLessThan(3_000);
 
-      // And it takes back its share of the load (price-weighted: ~83 % when healthy, ~70 % at the degraded weight).
+      // And it takes back its share of the load (price-weighted: ~83 % when healthy, ~70 % while its 5-minute error
+      // rate still gives it the degraded weight 0.5).
       const primaryBefore = await kit.usage(PRIMARY_UPSTREAM);
       const altBefore = await kit.usage(ALT_UPSTREAM);
       const calls = await runConcurrently(100, 8, () => kit.chat(llama()));
@@ -205,7 +210,7 @@ describe('failover, the health monitor and routing end to end, through the simul
       const altServed = (await kit.usage(ALT_UPSTREAM)).completed - altBefore.completed;
       report('recovery', { states, closedAfterMs: Math.round(closed), servedAgainAfterMs: Math.round(servedAgain), requestsUntilServed, transitions, shareOf100: { primary: primaryServed, alt: altServed } });
       expect(primaryServed + altServed).toBe(100);
-      expect(primaryServed).toBeGreaterThan(50);
+      expect(primaryServed).toBeGreaterThanOrEqual(40);
     });
   });
 
@@ -239,7 +244,7 @@ describe('failover, the health monitor and routing end to end, through the simul
       for await (const chunk of streamed) text += chunk.choices[0]?.delta.content ?? '';
       expect(text.length).toBeGreaterThan(0);
       const more = await runConcurrently(10, 5, () => kit.chat(body));
-      expect(more.map((call) => call.status)).toEqual(new Array(10).fill(200));
+      expect(more.map((call) => call.status)).toEqual(Array.from({ length: 10 }, () => 200));
       const badAfter = await kit.usage(bad!.upstreamModelId);
       report('429 + Retry-After', { failedAttempt: attempts[0], retryAfterMs: marked.retryAfterUntil - marked.lastFailureAt, badUpstreamRequestsWhileMarked: badAfter.requests - badBefore.requests });
       expect(badAfter.requests - badBefore.requests).toBe(0);
@@ -343,13 +348,9 @@ describe('failover, the health monitor and routing end to end, through the simul
       expect(upstream.reported.responses).toBe(0); // the upstream never reported usage
     });
 
-    // KNOWN BUG (apps/ingress/src/chat/generation-pipeline.service.ts, not this suite's to fix): a stream that fails
-    // mid-way with no usage reported is charged for a character-count estimate (prompt + ceil(chars / 4)
-    // completion tokens; here 8 + 5 at the test prices = $0.000018) although the upstream reported nothing (and
-    // streamed only 3 tokens). Issue 5: "billed only for what was reported" — nothing reported, an error finish:
-    // the zero-completion insurance applies, cost 0. `it.failing` keeps the suite green until the fix lands, then
-    // turns red so that this marker is removed.
-    it.failing('is billed only for what the provider reported: nothing reported, nothing charged', async () => {
+    // Issue 5: "billed only for what was reported" — nothing reported and an error finish: the zero-completion
+    // insurance applies, cost 0 (the simulator streamed 3 tokens but never reported usage).
+    it('is billed only for what the provider reported: nothing reported, nothing charged', async () => {
       const last = call.chunks.at(-1)!;
       expect(last.usage?.cost ?? 0).toBe(0);
       expect(generation.total_cost).toBe(0);
@@ -400,6 +401,7 @@ describe('failover, the health monitor and routing end to end, through the simul
       const [slow] = endpoints;
       await kit.setKnobs(slow!.upstreamModelId, { tokensPerSecond: 5, completionTokens: 200 });
       const measured: number[] = [];
+      const generationIds: string[] = [];
       for (let round = 0; round < 3; round++) {
         const abort = new AbortController();
         const response = await fetch(`${stack.baseUrl}/chat/completions`, {
@@ -409,6 +411,7 @@ describe('failover, the health monitor and routing end to end, through the simul
           body: JSON.stringify({ model: modelId, messages: [{ role: 'user', content: `cancel me ${round}` }], stream: true }),
         });
         expect(response.status).toBe(200);
+        generationIds.push(response.headers.get('x-generation-id')!);
         const reader = response.body!.getReader();
         const decoder = new TextDecoder();
         let received = '';
@@ -426,6 +429,7 @@ describe('failover, the health monitor and routing end to end, through the simul
       const usage = await kit.usage(slow!.upstreamModelId);
       report('cancel → upstream closed (ms, includes one simulator admin round trip)', { measured, simulator: { cancelled: usage.cancelled, completionTokensSent: usage.completionTokens } });
       expect(usage.cancelled).toBe(3);
+      for (const id of generationIds) expect(await kit.generation(id)).toMatchObject({ id, cancelled: true, streamed: true });
       for (const ms of measured) expect(ms).toBeLessThanOrEqual(250);
       expect(quantile(measured, 0.5)).toBeLessThanOrEqual(100);
     });
@@ -480,13 +484,16 @@ describe('failover, the health monitor and routing end to end, through the simul
       const primaryAfter = await kit.usage(PRIMARY_UPSTREAM);
       const statuses = calls.map((call) => call.status);
       report('routing stopped', { ok: statuses.filter((status) => status === 200).length, of: calls.length, firstAttemptsOnBrokenPrimary: primaryAfter.requests - primaryBefore.requests, p50Ms: Math.round(quantile(calls.map((call) => call.ms), 0.5)) });
-      expect(statuses).toEqual(new Array(50).fill(200));
+      expect(statuses).toEqual(Array.from({ length: 50 }, () => 200));
       // Planned from the last table (primary open or recently failed → last): no request even tried the primary.
       // With no table at all, ~83 % would have tried it first.
       expect(primaryAfter.requests - primaryBefore.requests).toBeLessThanOrEqual(2);
 
       await kit.clearKnobs(PRIMARY_UPSTREAM);
       await stack.service('routing').start();
+      // The restarted monitor restored its windows from the snapshot saved at the graceful stop.
+      const restored = await kit.healthOf(PRIMARY);
+      expect(restored.outcomes['5m'].failures).toBeGreaterThanOrEqual(3);
       const after = await waitFor(
         async () => {
           const table = (await stack.admin('routing', 'GET', '/admin/routing-table')).body;
@@ -496,7 +503,7 @@ describe('failover, the health monitor and routing end to end, through the simul
       );
       expect(after.version).toBeGreaterThan(tableBefore.version);
       const again = await runConcurrently(10, 5, () => kit.chat(llama()));
-      expect(again.map((call) => call.status)).toEqual(new Array(10).fill(200));
+      expect(again.map((call) => call.status)).toEqual(Array.from({ length: 10 }, () => 200));
     });
   });
 });

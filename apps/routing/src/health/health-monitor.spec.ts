@@ -139,6 +139,40 @@ describe('HealthMonitor', () => {
     expect(echoed.probe).toBe(true);
   });
 
+  it('stops publishing the failure mark once a half-open probe closed the breaker, and publishes a later failure again', () => {
+    for (let index = 0; index < 5; index++) monitor.record(failure(clock));
+    clock.advance(10_000);
+    monitor.tick();
+    clock.advance(1_000);
+    const failedProbe = monitor.recordProbe(ENDPOINT, 'att-probe-f', { ok: false, status: 500 });
+    expect(failedProbe.transition).toMatchObject({ from: 'half-open', to: 'open' });
+    expect(monitor.health(ENDPOINT).lastFailureAt).toBe(START + 11_000);
+    clock.advance(20_000);
+    monitor.tick();
+    clock.advance(500);
+    const probe = monitor.recordProbe(ENDPOINT, 'att-probe-ok', { ok: true, status: 200 });
+    expect(probe).toMatchObject({ changed: true, transition: { from: 'half-open', to: 'closed' } });
+    // The recovery is proven: the planner must not keep demoting it as "failed in the last 30 s".
+    expect(monitor.health(ENDPOINT)).toMatchObject({ state: 'closed', lastFailureAt: null });
+    expect(monitor.tableEntries()[ENDPOINT]?.lastFailureAt ?? null).toBeNull();
+    // The admin view still knows when it last failed.
+    expect(monitor.details(ENDPOINT).lastFailureAt).toBe(START + 11_000);
+    // A straggler that failed before the close stays history; a failure after it is published again.
+    expect(monitor.record(failure(clock, { at: clock.now() - 2_000 })).transition).toBeNull();
+    expect(monitor.health(ENDPOINT).lastFailureAt).toBeNull();
+    clock.advance(100);
+    const later = monitor.record(failure(clock));
+    expect(later.changed).toBe(true);
+    expect(monitor.health(ENDPOINT).lastFailureAt).toBe(clock.now());
+  });
+
+  it('keeps publishing a failure when the breaker never opened (no probe proved anything)', () => {
+    monitor.record(failure(clock));
+    clock.advance(100);
+    monitor.record(event(clock));
+    expect(monitor.health(ENDPOINT).lastFailureAt).toBe(START);
+  });
+
   it('applies a probe once when providers reports it before the client does', () => {
     for (let index = 0; index < 5; index++) monitor.record(failure(clock));
     clock.advance(10_000);

@@ -85,6 +85,8 @@ export interface EndpointDetails {
   drain: DrainInfo | null;
   lastAttemptAt: number | null;
   lastProbeAt: number | null;
+  /** The latest provider-side failure, even one the table no longer publishes because the breaker closed since. */
+  lastFailureAt: number | null;
 }
 
 /** One persisted endpoint: stats, breaker and failure marks. */
@@ -112,6 +114,19 @@ class EndpointRecord {
 
   constructor(options: BreakerOptions) {
     this.breaker = new CircuitBreaker(options);
+  }
+
+  /**
+   * The failure mark the routing table publishes: the latest provider-side failure, unless the breaker closed
+   * after it. A close means a half-open trial (a probe or an attempt) succeeded after that failure, so the
+   * endpoint has proven itself healthy again; publishing the older failure would keep the planner demoting it as
+   * "failed in the last 30 s" for up to 30 s after the recovery the probes just confirmed. A failure after the
+   * close is published as usual.
+   */
+  get publishedFailureAt(): number | null {
+    const closedAt = this.breaker.closedAt;
+    if (this.lastFailureAt !== null && closedAt !== null && this.lastFailureAt <= closedAt) return null;
+    return this.lastFailureAt;
   }
 
   /**
@@ -336,7 +351,7 @@ export class HealthMonitor {
     return {
       state,
       weight: this.weightOf(stats),
-      lastFailureAt: record.lastFailureAt,
+      lastFailureAt: record.publishedFailureAt,
       retryAfterUntil: record.retryAfterUntil !== null && record.retryAfterUntil > now ? record.retryAfterUntil : null,
       uptime5m: stats.windows['5m'].uptime,
       uptime30m: stats.windows['30m'].uptime,
@@ -400,6 +415,7 @@ export class HealthMonitor {
       drain: this.drains.get(endpointId) ?? null,
       lastAttemptAt: record?.lastAttemptAt ?? null,
       lastProbeAt: record?.lastProbeAt ?? null,
+      lastFailureAt: record?.lastFailureAt ?? null,
     };
   }
 

@@ -20,6 +20,9 @@ function account(accountId: string, privacy: Partial<KeySnapshot['accounts'][num
     byokProviders: [],
     totalPurchased: '10',
     disabled: false,
+    byokFeeWaived: false,
+    byokUsageMonthly: '0',
+    byokRequestsMonthly: 0,
   };
 }
 

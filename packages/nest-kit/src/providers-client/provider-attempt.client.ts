@@ -1,4 +1,4 @@
-import { createInbox, type Subscription } from '@nats-io/transport-node';
+import { createInbox, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { subjects, type AttemptEnd, type ProviderChatRequest, type ProviderFrame } from '@switchyard/contracts';
 import type { StreamPart, UpstreamError } from '@switchyard/llm-spec';
 import type { NatsService } from '../nats/nats.service.js';
@@ -35,8 +35,12 @@ export class ProviderAttemptClient {
     this.livenessMs = options.livenessMs ?? 3_500;
   }
 
+  /**
+   * Never rejects: every way an attempt can end, including NATS being unavailable to this caller, is an outcome
+   * (a connection that cannot subscribe or publish is a retryable `provider_unavailable`, so the caller moves on
+   * or answers with the attempt in `previous_errors`).
+   */
   run(request: ProviderChatRequest, callbacks: AttemptCallbacks, signal?: AbortSignal): Promise<AttemptOutcome> {
-    const nc = this.nats.connection;
     const started = performance.now();
     return new Promise<AttemptOutcome>((resolve) => {
       let settled = false;
@@ -81,39 +85,58 @@ export class ProviderAttemptClient {
       }
       signal?.addEventListener('abort', onAbort, { once: true });
 
+      const unavailable = (error: unknown) =>
+        finish({
+          ok: false,
+          contentSent: false,
+          upstreamMs: elapsed(),
+          ttftMs: null,
+          error: { status: 502, errorType: 'provider_unavailable', retryable: true, message: `The attempt could not be sent to providers: ${(error as Error).message}`, phase: 'connect' },
+        });
+      let nc: NatsConnection;
+      try {
+        nc = this.nats.connection;
+      } catch (error) {
+        unavailable(error);
+        return;
+      }
       const inbox = createInbox();
-      subscription = nc.subscribe(inbox, {
-        callback: (error, message) => {
-          if (settled) return;
-          if (error) {
-            finish({ ok: false, contentSent, upstreamMs: elapsed(), ttftMs: null, error: { status: 502, errorType: 'provider_unavailable', retryable: !contentSent, message: error.message, phase: 'connect' } });
-            return;
-          }
-          let frame: ProviderFrame;
-          try {
-            frame = decodeJson(message.data) as ProviderFrame;
-          } catch {
-            return;
-          }
-          armLiveness();
-          switch (frame.k) {
-            case 'heartbeat':
+      try {
+        subscription = nc.subscribe(inbox, {
+          callback: (error, message) => {
+            if (settled) return;
+            if (error) {
+              finish({ ok: false, contentSent, upstreamMs: elapsed(), ttftMs: null, error: { status: 502, errorType: 'provider_unavailable', retryable: !contentSent, message: error.message, phase: 'connect' } });
               return;
-            case 'parts':
-              if (frame.parts.length > 0) {
-                if (!contentSent) contentSent = frame.parts.some((part) => part.type !== 'response-metadata' && part.type !== 'usage' && part.type !== 'finish');
-                callbacks.onParts(frame.parts);
-              }
-              if (frame.end) finish({ ok: true, end: frame.end });
+            }
+            let frame: ProviderFrame;
+            try {
+              frame = decodeJson(message.data) as ProviderFrame;
+            } catch {
               return;
-            case 'failed':
-              finish({ ok: false, error: frame.error, contentSent: frame.contentSent || contentSent, upstreamMs: frame.upstreamMs, ttftMs: frame.ttftMs ?? null });
-              return;
-          }
-        },
-      });
-      armLiveness();
-      nc.publish(subjects.providers.chat, encodeJson(request), { reply: inbox, headers: this.nats.traceHeaders() });
+            }
+            armLiveness();
+            switch (frame.k) {
+              case 'heartbeat':
+                return;
+              case 'parts':
+                if (frame.parts.length > 0) {
+                  if (!contentSent) contentSent = frame.parts.some((part) => part.type !== 'response-metadata' && part.type !== 'usage' && part.type !== 'finish');
+                  callbacks.onParts(frame.parts);
+                }
+                if (frame.end) finish({ ok: true, end: frame.end });
+                return;
+              case 'failed':
+                finish({ ok: false, error: frame.error, contentSent: frame.contentSent || contentSent, upstreamMs: frame.upstreamMs, ttftMs: frame.ttftMs ?? null });
+                return;
+            }
+          },
+        });
+        armLiveness();
+        nc.publish(subjects.providers.chat, encodeJson(request), { reply: inbox, headers: this.nats.traceHeaders() });
+      } catch (error) {
+        unavailable(error);
+      }
     });
   }
 

@@ -1,4 +1,4 @@
-import { waitFor } from '@switchyard/nest-kit/testing';
+import { TEST_ADMIN_TOKEN, waitFor } from '@switchyard/nest-kit/testing';
 import type { Stack } from '../stack.js';
 
 /**
@@ -83,7 +83,8 @@ export class FaultKit {
 
   async clearKnobs(upstreamModelId: string): Promise<void> {
     const response = await this.stack.admin('simulator', 'DELETE', `/admin/knobs/${encodeURIComponent(upstreamModelId)}`);
-    if (response.status !== 200 && response.status !== 204 && response.status !== 404) throw new Error(`simulator knob delete: ${response.status}`);
+    // 404: no knobs set for it, which is what was asked.
+    if (response.status !== 200 && response.status !== 204 && response.status !== 404) throw new Error(`simulator knob delete for ${upstreamModelId}: ${response.status}`);
   }
 
   async usage(upstreamModelId: string): Promise<SimulatorCounters> {
@@ -98,24 +99,38 @@ export class FaultKit {
 
   // ---- routing ------------------------------------------------------------------------------------------------
 
+  /** The endpoint's row of routing's admin health table (state, breaker details, outcomes per window). */
   async healthOf(endpointId: string): Promise<any> {
     const response = await this.stack.admin('routing', 'GET', '/admin/health-table');
-    const rows = (response.body?.data ?? response.body?.endpoints ?? []) as Array<{ id: string }>;
-    return rows.find((row) => row.id === endpointId);
+    if (response.status !== 200) throw new Error(`routing health table: ${response.status}`);
+    return (response.body.endpoints as Array<{ id: string }>).find((row) => row.id === endpointId);
   }
 
   /** `switchyard_breaker_transitions_total` of one endpoint, keyed `from->to`. */
   async breakerTransitions(endpointId: string): Promise<Record<string, number>> {
-    const response = await fetch(`${this.stack.adminUrl('routing')}/metrics`, { headers: { authorization: `Bearer ${process.env.TEST_ADMIN_TOKEN ?? 'test-admin-token-0123456789'}` } });
-    const text = await response.text();
     const counts: Record<string, number> = {};
-    for (const line of text.split('\n')) {
-      if (!line.startsWith('switchyard_breaker_transitions_total{')) continue;
-      const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((match) => [match[1], match[2]]));
-      if (labels.endpoint !== endpointId) continue;
-      counts[`${labels.from}->${labels.to}`] = Number(line.slice(line.lastIndexOf(' ') + 1));
+    for (const { labels, value } of await this.routingMetric('switchyard_breaker_transitions_total')) {
+      if (labels.endpoint === endpointId) counts[`${labels.from}->${labels.to}`] = value;
     }
     return counts;
+  }
+
+  /** `switchyard_probes_total` by outcome (every endpoint). */
+  async probes(): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const { labels, value } of await this.routingMetric('switchyard_probes_total')) counts[labels.outcome ?? ''] = value;
+    return counts;
+  }
+
+  private async routingMetric(name: string): Promise<Array<{ labels: Record<string, string>; value: number }>> {
+    const response = await fetch(`${this.stack.adminUrl('routing')}/metrics`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+    const samples = [];
+    for (const line of (await response.text()).split('\n')) {
+      if (!line.startsWith(`${name}{`)) continue;
+      const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((match) => [match[1]!, match[2]!]));
+      samples.push({ labels, value: Number(line.slice(line.lastIndexOf(' ') + 1)) });
+    }
+    return samples;
   }
 
   // ---- catalog ------------------------------------------------------------------------------------------------
