@@ -15,6 +15,8 @@ export interface StackOptions {
   /** Extra env for every service (e.g. OTEL_EXPORTER_OTLP_ENDPOINT, NATS_URL). */
   commonEnv?: Record<string, string>;
   demoCredit?: string;
+  /** How long ingress may take to serve `/key` and `/models` after its process is healthy, ms (default 30 s). */
+  readyTimeoutMs?: number;
 }
 
 export interface IngressReplica {
@@ -69,7 +71,7 @@ export class Stack {
           const models = await fetch(`${this.baseUrl}/models`);
           return response.status === 200 && models.status === 200;
         },
-        { timeoutMs: 30_000, message: 'ingress ready with keys and catalog' },
+        { timeoutMs: this.options.readyTimeoutMs ?? 30_000, message: 'ingress ready with keys and catalog' },
       );
     }
   }
@@ -101,7 +103,8 @@ export class Stack {
       entry: path.join(appsDirectory, name, 'dist', 'main.js'),
       env: { ...common, ...this.options.commonEnv, ...specific[name], ...this.options.env?.[name] },
       healthUrl: `http://127.0.0.1:${this.ports.get(name)}/admin/health`,
-      startTimeoutMs: 40_000,
+      // Generous: on a loaded two-core machine seven Node services start slowly.
+      startTimeoutMs: Number(process.env.TEST_SERVICE_START_TIMEOUT_MS ?? 90_000),
     });
   }
 
@@ -152,7 +155,7 @@ export class Stack {
         const models = await fetch(`${baseUrl}/models`);
         return response.status === 200 && models.status === 200;
       },
-      { timeoutMs: 30_000, message: `ingress at ${baseUrl} ready with keys and catalog` },
+      { timeoutMs: this.options.readyTimeoutMs ?? 30_000, message: `ingress at ${baseUrl} ready with keys and catalog` },
     );
   }
 

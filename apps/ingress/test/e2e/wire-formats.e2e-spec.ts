@@ -520,13 +520,30 @@ describe('every wire format end to end through the simulator: tools, JSON schema
       expect(answered.result.message.content?.split(' ')).toHaveLength(24);
       await expectExactCharge(anthropic, answered.result, answered.billed);
 
-      // Without the thinking block, Anthropic (and so the simulator) refuses the tool-result turn: not retried elsewhere.
-      const { reasoning_details: _dropped, ...bare } = assistant as Message & { reasoning_details?: unknown };
-      const refused = await client.chat.completions
-        .create(body(anthropic, anthropic.model, [question, bare as Message, toolResult], { tools: [WEATHER_TOOL], reasoning: { max_tokens: 2048 } }) as OpenAI.ChatCompletionCreateParamsNonStreaming)
-        .catch((error: unknown) => error);
-      expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
-      expect((refused as InstanceType<typeof OpenAI.APIError>).message).toContain('must start with a thinking block');
+    });
+
+    it('continues a tool loop begun on another wire format without thinking (its reasoning cannot replay to Anthropic) instead of failing', async () => {
+      const openAiWire = FORMATS.find((format) => format.provider === 'simulator')!;
+      const question: Message = { role: 'user', content: 'Check the weather first. call:get_weather' };
+      const reasoning = { max_tokens: 2048 };
+      // Step one of the loop is served by the OpenAI-compatible endpoint of the same model.
+      const first = await billedFor(anthropic.model, () => complete(body(openAiWire, anthropic.model, [question], { tools: [WEATHER_TOOL], reasoning })));
+      expect(first.result.provider).toBe(openAiWire.providerName);
+      expect(first.result.finishReason).toBe('tool_calls');
+      expect(first.result.message.reasoning_details?.[0]?.format).not.toBe('anthropic-claude-v1');
+      await expectExactCharge(openAiWire, first.result, first.billed, anthropic.model);
+      const call = first.result.message.tool_calls![0]!;
+      const assistant: Message = { role: 'assistant', content: null, tool_calls: [call], reasoning_details: first.result.message.reasoning_details };
+      const toolResult: Message = { role: 'tool', tool_call_id: call.id, content: 'Sunny, 21 degrees' };
+
+      // Step two lands on the Anthropic endpoint: Anthropic would refuse thinking here, so the turn runs without it.
+      const answered = await billedFor(anthropic.upstream, () => complete(body(anthropic, anthropic.model, [question, assistant, toolResult], { tools: [WEATHER_TOOL], reasoning })));
+      expect(answered.result.finishReason).toBe('stop');
+      expect(answered.result.message.content?.split(' ')).toHaveLength(24);
+      expect(answered.result.message.reasoning ?? null).toBeNull();
+      expect(answered.billed.reasoningTokens).toBe(0);
+      expect(answered.billed.completionTokens).toBe(24);
+      await expectExactCharge(anthropic, answered.result, answered.billed);
     });
   });
 

@@ -240,6 +240,36 @@ describe('Anthropic request bodies', () => {
     ]);
   });
 
+  it('thinks on a tool-result turn only when the answered tool call replays its thinking; otherwise turns thinking off, and says so', () => {
+    const loop = (reasoningDetails: unknown[] | undefined) =>
+      request({
+        reasoning: { effort: 'high' },
+        max_tokens: 2000,
+        tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }],
+        messages: [
+          { role: 'user', content: 'Weather in Paris?' },
+          { role: 'assistant', content: null, tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{}' } }], reasoning_details: reasoningDetails },
+          { role: 'tool', tool_call_id: 'toolu_1', content: 'sunny' },
+        ],
+      });
+    const replayed = build(loop([{ type: 'reasoning.text', text: 'Check the weather.', signature: 'sig-1', format: 'anthropic-claude-v1', index: 0 }]));
+    expect(body(replayed).thinking).toEqual({ type: 'enabled', budget_tokens: 1600 });
+    expect(body(replayed).messages[1].content[0]).toEqual({ type: 'thinking', thinking: 'Check the weather.', signature: 'sig-1' });
+
+    // Reasoning from another provider (not replayable here), or none at all: the turn continues without thinking.
+    for (const details of [[{ type: 'reasoning.text', text: 'Other provider.', format: 'openai-responses-v1', index: 0 }], undefined]) {
+      const result = build(loop(details));
+      expect(body(result).thinking).toBeUndefined();
+      expect(body(result).max_tokens).toBe(2000);
+      expect(result.warnings.join('\n')).toContain('extended thinking is off for this request');
+    }
+
+    // A new user turn after the tool loop may think again.
+    const next = loop(undefined);
+    next.messages.push({ role: 'assistant', content: 'Sunny in Paris.' }, { role: 'user', content: 'And tomorrow?' });
+    expect(body(build(next)).thinking).toEqual({ type: 'enabled', budget_tokens: 1600 });
+  });
+
   it('replays redacted thinking, and trims the trailing whitespace of a prefill', () => {
     const wire = body(
       build(

@@ -56,6 +56,15 @@ export function buildAnthropicRequestBody(request: CanonicalChatRequest, model: 
     }
     thinking = { type: 'enabled', budget_tokens: budget };
   }
+  if (thinking && !thinkingReplayedForToolResults(messages)) {
+    // Anthropic refuses thinking on a tool-result turn whose assistant message does not start with its thinking
+    // (a turn cannot switch thinking on halfway). The thinking is missing when an earlier step of the loop was served
+    // by another provider (its reasoning_details do not replay here) or the client dropped it: continue the turn
+    // without thinking rather than fail a request the client cannot fix.
+    thinking = undefined;
+    maxTokens = request.max_tokens ?? anthropicDefaultMaxTokens;
+    warnings.push('extended thinking is off for this request: the assistant tool call answered here carries no Anthropic thinking block to replay');
+  }
 
   let temperature = request.temperature ?? undefined;
   let topP = request.top_p ?? undefined;
@@ -133,6 +142,23 @@ export function buildAnthropicRequestBody(request: CanonicalChatRequest, model: 
     stream: request.stream ? true : undefined,
   });
   return { body, warnings, droppedParameters };
+}
+
+/**
+ * Whether a request may think: true unless it answers tool calls (the prompt ends with tool results) of an
+ * assistant message that does not start with a thinking or redacted_thinking block.
+ */
+function thinkingReplayedForToolResults(messages: ReadonlyArray<AnthropicMessage>): boolean {
+  const last = messages.at(-1);
+  if (!last || last.role !== 'user' || !last.content.some((block) => block.type === 'tool_result')) return true;
+  for (let index = messages.length - 2; index >= 0; index--) {
+    const message = messages[index]!;
+    if (message.role !== 'assistant') continue;
+    if (!message.content.some((block) => block.type === 'tool_use')) return true;
+    const first = message.content[0]?.type;
+    return first === 'thinking' || first === 'redacted_thinking';
+  }
+  return true;
 }
 
 function anthropicToolChoice(request: CanonicalChatRequest): Record<string, unknown> & { type: string } | undefined {

@@ -34,6 +34,8 @@ export class SnapshotCache<T> {
   private subscription: Subscription | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private fetching: Promise<void> | undefined;
+  /** A change was announced while a fetch was in flight: its reply may predate the change, so fetch again. */
+  private refetchRequested = false;
   private stopped = false;
   private readonly listeners = new Set<(value: T) => void>();
   private readyResolve!: () => void;
@@ -101,7 +103,11 @@ export class SnapshotCache<T> {
   /** Fetches a full snapshot now (coalesced); keeps the old value on failure and retries soon. */
   refresh(): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    this.fetching ??= (async () => {
+    if (this.fetching) {
+      this.refetchRequested = true;
+      return this.fetching;
+    }
+    this.fetching = (async () => {
       try {
         const raw = await this.nats.request<unknown>(this.options.snapshotSubject, {}, { timeoutMs: this.options.timeoutMs ?? 5_000 });
         this.set(this.options.schema.parse(raw));
@@ -112,6 +118,10 @@ export class SnapshotCache<T> {
         if (!this.stopped) setTimeout(() => void this.refresh(), this.current === undefined ? 500 : 5_000).unref();
       } finally {
         this.fetching = undefined;
+        if (this.refetchRequested) {
+          this.refetchRequested = false;
+          void this.refresh();
+        }
       }
     })();
     return this.fetching;

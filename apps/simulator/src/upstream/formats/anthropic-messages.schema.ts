@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fnv1a, HASH_START } from '../../generation/deterministic-text.js';
+import { fnv1a, HASH_START, signatureFor } from '../../generation/deterministic-text.js';
 import type { ChatIntent, OutputFormat, ToolChoice, ToolDefinition } from '../../generation/generation-plan.js';
 import type { JsonSchema } from '../../generation/json-from-schema.js';
 import { chatPromptTokens, type PromptMessageWeight } from '../../tokens.js';
@@ -86,6 +86,45 @@ function weighContent(content: string | Block[], walker: PromptWalker): { weight
   return { weight: { characters, mediaParts }, text, hasToolResult };
 }
 
+/**
+ * Anthropic checks the `signature` of every `thinking` block replayed in an assistant turn and refuses the request
+ * when it does not match the thinking text (a block altered, truncated or signed by someone else). The simulator
+ * signs its thinking with `signatureFor(text)`, so it can do the same: a 400 in Anthropic's words, naming the block.
+ * `redacted_thinking` blocks are opaque and accepted as they are.
+ */
+function verifyThinkingSignatures(content: string | Block[], messageIndex: number): void {
+  if (typeof content === 'string') return;
+  for (const [blockIndex, block] of content.entries()) {
+    if (block.type !== 'thinking') continue;
+    const path = `messages.${messageIndex}.content.${blockIndex}`;
+    if (typeof block.thinking !== 'string') throw new RequestError(400, `${path}.thinking: Field required`, `${path}.thinking`);
+    if (typeof block.signature !== 'string' || block.signature.length === 0) throw new RequestError(400, `${path}.signature: Field required`, `${path}.signature`);
+    if (block.signature !== signatureFor(block.thinking)) throw new RequestError(400, `${path}: Invalid \`signature\` in \`thinking\` block`, `${path}.signature`);
+  }
+}
+
+/**
+ * With budgeted thinking on (`thinking.type: "enabled"`), Anthropic refuses a tool-result turn whose assistant
+ * message (the one holding the tool_use blocks being answered) does not start with its thinking block: a client (or
+ * gateway) must replay the thinking it received, or turn thinking off for the turn. The simulator enforces the same
+ * rule, in Anthropic's words.
+ */
+function requireThinkingBeforeToolUse(messages: AnthropicRequest['messages']): void {
+  for (let index = messages.length - 1; index >= 0; index--) {
+    const message = messages[index];
+    if (message.role !== 'assistant') continue;
+    const content = message.content;
+    if (typeof content === 'string' || !content.some((block) => block.type === 'tool_use')) return;
+    const first = content[0];
+    if (first.type === 'thinking' || first.type === 'redacted_thinking') return;
+    throw new RequestError(
+      400,
+      `messages.${index}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${first.type}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block (preceeding the lastmost set of \`tool_use\` and \`tool_result\` blocks). We recommend you include thinking blocks from previous turns. To avoid this requirement, disable \`thinking\`.`,
+      `messages.${index}.content.0.type`,
+    );
+  }
+}
+
 function toolChoiceOf(request: AnthropicRequest): ToolChoice {
   const choice = request.tool_choice;
   if (!choice || choice.type === 'auto') return { type: 'auto' };
@@ -124,6 +163,7 @@ export function anthropicMessagesIntent(body: unknown): ChatIntent {
   let lastUserText = '';
   let lastIsToolResult = false;
   for (const [index, message] of request.messages.entries()) {
+    if (message.role === 'assistant') verifyThinkingSignatures(message.content, index);
     const weighed = weighContent(message.content, walker);
     weights.push(weighed.weight);
     if (message.role === 'user') {
@@ -135,6 +175,8 @@ export function anthropicMessagesIntent(body: unknown): ChatIntent {
 
   const thinking = request.thinking;
   const reasoning: ChatIntent['reasoning'] = !thinking ? 'unspecified' : thinking.type === 'disabled' ? 'disabled' : 'requested';
+  // Budgeted thinking only: adaptive (interleaved) thinking may start a turn with a tool call.
+  if (thinking?.type === 'enabled' && lastIsToolResult) requireThinkingBeforeToolUse(request.messages);
   if (thinking?.type === 'enabled' && thinking.budget_tokens !== undefined && thinking.budget_tokens >= request.max_tokens) {
     throw new RequestError(400, '`max_tokens` must be greater than `thinking.budget_tokens`.', 'max_tokens');
   }

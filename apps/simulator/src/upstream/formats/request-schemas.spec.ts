@@ -1,3 +1,4 @@
+import { signatureFor } from '../../generation/deterministic-text.js';
 import { anthropicMessagesIntent } from './anthropic-messages.schema.js';
 import { RequestError } from './errors.js';
 import { geminiGenerateIntent } from './gemini.schema.js';
@@ -63,6 +64,71 @@ describe('request parsing into intents', () => {
     expect(otherSystem.cache.key).not.toBe(intent.cache.key);
     expect(() => anthropicMessagesIntent({ model: 'claude', messages: [] })).toThrow(/max_tokens: Field required/);
     expect(() => anthropicMessagesIntent({ ...body, thinking: { type: 'enabled', budget_tokens: 100 } })).toThrow(/budget_tokens/);
+  });
+
+  it('Anthropic: a replayed thinking block must carry the signature the simulator gave it (Anthropic refuses others)', () => {
+    const thinking = 'Two cities, two calls.';
+    const turn = (block: Record<string, unknown>) => ({
+      model: 'claude',
+      max_tokens: 2048,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      messages: [
+        { role: 'user', content: 'weather?' },
+        { role: 'assistant', content: [block, { type: 'text', text: 'Sunny.' }] },
+        { role: 'user', content: 'thanks' },
+      ],
+    });
+    const accepted = anthropicMessagesIntent(turn({ type: 'thinking', thinking, signature: signatureFor(thinking) }));
+    // The replayed thinking counts as prompt text: 3 + (4 + 2) + (4 + ceil((22 + 6) / 4)) + (4 + 2).
+    expect(accepted.promptTokens).toBe(3 + 6 + 11 + 6);
+    const failure = (block: Record<string, unknown>) => {
+      try {
+        anthropicMessagesIntent(turn(block));
+      } catch (caught) {
+        return caught as RequestError;
+      }
+      throw new Error('accepted');
+    };
+    const tampered = failure({ type: 'thinking', thinking: `${thinking} (edited)`, signature: signatureFor(thinking) });
+    expect(tampered.status).toBe(400);
+    expect(tampered.message).toBe('messages.1.content.0: Invalid `signature` in `thinking` block');
+    expect(failure({ type: 'thinking', thinking }).message).toBe('messages.1.content.0.signature: Field required');
+    expect(failure({ type: 'thinking', thinking, signature: 'EqQBCkYIBxgC' }).param).toBe('messages.1.content.0.signature');
+    // With thinking on, the assistant turn whose tool_use a tool_result answers must start with its thinking block.
+    const toolTurn = (assistant: Array<Record<string, unknown>>, thinkingOn = true) => ({
+      model: 'claude',
+      max_tokens: 2048,
+      ...(thinkingOn ? { thinking: { type: 'enabled', budget_tokens: 1024 } } : {}),
+      messages: [
+        { role: 'user', content: 'weather? call:get_weather' },
+        { role: 'assistant', content: assistant },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'sunny' }] },
+      ],
+    });
+    const toolUse = { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: {} };
+    expect(anthropicMessagesIntent(toolTurn([{ type: 'thinking', thinking, signature: signatureFor(thinking) }, toolUse])).lastIsToolResult).toBe(true);
+    expect(() => anthropicMessagesIntent(toolTurn([toolUse]))).toThrow(/^messages\.1\.content\.0\.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`/);
+    expect(anthropicMessagesIntent(toolTurn([toolUse], false)).lastIsToolResult).toBe(true);
+    const adaptive = { ...toolTurn([toolUse]), thinking: { type: 'adaptive' } };
+    expect(anthropicMessagesIntent(adaptive).reasoning).toBe('requested');
+    // Redacted thinking is opaque: accepted as it is.
+    expect(anthropicMessagesIntent(turn({ type: 'redacted_thinking', data: 'opaque' })).promptTokens).toBeGreaterThan(0);
+  });
+
+  it('Gemini: full JSON Schema under parametersJsonSchema and responseJsonSchema (as the gateway sends them)', () => {
+    const parameters = { type: 'object', properties: { unit: { type: 'string', enum: ['c', 'f'] } }, required: ['unit'], additionalProperties: false };
+    const response = { type: 'object', properties: { n: { type: 'integer', minimum: 3, maximum: 3 } }, required: ['n'] };
+    const intent = geminiGenerateIntent(
+      {
+        contents: [{ role: 'user', parts: [{ text: 'hi' }] }],
+        tools: [{ functionDeclarations: [{ name: 'a', parametersJsonSchema: parameters }] }],
+        generationConfig: { responseMimeType: 'application/json', responseJsonSchema: response },
+      },
+      'gemini-2.5-flash',
+      false,
+    );
+    expect(intent.tools).toEqual([{ name: 'a', parameters }]);
+    expect(intent.output).toEqual({ type: 'json_schema', schema: response });
   });
 
   it('Gemini: thinking budget 0 turns reasoning off; ANY with one allowed name forces that function', () => {
