@@ -70,6 +70,11 @@ export const generationCompletedSchema = z.object({
   userAgent: z.string().nullable().default(null),
   /** Only when the account opted in to prompt logging. */
   content: z.object({ input: z.unknown(), output: z.unknown() }).nullable().default(null),
+  /**
+   * Published by metering's reconciler from providers' attempt usage (the ingress that served it died before
+   * publishing): same id, same `chargeFor` inputs, so the cost is the one ingress would have published.
+   */
+  reconciled: z.boolean().default(false),
 });
 export type GenerationCompleted = z.input<typeof generationCompletedSchema>;
 export type ParsedGenerationCompleted = z.infer<typeof generationCompletedSchema>;

@@ -1,4 +1,4 @@
-import { streamPartSchema, upstreamErrorSchema, usageSchema, type CanonicalChatRequest } from '@switchyard/llm-spec';
+import { endpointPricingSchema, streamPartSchema, upstreamErrorSchema, usageSchema, type CanonicalChatRequest } from '@switchyard/llm-spec';
 import { z } from 'zod';
 
 export const attemptTimeoutsSchema = z.object({
@@ -10,6 +10,36 @@ export const attemptTimeoutsSchema = z.object({
   idleMs: z.number().int().positive(),
 });
 export type AttemptTimeouts = z.infer<typeof attemptTimeoutsSchema>;
+
+/**
+ * What is needed to charge an attempt exactly without the ingress that sent it: ingress passes it with every
+ * attempt, providers copies it into `attempt-usage`, and metering's reconciler charges a generation whose ingress
+ * died before publishing `generation-completed` with `chargeFor` from these inputs (the same ones ingress uses).
+ */
+export const attemptBillingSchema = z.object({
+  keyId: z.string(),
+  keyHash: z.string(),
+  /** The credit lease the request was admitted under (billing credits the debit to it). */
+  leaseId: z.string().nullable().default(null),
+  /** 1 for the first attempt of the generation, then 2, 3…: only the last attempt can have been delivered. */
+  attemptNumber: z.number().int().positive(),
+  /** The model as the client asked for it, and as the generation is recorded (`model:variant` for variants). */
+  requestedModel: z.string(),
+  model: z.string(),
+  providerName: z.string(),
+  apiType: z.enum(['completions', 'embeddings', 'messages', 'responses']).default('completions'),
+  streamed: z.boolean().default(false),
+  /** The endpoint's prices at admission (USD per token). */
+  pricing: endpointPricingSchema,
+  /** chargeFor's inputs: the account opted in to prompt logging (1 % off), BYOK, BYOK fee waived (allowance). */
+  promptLogging: z.boolean().default(false),
+  isByok: z.boolean().default(false),
+  byokFeeWaived: z.boolean().default(false),
+  /** When ingress received the request (ISO 8601): the generation's `createdAt`. */
+  requestedAt: z.string().optional(),
+});
+export type AttemptBilling = z.input<typeof attemptBillingSchema>;
+export type ParsedAttemptBilling = z.infer<typeof attemptBillingSchema>;
 
 /** `sy.providers.chat.v1`: one attempt against one upstream endpoint. Sent by ingress with a reply inbox. */
 export const providerChatRequestSchema = z.object({
@@ -31,6 +61,8 @@ export const providerChatRequestSchema = z.object({
   heartbeatMs: z.number().int().positive().default(1000),
   /** An active health probe from the routing service (counts for the circuit breaker, never billed). */
   probe: z.boolean().default(false),
+  /** Charge inputs of the generation, copied into `attempt-usage` for reconciliation (absent on probes). */
+  billing: attemptBillingSchema.optional(),
 });
 export type ProviderChatRequest = z.input<typeof providerChatRequestSchema>;
 export type ParsedProviderChatRequest = z.infer<typeof providerChatRequestSchema>;
@@ -89,7 +121,27 @@ export const attemptCompletedSchema = z.object({
 });
 export type AttemptCompleted = z.input<typeof attemptCompletedSchema>;
 
-/** `sy.providers.attempt-usage.v1` (JetStream): usage of an attempt as providers saw it, for reconciliation. */
+/** How an attempt ended as providers saw it (whether its content went to the caller decides whether it can be billed). */
+export const attemptUsageOutcomeSchema = z.object({
+  /** The upstream answered in full (a finish part was sent). */
+  ok: z.boolean(),
+  /** Content parts were sent to the caller (no failover was possible after that). */
+  contentSent: z.boolean(),
+  /** The finish reason sent (null when none: failed or cancelled). */
+  finishReason: z.string().nullable().default(null),
+  /** The caller cancelled the attempt. */
+  cancelled: z.boolean().default(false),
+  status: z.number().int(),
+  errorType: z.string().nullable().default(null),
+  durationMs: z.number().nonnegative().default(0),
+});
+export type AttemptUsageOutcome = z.input<typeof attemptUsageOutcomeSchema>;
+
+/**
+ * `sy.providers.attempt-usage.v1` (JetStream, message id = attempt id): usage of an attempt as providers saw it, for
+ * reconciliation. Attempts that carry `billing` are published whatever their outcome (usage zero when none was
+ * reported), so the reconciler sees every attempt of a generation in order and bills only a delivered last one.
+ */
 export const attemptUsageSchema = z.object({
   attemptId: z.string(),
   generationId: z.string(),
@@ -97,6 +149,8 @@ export const attemptUsageSchema = z.object({
   endpointId: z.string(),
   usage: usageSchema,
   at: z.number(),
+  outcome: attemptUsageOutcomeSchema.optional(),
+  billing: attemptBillingSchema.optional(),
 });
 export type AttemptUsage = z.input<typeof attemptUsageSchema>;
 

@@ -13,6 +13,8 @@ export const subjects = {
   providers: {
     /** Raw NATS request (hot path): providers streams the attempt's frames back to the caller's inbox. */
     chat: subject('providers', 'chat'),
+    /** Request/reply (raw NATS, queue group providers): one embeddings call against one upstream endpoint. */
+    embed: subject('providers', 'embed'),
     /** Broadcast (no queue group): the replica running `attemptId` aborts its upstream call. */
     cancel: subject('providers', 'cancel'),
     /** Core NATS event: the outcome of every attempt, for the health monitor. */
