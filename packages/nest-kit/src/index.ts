@@ -15,6 +15,7 @@ export { DurablePublisher } from './jetstream/durable-publisher.js';
 export { DurableConsumer, type DurableConsumerOptions } from './jetstream/durable-consumer.js';
 export { DatabaseModule, type DatabaseModuleOptions } from './database/database.module.js';
 export { ensureDatabaseAndSchema, dropSchema } from './database/database.js';
+export { RedactingTypeOrmLogger } from './database/redacting-logger.js';
 export { SnapshotCache, type SnapshotCacheOptions } from './cache/snapshot-cache.js';
 export { GatewayExceptionFilter, sendHttpError, toHttpError, type HttpErrorRenderer } from './http/gateway-exception.filter.js';
 export { createLogger } from './logging/logger.js';

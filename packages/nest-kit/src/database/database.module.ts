@@ -4,6 +4,7 @@ import { DataSource, type DataSourceOptions, type EntitySchema, type MixedList }
 import pg from 'pg';
 import { HealthRegistry } from '../admin/health.registry.js';
 import { ensureDatabaseAndSchema } from './database.js';
+import { RedactingTypeOrmLogger } from './redacting-logger.js';
 
 export interface DatabaseModuleOptions {
   url: string;
@@ -41,7 +42,8 @@ export class DatabaseModule {
               migrationsTableName: 'migrations',
               migrationsTransactionMode: 'each' as const,
               synchronize: false,
-              logging: ['error' as const],
+              logging: ['error' as const, 'warn' as const, 'migration' as const],
+              logger: new RedactingTypeOrmLogger(),
               extra: { max: options.poolSize ?? 10, options: `-c search_path=${options.schema},public`, application_name: options.schema },
               retryAttempts: 1_000_000,
               retryDelay: 1_000,
