@@ -49,6 +49,8 @@ export const billingConfigSchema = baseConfigSchema.extend({
 
   /** Generation events debited per database transaction. */
   DEBIT_BATCH_SIZE: envInt(200, 1),
+  /** JetStream redelivers a debit batch not acked within this time (e.g. billing was killed mid-batch); set when the durable consumer is created. */
+  DEBIT_ACK_WAIT_MS: envInt(30_000, 1_000),
   /** How often key expiries and limit-window rollovers are checked (and announced), ms. */
   MAINTENANCE_INTERVAL_MS: envInt(1_000, 50),
   /** How long `keys-changed` waits for a missing earlier version before publishing out of order, ms. */

@@ -35,6 +35,7 @@ export class DebitsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
       durable: durableConsumers.billingGenerations,
       filterSubject: subjects.metering.generationCompleted,
       batchSize: this.config.DEBIT_BATCH_SIZE,
+      ackWaitMs: this.config.DEBIT_ACK_WAIT_MS,
       handler: (messages) => this.handle(messages),
     });
     await this.consumer.start();

@@ -29,7 +29,7 @@ export class LeasesRepository {
     const rows = await queryRows<LeaseDbRow>(
       db,
       `SELECT id::text AS id, key_id, replica_id, lease_id, granted::text AS granted, debited::text AS debited, expires_at
-         FROM leases WHERE account_id = $1 ORDER BY id`,
+         FROM leases WHERE account_id = $1 ORDER BY leases.id`,
       [accountId],
     );
     return rows.map(toLeaseRow);

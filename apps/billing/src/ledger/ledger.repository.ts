@@ -165,8 +165,8 @@ export class LedgerRepository {
       `SELECT id::text AS id, kind, amount::text AS amount, idempotency_key, lot_id, key_id, lease_id, generation_id,
               byok_usage::text AS byok_usage, reason, occurred_at, created_at
          FROM ledger_entries
-        WHERE account_id = $1 AND ($3::bigint IS NULL OR id < $3::bigint)
-        ORDER BY id DESC LIMIT $2`,
+        WHERE account_id = $1 AND ($3::bigint IS NULL OR ledger_entries.id < $3::bigint)
+        ORDER BY ledger_entries.id DESC LIMIT $2`,
       [accountId, limit, beforeId ?? null],
     );
   }

@@ -131,3 +131,78 @@ describe('credit expiry', () => {
     expect(formatMoney(consumeLots([{ id: 'x', remaining: '1.10' }], '0.1').changes[0]!.remaining)).toBe('1');
   });
 });
+
+describe('fee, expiry and refund arithmetic (properties)', () => {
+  const DAY = 86_400_000;
+  const positiveCents = fc.integer({ min: 1, max: 100_000_00 }).map((value) => new Decimal(value).dividedBy(100));
+  /** Purchase times between 2020 and 2030, to the millisecond. */
+  const instant = fc.integer({ min: Date.parse('2020-01-01T00:00:00Z'), max: Date.parse('2030-01-01T00:00:00Z') });
+
+  it('card fee is exactly max(5.5 % of the credits, $0.80); crypto exactly 5 %; both on top of the credits', () => {
+    fc.assert(
+      fc.property(positiveCents, (amount) => {
+        const card = topUpQuote(amount.toString(), 'card', rules);
+        const crypto = topUpQuote(amount.toString(), 'crypto', rules);
+        const cardFee = Decimal.max(amount.times('0.055'), '0.80');
+        return (
+          card.fee === formatMoney(cardFee) &&
+          card.total === formatMoney(amount.plus(cardFee)) &&
+          crypto.fee === formatMoney(amount.times('0.05')) &&
+          crypto.total === formatMoney(amount.times('1.05')) &&
+          card.amount === formatMoney(amount)
+        );
+      }),
+    );
+  });
+
+  it('a lot expires exactly one calendar year later, at the same UTC time of day (365 or 366 days), in purchase order', () => {
+    fc.assert(
+      fc.property(instant, instant, (first, second) => {
+        const expiry = lotExpiresAt(first, 12);
+        const days = (expiry - first) / DAY;
+        const sameTime = new Date(expiry).toISOString().slice(11) === new Date(first).toISOString().slice(11);
+        const ordered = first <= second ? lotExpiresAt(first, 12) <= lotExpiresAt(second, 12) : lotExpiresAt(first, 12) >= lotExpiresAt(second, 12);
+        return (days === 365 || days === 366) && sameTime && ordered;
+      }),
+    );
+  });
+
+  it('with usage taken oldest lot first, what expires at any moment is exactly the unused part of the lots over a year old', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(instant, positiveCents), { minLength: 1, maxLength: 6 }), fc.integer({ min: 0, max: 200_000_00 }), instant, (purchases, usedCents, now) => {
+        const lots = [...purchases].sort((left, right) => left[0] - right[0]).map(([purchasedAt, amount], index) => ({ id: `lot${index}`, purchasedAt, amount }));
+        const total = lots.reduce((sum, lot) => sum.plus(lot.amount), new Decimal(0));
+        const used = Decimal.min(new Decimal(usedCents).dividedBy(100), total);
+        const consumption = consumeLots(lots.map((lot) => ({ id: lot.id, remaining: lot.amount.toString() })), used);
+        const remaining = new Map(lots.map((lot) => [lot.id, lot.amount.toString()]));
+        for (const change of consumption.changes) remaining.set(change.id, change.remaining);
+        const due = lots.filter((lot) => lotExpiresAt(lot.purchasedAt, 12) <= now);
+        const plan = expiryPlan(due.map((lot) => ({ id: lot.id, remaining: remaining.get(lot.id)! })), total);
+        const expired = plan.reduce((sum, item) => sum.plus(item.expire), new Decimal(0));
+        // Due lots are the oldest ones, and usage ate the oldest first: what is left of them is what they held beyond the usage.
+        const dueTotal = due.reduce((sum, lot) => sum.plus(lot.amount), new Decimal(0));
+        return consumption.uncovered === '0' && expired.equals(Decimal.max(0, dueTotal.minus(used)));
+      }),
+    );
+  });
+
+  it('refunds exactly the unused credits of a card purchase inside the window (never the fee, never more than leases leave); crypto and late purchases never', () => {
+    const now = Date.parse('2025-06-01T12:00:00Z');
+    fc.assert(
+      fc.property(positiveCents, fc.integer({ min: 0, max: 100 }), fc.integer({ min: -1_000_00, max: 100_000_00 }), fc.integer({ min: -48, max: 48 }), (amount, usedPercent, roomCents, hoursLeft) => {
+        const remaining = amount.times(100 - usedPercent).dividedBy(100).toDecimalPlaces(2);
+        const room = new Decimal(roomCents).dividedBy(100);
+        const refundableUntil = now + hoursLeft * 3_600_000;
+        const card = refundDecision({ method: 'card', remaining: remaining.toString(), refunded: '0', refundableUntil }, now, room.toString(), 24);
+        const crypto = refundDecision({ method: 'crypto', remaining: remaining.toString(), refunded: '0', refundableUntil }, now, room.toString(), 24);
+        if (crypto.ok) return false;
+        if (hoursLeft < 0) return !card.ok && card.reason === 'refund_window_closed';
+        if (remaining.isZero()) return !card.ok && card.reason === 'nothing_to_refund';
+        if (room.lte(0)) return !card.ok && card.reason === 'reserved_by_leases';
+        if (!card.ok) return false;
+        const refunded = new Decimal(card.amount);
+        return refunded.equals(Decimal.min(remaining, room)) && refunded.lte(amount) && card.partial === refunded.lt(remaining);
+      }),
+    );
+  });
+});

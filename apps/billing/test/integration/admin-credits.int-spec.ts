@@ -41,6 +41,26 @@ describe('billing admin API and credits (real NATS + Postgres)', () => {
     expect(missing.body.error).toMatchObject({ code: 404 });
   });
 
+  it('pages the ledger newest first by entry id, across the 9 → 10 → 100 boundaries, with no entry twice or missed', async () => {
+    const account = await billing.createAccount({ name: 'Pager' });
+    // Enough entries that ids cross digit boundaries (text order would put "99" before "100").
+    for (let index = 0; index < 12; index += 1) {
+      expect((await billing.admin('POST', `/admin/accounts/${account.id}/top-ups`, { amount: '1', method: 'grant' })).status).toBe(201);
+    }
+    const all = (await billing.admin('GET', `/admin/accounts/${account.id}/ledger?limit=1000`)).body.data as Array<{ id: string }>;
+    const paged: Array<{ id: string }> = [];
+    let before: string | null = null;
+    do {
+      const page: { data: Array<{ id: string }>; next: string | null } = (await billing.admin('GET', `/admin/accounts/${account.id}/ledger?limit=5${before ? `&before=${before}` : ''}`)).body;
+      paged.push(...page.data);
+      before = page.next;
+    } while (before);
+    const numeric = all.map((entry) => BigInt(entry.id));
+    expect(numeric).toEqual([...numeric].sort((left, right) => (left > right ? -1 : left < right ? 1 : 0)));
+    expect(paged.map((entry) => entry.id)).toEqual(all.map((entry) => entry.id));
+    expect(new Set(paged.map((entry) => entry.id)).size).toBe(12);
+  });
+
   it('patches privacy, overdraft, providers and disabled, and announces the account on keys-changed', async () => {
     const account = await billing.createAccount({ name: 'Patchy' });
     const response = await billing.admin('PATCH', `/admin/accounts/${account.id}`, {

@@ -28,6 +28,8 @@ class Room {
 /** This replica's lease on one account (billing's `sy.billing.lease.v1`, see apps/billing/README "Credit leases"). */
 class AccountLease {
   leaseId: string | undefined;
+  /** How much to ask for ahead of need (see `CreditLeaseService.chunkFor`), as of the last admission. */
+  refill = new Decimal(0);
   expiresAt = 0;
   lastUsedAt = Date.now();
   shrunk = false;
@@ -54,6 +56,12 @@ export interface Reservation {
   leaseId: string | null;
   settled: boolean;
 }
+
+/**
+ * A replica asks for at most this share of what the account (or key) has left, so that with little money left one
+ * replica does not take it all while the others refuse requests the account can afford.
+ */
+const LEASE_SHARE = new Decimal('0.25');
 
 /**
  * Admission that cannot overspend, however many requests and replicas: a replica spends only out of the lease
@@ -118,6 +126,7 @@ export class CreditLeaseService implements OnModuleInit, OnApplicationShutdown {
     const keyLimited = caller.key.limit !== null;
     const lease = this.lease(accountId);
     lease.lastUsedAt = Date.now();
+    lease.refill = this.chunkFor(caller, keyLimited);
     const room = () => (keyLimited ? Decimal.min(lease.account.available, lease.key(keyHash).available) : lease.account.available);
     const short = () => room().lt(maxCost);
     const expiring = () => Date.now() > lease.expiresAt - this.config.LEASE_SAFETY_MS;
@@ -132,7 +141,7 @@ export class CreditLeaseService implements OnModuleInit, OnApplicationShutdown {
       }
       if (asked) break;
       asked = true;
-      const requested = short() ? Decimal.max(maxCost.minus(Decimal.max(room(), 0)), this.chunk) : new Decimal(0);
+      const requested = short() ? Decimal.max(maxCost.minus(Decimal.max(room(), 0)), lease.refill) : new Decimal(0);
       unreachable = !(await this.requestLease(accountId, lease, { requested, keyHash: keyLimited ? keyHash : undefined }));
     }
     if (expiring()) throw billingUnavailable('Billing is unavailable; cannot admit requests for this account right now');
@@ -166,14 +175,25 @@ export class CreditLeaseService implements OnModuleInit, OnApplicationShutdown {
       key.spent = key.spent.plus(cost);
     }
     // Refill ahead of need so the next request does not wait on billing.
-    if (lease.account.available.lt(this.chunk.dividedBy(4)) && !lease.inFlight) {
-      void this.requestLease(reservation.accountId, lease, { requested: this.chunk, keyHash: reservation.keyLimited ? reservation.keyHash : undefined }).catch(() => undefined);
+    if (lease.refill.gt(0) && lease.account.available.lt(lease.refill.dividedBy(4)) && !lease.inFlight) {
+      void this.requestLease(reservation.accountId, lease, { requested: lease.refill, keyHash: reservation.keyLimited ? reservation.keyHash : undefined }).catch(() => undefined);
     }
   }
 
   /** The request failed before costing anything. */
   release(reservation: Reservation): void {
     this.settle(reservation, new Decimal(0));
+  }
+
+  /**
+   * What to ask billing for ahead of need: LEASE_CHUNK_USD, but at most a quarter of what the account (balance +
+   * overdraft, as billing last announced it) or the key (limitRemaining) has left, so that replicas share scarce money
+   * instead of the first one holding all of it. A request always asks for at least its own maximum cost.
+   */
+  private chunkFor(caller: Caller, keyLimited: boolean): Decimal {
+    let chunk = Decimal.min(this.chunk, Decimal.max(toDecimal(caller.account.balance).plus(toDecimal(caller.account.overdraft)), 0).times(LEASE_SHARE));
+    if (keyLimited && caller.key.limitRemaining !== null) chunk = Decimal.min(chunk, Decimal.max(toDecimal(caller.key.limitRemaining), 0).times(LEASE_SHARE));
+    return chunk;
   }
 
   private lease(accountId: string): AccountLease {

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { Decimal, formatMoney, toDecimal } from '@switchyard/money';
-import { waitFor } from '@switchyard/nest-kit/testing';
-import { Admin, chat, client, debits, pool, PrivateNats, simulatorCost, sum, type ChatOutcome } from './money-support/harness.js';
+import { TEST_ADMIN_TOKEN, waitFor } from '@switchyard/nest-kit/testing';
+import { Admin, chat, client, debits, PrivateNats, simulatorCost, sum, type ChatOutcome } from './money-support/harness.js';
 import { Stack, type IngressReplica } from './stack.js';
 
 jest.setTimeout(180_000);
@@ -25,6 +25,7 @@ describe('money: exact, once, and never beyond the balance', () => {
   beforeAll(async () => {
     nats = await PrivateNats.start();
     stack = new Stack({
+      readyTimeoutMs: 90_000,
       commonEnv: { NATS_URL: nats.url },
       env: {
         metering: { RECONCILE_AFTER_MS: '3000', RECONCILE_INTERVAL_MS: '500', CONSUMER_ACK_WAIT_MS: '2000', CONSUMER_LAG_POLL_MS: '500' },
@@ -40,7 +41,7 @@ describe('money: exact, once, and never beyond the balance', () => {
       throw new Error(`${(error as Error).message}\n${stack.logs()}\n--- nats ---\n${nats.logs()}`);
     }
     admin = new Admin(stack);
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
     await stack?.stop();
@@ -54,56 +55,79 @@ describe('money: exact, once, and never beyond the balance', () => {
     await admin.resetSimulator();
     await admin.setKnobs(SLOW_MODEL, { tokensPerSecond: 25, completionTokens: 60 });
 
-    const total = 300;
+    const minimum = 300;
     const outcomes: ChatOutcome[] = [];
     const chaos: string[] = [];
     let done = 0;
-    // Chaos at fixed points of the run; the load pauses (in-flight requests finish) only around NATS' death, so
-    // no upstream answer is ever in transit when the bus dies (that one would be served upstream but lost).
-    let gate: Promise<void> = Promise.resolve();
-    const steps = new Map<number, () => Promise<void>>([
-      [40, async () => void (await stack.service('billing').kill(), chaos.push('billing killed'))],
-      [80, async () => void (await stack.service('billing').start(), chaos.push('billing restarted'))],
-      [110, async () => void (await stack.service('metering').kill(), chaos.push('metering killed'))],
-      [150, async () => void (await stack.service('metering').start(), chaos.push('metering restarted'))],
-      [170, async () => void (await stack.service('billing').kill(), chaos.push('billing killed again'))],
-      [
-        200,
-        async () => {
-          let release!: () => void;
-          gate = new Promise((resolve) => (release = resolve));
-          await waitFor(() => inFlight === 0, { timeoutMs: 30_000, message: 'load drained' });
-          await nats.kill();
-          chaos.push('nats killed');
-          await new Promise((resolve) => setTimeout(resolve, 700));
-          await nats.restart();
-          chaos.push('nats restarted');
-          await stack.service('billing').start();
-          chaos.push('billing restarted after nats');
-          await stack.waitForIngress();
-          await stack.waitForIngress(second.baseUrl);
-          release();
-        },
-      ],
-    ]);
     let inFlight = 0;
-    const specs = Array.from({ length: total }, (_, index) => ({ model: MODELS[index % MODELS.length]!, stream: index % 2 === 0, max_tokens: index % 3 === 0 ? 12 : undefined, content: `invariant request ${index}: ${'word '.repeat(index % 7)}` }));
-    await pool(specs, 6, async (spec, index) => {
-      await gate;
-      inFlight += 1;
-      const outcome = await chat(clients[index % 2]!, spec).finally(() => (inFlight -= 1));
-      outcomes[index] = outcome;
-      done += 1;
-      const step = steps.get(done);
-      if (step) await step();
-    });
+    let chaosOver = false;
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const afterRequests = (count: number) => waitFor(() => done >= count, { timeoutMs: 60_000, message: `${count} requests done` });
+    // The load pauses (in-flight requests finish) only around NATS' death, so no upstream answer is ever in transit
+    // when the bus dies (that one would be served upstream but lost on the way back, and rightly not billed).
+    let gate: Promise<void> = Promise.resolve();
+    const script = (async () => {
+      await afterRequests(30);
+      await stack.service('billing').kill();
+      chaos.push('billing killed');
+      await sleep(1_500);
+      await stack.service('billing').start();
+      chaos.push('billing restarted');
+      await afterRequests(done + 20);
+      await stack.service('metering').kill();
+      chaos.push('metering killed');
+      await sleep(1_500);
+      await stack.service('metering').start();
+      chaos.push('metering restarted');
+      await afterRequests(done + 20);
+      await stack.service('billing').kill();
+      chaos.push('billing killed again');
+      await sleep(1_000);
+      let release!: () => void;
+      gate = new Promise((resolve) => (release = resolve));
+      // Workers already past the old gate resume within microtasks: let them start before waiting for the drain.
+      await sleep(100);
+      await waitFor(() => inFlight === 0, { timeoutMs: 30_000, message: 'load drained' });
+      await nats.kill();
+      chaos.push('nats killed (billing down, its backlog in JetStream)');
+      await sleep(700);
+      await nats.restart();
+      chaos.push('nats restarted');
+      // Traffic resumes once every running service is back on the bus (until then a request fails with 502/503).
+      await waitFor(async () => (await Promise.all(['simulator', 'catalog', 'metering', 'routing', 'providers'].map((name) => stack.admin(name as 'metering', 'GET', '/admin/health')))).every((health) => health.status === 200), { timeoutMs: 30_000, message: 'services reconnected' });
+      const ingressHealthy = async (adminUrl: string) => (await fetch(`${adminUrl}/admin/health`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })).status === 200;
+      await waitFor(async () => (await ingressHealthy(stack.adminUrl('ingress'))) && (await ingressHealthy(second.adminUrl)), { timeoutMs: 30_000, message: 'both ingress replicas reconnected' });
+      release();
+      await stack.service('billing').start();
+      chaos.push('billing restarted after nats');
+      await afterRequests(done + 20);
+    })().finally(() => (chaosOver = true));
+    const clientsInOrder = (index: number) => clients[index % 2]!;
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        while (next < minimum || !chaosOver) {
+          const index = next++;
+          const spec = { model: MODELS[index % MODELS.length]!, stream: index % 2 === 0, max_tokens: index % 3 === 0 ? 12 : undefined, content: `invariant request ${index}: ${'word '.repeat(index % 7)}` };
+          await gate;
+          inFlight += 1;
+          outcomes[index] = await chat(clientsInOrder(index), spec).finally(() => (inFlight -= 1));
+          done += 1;
+        }
+      }),
+    );
+    await script;
+    const total = outcomes.length;
 
     const succeeded = outcomes.filter((outcome) => outcome.ok);
     const failed = outcomes.filter((outcome) => !outcome.ok);
-    // Billing's death may refuse a request (503: no room left in the lease, billing unreachable), never anything else.
-    for (const failure of failed) expect({ status: failure.status, message: failure.error?.message }).toMatchObject({ status: 503 });
+    // A request may be refused while billing is dead (503: the lease has no room and billing cannot be asked) or fail
+    // while the bus reconnects (providers unreachable); none of them reached an upstream (checked below against the
+    // simulator's own count) and none is billed.
+    for (const failure of failed) expect(failure.error?.message).toMatch(/billing|provider_unavailable|No providers replica/i);
+    expect(total).toBeGreaterThanOrEqual(minimum);
     expect(succeeded.length).toBeGreaterThanOrEqual(total - 10);
-    expect(chaos).toEqual(['billing killed', 'billing restarted', 'metering killed', 'metering restarted', 'billing killed again', 'nats killed', 'nats restarted', 'billing restarted after nats']);
+    expect(chaos).toEqual(['billing killed', 'billing restarted', 'metering killed', 'metering restarted', 'billing killed again', 'nats killed (billing down, its backlog in JetStream)', 'nats restarted', 'billing restarted after nats']);
     const received = sum(succeeded.map((outcome) => outcome.cost));
     const ids = succeeded.map((outcome) => outcome.id!);
     expect(new Set(ids).size).toBe(ids.length);
@@ -124,7 +148,15 @@ describe('money: exact, once, and never beyond the balance', () => {
         return debits(entries).total.equals(received) ? entries : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 500, message: `billing debits ${formatMoney(received)}` },
-    );
+    ).catch(async (error: Error) => {
+      const entries = await admin.ledger(accountId);
+      const debited = debits(entries);
+      const missing = ids.filter((id) => !debited.generationIds.includes(id));
+      const idSet = new Set(ids);
+      const extra = entries.filter((entry) => (entry.kind === 'usage' || entry.kind === 'byok_fee') && !idSet.has(entry.generationId ?? ''));
+      error.message += ` (debits of generations no client was told about: ${extra.length})`;
+      throw new Error(`${error.message}: debited ${formatMoney(debited.total)} in ${debited.generationIds.length} lines; missing ${missing.length}: ${missing.slice(0, 5).join(', ')}\n${stack.logs()}`);
+    });
     const debited = debits(ledger);
     const usage = await admin.simulatorUsage();
 
@@ -138,6 +170,7 @@ describe('money: exact, once, and never beyond the balance', () => {
     expect(served).toBe(succeeded.length);
     const account = await admin.account(accountId);
     expect(formatMoney(account.totalUsage)).toBe(formatMoney(received));
+    process.stdout.write(`money invariant: ${total} requests (${succeeded.length} served, ${failed.length} refused), ${formatMoney(received)} USD received = debited = recorded = simulated; chaos: ${chaos.join(' → ')}\n`);
     expect(formatMoney(account.balance)).toBe(formatMoney(new Decimal(50).minus(received)));
   });
 
@@ -179,8 +212,8 @@ describe('money: exact, once, and never beyond the balance', () => {
     const refused = outcomes.filter((outcome) => !outcome.ok);
     const spent = sum(succeeded.map((outcome) => outcome.cost));
     expect(spent.lte(balance)).toBe(true);
-    expect(succeeded.length).toBeGreaterThanOrEqual(replicas === 1 ? 20 : 10);
-    expect(succeeded.length).toBeLessThanOrEqual(20 + Math.floor(balance.minus(spent).dividedBy(reserved).toNumber()) + 20);
+    // Nothing affordable is refused either: the balance buys at least the 20 requests it was sized for.
+    expect(succeeded.length).toBeGreaterThanOrEqual(20);
     for (const refusal of refused) {
       expect(refusal.status).toBe(402);
       expect(refusal.error?.message).toMatch(/This request requires more credits, or fewer max_tokens\. You requested up to 20 tokens, but can only afford \d+\./);
@@ -210,8 +243,12 @@ describe('money: exact, once, and never beyond the balance', () => {
     const generationId = response.headers.get('x-generation-id');
     expect(generationId).toMatch(/^gen-/);
     const reader = response.body!.getReader();
-    const first = await reader.read();
-    expect(new TextDecoder().decode(first.value)).toContain('data:');
+    let received = '';
+    while (!received.includes('"content"')) {
+      const chunk = await reader.read();
+      if (chunk.done) throw new Error(`the stream ended before content: ${received}`);
+      received += new TextDecoder().decode(chunk.value);
+    }
     await second.process.kill();
     abort.abort();
 
@@ -231,7 +268,10 @@ describe('money: exact, once, and never beyond the balance', () => {
     const debit = entries.filter((entry) => entry.generationId === generationId);
     expect(debit).toHaveLength(1);
     expect(formatMoney(toDecimal(debit[0]!.amount).negated())).toBe(formatMoney(expected));
-    const generations = await admin.generations(accountId);
+    const generations = await waitFor(async () => {
+      const rows = await admin.generations(accountId);
+      return rows.length > 0 ? rows : undefined;
+    }, { timeoutMs: 15_000, message: 'the orphaned generation recorded by metering' });
     expect(generations).toHaveLength(1);
     expect(generations[0]).toMatchObject({ id: generationId, reconciled: true, cost: formatMoney(expected), model: SLOW_MODEL });
     expect(generations[0]!.usage).toMatchObject({ prompt_tokens: simulated.promptTokens, completion_tokens: simulated.completionTokens });

@@ -158,7 +158,7 @@ export function generationRowFromEvent(event: ParsedGenerationCompleted): Mappin
       appTitle: storableTextOrNull(event.appTitle),
       httpReferer: storableTextOrNull(event.httpReferer),
       userAgent: storableTextOrNull(event.userAgent),
-      reconciled: false,
+      reconciled: event.reconciled,
       needsPricing: false,
       content: event.content ? { input: storableJson(event.content.input), output: storableJson(event.content.output) } : null,
     },

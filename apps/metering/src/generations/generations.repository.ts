@@ -151,8 +151,9 @@ export class GenerationsRepository {
   /**
    * Stores generations with one multi-row insert, idempotent by id. In the same statement: the opted-in content of
    * the rows actually inserted, and their contribution to the daily aggregates (a redelivered duplicate inserts
-   * nothing, so it never counts twice). With `supersedePlaceholders`, reconciled placeholders with the same ids are
-   * first deleted and their contribution subtracted, so the real event replaces them.
+   * nothing, so it never counts twice). With `supersedePlaceholders`, unpriced reconciled placeholders with the same
+   * ids are first deleted and their contribution subtracted, so the real event replaces them. A *charged* reconciled
+   * generation is never replaced: billing debited that one, so the first record of an id stays (both are equal).
    */
   async insertGenerations(queryable: Queryable, rows: ReadonlyArray<GenerationRow>, options: { supersedePlaceholders: boolean }): Promise<InsertOutcome> {
     if (rows.length === 0) return { inserted: 0, superseded: 0 };
@@ -164,7 +165,7 @@ export class GenerationsRepository {
     if (options.supersedePlaceholders) {
       const [result] = await queryable.query<Array<{ removed: number }>>(
         `WITH removed AS (
-           DELETE FROM generations WHERE id = ANY($1::text[]) AND reconciled RETURNING ${AGGREGATE_SOURCE_COLUMNS}
+           DELETE FROM generations WHERE id = ANY($1::text[]) AND reconciled AND needs_pricing RETURNING ${AGGREGATE_SOURCE_COLUMNS}
          ), aggregated AS (${aggregateUpsert('removed', -1)})
          SELECT (SELECT count(*)::int FROM removed) AS removed`,
         [sorted.map((row) => row.id)],

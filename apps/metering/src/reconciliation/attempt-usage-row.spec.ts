@@ -16,6 +16,8 @@ function storedAttempt(overrides: Partial<StoredAttemptUsage>): StoredAttemptUsa
     usage_estimated: false,
     usage_raw: null,
     attempted_at: new Date('2025-03-01T10:00:00Z'),
+    outcome: null,
+    billing: null,
     ...overrides,
   };
 }

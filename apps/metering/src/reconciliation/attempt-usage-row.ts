@@ -20,6 +20,10 @@ export interface AttemptUsageRow {
   usageRaw: string | null;
   /** ISO 8601, UTC: when providers saw the usage. */
   attemptedAt: string;
+  /** JSON text of how the attempt ended (`attemptUsageOutcomeSchema`); null from older providers. */
+  outcome: string | null;
+  /** JSON text of ingress's charge inputs (`attemptBillingSchema`); null from older providers and other callers. */
+  billing: string | null;
 }
 
 /** An `attempt_usage` row as Postgres returns it. */
@@ -38,6 +42,8 @@ export interface StoredAttemptUsage {
   usage_estimated: boolean;
   usage_raw: unknown;
   attempted_at: Date;
+  outcome: unknown;
+  billing: unknown;
 }
 
 /** Validates an `attempt-usage` payload and maps it to a row; a reason when the event is unusable (poison). */
@@ -78,6 +84,8 @@ export function mapAttemptUsageEvent(payload: unknown): MappingResult<AttemptUsa
       usageEstimated: usage.estimated === true,
       usageRaw: storableJson(usage.raw),
       attemptedAt: at.toISOString(),
+      outcome: storableJson(event.outcome),
+      billing: storableJson(event.billing),
     },
   };
 }

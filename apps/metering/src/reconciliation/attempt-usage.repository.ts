@@ -18,6 +18,8 @@ const COLUMNS: ReadonlyArray<UnnestColumn<AttemptUsageRow>> = [
   { name: 'usage_estimated', type: 'boolean', value: (row) => row.usageEstimated },
   { name: 'usage_raw', type: 'jsonb', value: (row) => row.usageRaw },
   { name: 'attempted_at', type: 'timestamptz', value: (row) => row.attemptedAt },
+  { name: 'outcome', type: 'jsonb', value: (row) => row.outcome },
+  { name: 'billing', type: 'jsonb', value: (row) => row.billing },
 ];
 
 /** Providers' per-attempt usage, kept until reconciliation decided each generation's fate. */
@@ -57,15 +59,19 @@ export class AttemptUsageRepository {
     return rows.length;
   }
 
-  /** Generations with pending attempt usage older than `afterMs` and no record: the orphans, oldest first. */
+  /**
+   * Generations with pending attempt usage and no record whose latest attempt usage arrived more than `afterMs`
+   * ago (a generation still failing over, or still streaming its last attempt, is not an orphan yet): the orphans,
+   * oldest first.
+   */
   async findOrphanGenerationIds(queryable: Queryable, afterMs: number, limit: number): Promise<string[]> {
     const rows = await queryable.query<Array<{ generation_id: string }>>(
       `SELECT attempt.generation_id
        FROM attempt_usage attempt
        WHERE attempt.resolved_at IS NULL
-         AND attempt.received_at <= now() - make_interval(secs => $1::double precision / 1000)
          AND NOT EXISTS (SELECT 1 FROM generations generation WHERE generation.id = attempt.generation_id)
        GROUP BY attempt.generation_id
+       HAVING max(attempt.received_at) <= now() - make_interval(secs => $1::double precision / 1000)
        ORDER BY min(attempt.received_at), attempt.generation_id
        LIMIT $2`,
       [afterMs, limit],
@@ -76,15 +82,21 @@ export class AttemptUsageRepository {
   async findByGenerations(queryable: Queryable, generationIds: ReadonlyArray<string>): Promise<StoredAttemptUsage[]> {
     return queryable.query(
       `SELECT attempt_id, generation_id, account_id, endpoint_id, prompt_tokens, completion_tokens, total_tokens,
-              reasoning_tokens, cached_tokens, cache_write_tokens, prompt_images, usage_estimated, usage_raw, attempted_at
+              reasoning_tokens, cached_tokens, cache_write_tokens, prompt_images, usage_estimated, usage_raw, attempted_at,
+              outcome, billing
        FROM attempt_usage WHERE generation_id = ANY($1::text[])
        ORDER BY generation_id, attempted_at, attempt_id`,
       [generationIds],
     );
   }
 
-  async markReconciled(queryable: Queryable, generationIds: ReadonlyArray<string>): Promise<void> {
-    await queryable.query(`UPDATE attempt_usage SET resolved_at = now(), resolution = 'reconciled' WHERE generation_id = ANY($1::text[]) AND resolved_at IS NULL`, [generationIds]);
+  /**
+   * Resolves the pending attempt usage of generations: `reconciled` (a record or a charged generation-completed was
+   * made from it) or `unbilled` (its last attempt was never delivered: nothing to record or charge).
+   */
+  async markResolved(queryable: Queryable, generationIds: ReadonlyArray<string>, resolution: 'reconciled' | 'unbilled'): Promise<void> {
+    if (generationIds.length === 0) return;
+    await queryable.query(`UPDATE attempt_usage SET resolved_at = now(), resolution = $2 WHERE generation_id = ANY($1::text[]) AND resolved_at IS NULL`, [generationIds, resolution]);
   }
 
   /** Deletes up to `limit` rows resolved more than `days` days ago. Returns how many. */

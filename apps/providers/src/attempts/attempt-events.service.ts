@@ -56,11 +56,8 @@ export class AttemptEvents implements OnApplicationBootstrap {
       this.logger.debug(`attempt-completed for ${request.attemptId} not published: ${(error as Error).message}`);
     }
     if (execution.probe) return;
-    const usage = usageToRecord(execution, result);
-    if (usage) {
-      const event: AttemptUsage = { attemptId: request.attemptId, generationId: request.generationId, accountId: request.accountId, endpointId: request.endpoint.id, usage, at: Date.now() };
-      this.publisher.publish(subjects.providers.attemptUsage, event, request.attemptId);
-    }
+    const event = attemptUsageEvent(execution, result);
+    if (event) this.publisher.publish(subjects.providers.attemptUsage, event, request.attemptId);
   }
 
   /** Waits (bounded) until JetStream acked every usage event (graceful shutdown). */
@@ -108,14 +105,47 @@ export function attemptCompletedEvent(execution: AttemptExecution, result: Attem
 }
 
 /**
- * The usage to reconcile: what the provider reported, or — for a stream the caller cancelled after content went out
- * and before the provider reported usage — a tokenizer estimate marked `estimated` (ARCHITECTURE: a cancelled
- * stream is billed for what the provider reported or an estimate).
+ * The usage to reconcile: what the provider reported, or — when the attempt was delivered (content went out, or it
+ * finished) and the provider reported no usage (a cancelled stream, a stream cut mid-way, an upstream that never
+ * reports usage) — a tokenizer estimate marked `estimated`, computed as ingress computes its own (ARCHITECTURE:
+ * billed for what the provider reported or an estimate).
  */
 export function usageToRecord(execution: AttemptExecution, result: AttemptResult): Usage | null {
   if (result.usage) return result.usage;
-  if (result.interrupted === 'cancelled' && result.contentSent) {
+  if (result.contentSent || result.ok) {
     return makeUsage({ promptTokens: estimatePromptTokens(execution.request.request), completionTokens: Math.ceil(result.contentChars / 4), estimated: true });
   }
   return null;
+}
+
+/**
+ * The `attempt-usage` event of an attempt, or null when there is nothing to reconcile. An attempt of a generation
+ * (one that carries ingress's `billing`) is published whatever its outcome — with zero usage when nothing was
+ * reported — so metering sees every attempt of the generation and bills only a delivered last one; other attempts
+ * only when they produced usage.
+ */
+export function attemptUsageEvent(execution: AttemptExecution, result: AttemptResult, now = Date.now()): AttemptUsage | null {
+  const { request } = execution;
+  const usage = usageToRecord(execution, result);
+  if (!usage && !request.billing) return null;
+  const cancelled = result.interrupted === 'cancelled';
+  return {
+    attemptId: request.attemptId,
+    generationId: request.generationId,
+    accountId: request.accountId,
+    endpointId: request.endpoint.id,
+    usage: usage ?? makeUsage({ promptTokens: 0, completionTokens: 0 }),
+    at: now,
+    outcome: {
+      ok: result.ok,
+      contentSent: result.contentSent,
+      // As ingress records it: the finish part's reason; 'error' for a failure after content; none when cancelled.
+      finishReason: result.ok ? result.finishReason : result.contentSent && !cancelled ? 'error' : null,
+      cancelled,
+      status: result.status,
+      errorType: result.ok ? null : (result.error?.errorType ?? null),
+      durationMs: result.durationMs,
+    },
+    ...(request.billing ? { billing: request.billing } : {}),
+  };
 }

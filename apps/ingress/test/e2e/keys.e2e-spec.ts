@@ -1,0 +1,287 @@
+import { jest } from '@jest/globals';
+import { Decimal, formatMoney, roundMoney, toDecimal } from '@switchyard/money';
+import { waitFor } from '@switchyard/nest-kit/testing';
+import { Admin, chat, client, debits, SIMULATOR_PRICES, sum } from './money-support/harness.js';
+import { Stack, type IngressReplica } from './stack.js';
+
+jest.setTimeout(150_000);
+
+const FREE_MODEL = 'meta-llama/llama-3.3-70b-instruct:free';
+
+/** Plain HTTP against the public API, keeping status, headers and the JSON body. */
+async function call(baseUrl: string, key: string, method: string, route: string, body?: unknown): Promise<{ status: number; headers: Headers; body: any }> {
+  const response = await fetch(`${baseUrl}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+function completion(baseUrl: string, key: string, model: string, content = 'Hello there'): ReturnType<typeof call> {
+  return call(baseUrl, key, 'POST', '/chat/completions', { model, messages: [{ role: 'user', content }] });
+}
+
+/**
+ * Keys, limits and the account rules users pay by, through the public API with the official clients' shapes:
+ * OpenRouter's key management API on a management key, key changes on every replica within a second, key limits
+ * under concurrency, the `:free` quota, the prompt-logging discount, BYOK fees beyond the allowance, and what is
+ * never charged.
+ */
+describe('keys, limits and account rules', () => {
+  const stack = new Stack({
+    readyTimeoutMs: 90_000,
+    env: {
+      billing: { FREE_REQUESTS_PER_MINUTE: '4', FREE_REQUESTS_PER_DAY: '3', FREE_REQUESTS_PER_DAY_PAID: '9', FREE_QUOTA_FLUSH_MS: '100', BYOK_MONTHLY_ALLOWANCE_REQUESTS: '2' },
+    },
+  });
+  let admin: Admin;
+  let second: IngressReplica;
+  let replicas: string[];
+
+  beforeAll(async () => {
+    try {
+      await stack.start();
+      second = await stack.startIngressReplica();
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n${stack.logs()}`);
+    }
+    admin = new Admin(stack);
+    replicas = [stack.baseUrl, second.baseUrl];
+  }, 150_000);
+
+  afterAll(async () => {
+    await stack.stop();
+  });
+
+  /** Every replica answers `probe` as expected within a second (key changes reach every replica that fast). */
+  async function everyReplicaWithinASecond(key: string, expectedStatus: number): Promise<number> {
+    const started = Date.now();
+    await waitFor(async () => {
+      const statuses = await Promise.all(replicas.map(async (baseUrl) => (await call(baseUrl, key, 'GET', '/key')).status));
+      return statuses.every((status) => status === expectedStatus);
+    }, { timeoutMs: 1_000, intervalMs: 20, message: `every replica answers ${expectedStatus}` });
+    return Date.now() - started;
+  }
+
+  it('manages keys through /api/v1/keys with a management key: create with a daily limit, use, /key usage and limit_remaining, disable (401 on every replica within 1 s), delete; /credits', async () => {
+    const accountId = await admin.createAccount('key-api', { topUp: '20', method: 'card' });
+    const management = (await admin.createKey(accountId, { name: 'ops', kind: 'management' })).key;
+    const inference = (await admin.createKey(accountId, { name: 'app' })).key;
+    await waitFor(async () => (await call(second.baseUrl, management, 'GET', '/keys')).status === 200, { message: 'management key known on every replica' });
+
+    expect((await call(stack.baseUrl, inference, 'GET', '/keys')).status).toBe(403);
+    expect((await call(stack.baseUrl, management, 'POST', '/chat/completions', { model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] })).status).toBe(403);
+    expect((await call(stack.baseUrl, management, 'POST', '/keys', { name: 'bad', limit: -1 })).status).toBe(400);
+    expect((await call(stack.baseUrl, management, 'POST', '/keys', { name: 'bad', expires_at: '2099-01-01T00:00:00+02:00' })).status).toBe(400);
+
+    const created = await call(stack.baseUrl, management, 'POST', '/keys', { name: 'limited', limit: 0.01, limit_reset: 'daily' });
+    expect(created.status).toBe(201);
+    expect(created.body.key).toMatch(/^sk-sy-v1-/);
+    expect(created.body.data).toMatchObject({ name: 'limited', limit: 0.01, limit_remaining: 0.01, limit_reset: 'daily', disabled: false, usage: 0 });
+    const { hash } = created.body.data as { hash: string };
+    const key = created.body.key as string;
+    expect((await call(second.baseUrl, management, 'GET', '/keys')).body.data.map((entry: { hash: string }) => entry.hash)).toContain(hash);
+    expect((await call(second.baseUrl, management, 'GET', `/keys/${hash}`)).body.data).toMatchObject({ hash, name: 'limited' });
+
+    // Use it on both replicas; /key converges on exactly what the responses said they cost.
+    await everyReplicaWithinASecond(key, 200);
+    const outcomes = await Promise.all(replicas.map((baseUrl) => chat(client(baseUrl, key), { model: 'openai/gpt-4o-mini', max_tokens: 16 })));
+    expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+    const spent = sum(outcomes.map((outcome) => outcome.cost));
+    const info = await waitFor(async () => {
+      const response = await call(second.baseUrl, key, 'GET', '/key');
+      return formatMoney(String(response.body.data.usage)) === formatMoney(spent) ? response.body.data : undefined;
+    }, { timeoutMs: 15_000, message: `/key usage reaches ${formatMoney(spent)}` });
+    expect(info).toMatchObject({ limit: 0.01, limit_reset: 'daily', is_management_key: false });
+    expect(formatMoney(String(info.usage_daily))).toBe(formatMoney(spent));
+    expect(formatMoney(String(info.limit_remaining))).toBe(formatMoney(new Decimal('0.01').minus(spent)));
+    const listed = (await call(stack.baseUrl, management, 'GET', `/keys/${hash}`)).body.data;
+    expect(formatMoney(String(listed.usage))).toBe(formatMoney(spent));
+
+    const credits = (await call(stack.baseUrl, management, 'GET', '/credits')).body.data;
+    expect(credits.total_credits).toBe(20);
+    expect(formatMoney(String(credits.total_usage))).toBe(formatMoney(spent));
+
+    // Disable: every replica refuses the key within a second; enable: back within a second.
+    expect((await call(stack.baseUrl, management, 'PATCH', `/keys/${hash}`, { disabled: true })).body.data).toMatchObject({ disabled: true });
+    expect(await everyReplicaWithinASecond(key, 401)).toBeLessThan(1_000);
+    const refused = await completion(second.baseUrl, key, 'openai/gpt-4o-mini');
+    expect(refused.status).toBe(401);
+    expect(refused.body.error.message).toMatch(/disabled/i);
+    await call(stack.baseUrl, management, 'PATCH', `/keys/${hash}`, { disabled: false });
+    await everyReplicaWithinASecond(key, 200);
+
+    expect((await call(second.baseUrl, management, 'DELETE', `/keys/${hash}`)).body).toMatchObject({ deleted: true });
+    await everyReplicaWithinASecond(key, 401);
+    expect((await call(stack.baseUrl, management, 'GET', `/keys/${hash}`)).status).toBe(404);
+  });
+
+  it('never lets a key spend beyond its limit: 40 parallel requests on two replicas against a limit that affords 5', async () => {
+    const accountId = await admin.createAccount('key-limit', { topUp: '10' });
+    const request = { model: 'openai/gpt-4o-mini', max_tokens: 20, content: 'Limit me' };
+    const probe = (await admin.createKey(accountId, { name: 'zero', limit: '0' })).key;
+    await waitFor(async () => (await call(second.baseUrl, probe, 'GET', '/key')).status === 200, { message: 'probe key on every replica' });
+    const refusal = await chat(client(stack.baseUrl, probe), request);
+    expect(refusal).toMatchObject({ ok: false, status: 402 });
+    expect(refusal.error?.message).toContain('You requested up to 20 tokens, but can only afford 0');
+    const reserved = toDecimal(String(refusal.error?.metadata?.required));
+    const limit = reserved.times(5);
+
+    const limited = (await admin.createKey(accountId, { name: 'five', limit: formatMoney(limit) })).key;
+    await waitFor(async () => (await call(second.baseUrl, limited, 'GET', '/key')).status === 200, { message: 'limited key on every replica' });
+    const outcomes = await Promise.all(Array.from({ length: 40 }, (_, index) => chat(client(replicas[index % 2]!, limited), request)));
+    const spent = sum(outcomes.filter((outcome) => outcome.ok).map((outcome) => outcome.cost));
+    expect(spent.lte(limit)).toBe(true);
+    expect(outcomes.filter((outcome) => outcome.ok).length).toBeGreaterThanOrEqual(1);
+    for (const outcome of outcomes.filter((entry) => !entry.ok)) expect(outcome).toMatchObject({ status: 402, error: { message: expect.stringContaining('can only afford') } });
+    const info = await waitFor(async () => {
+      const data = (await call(stack.baseUrl, limited, 'GET', '/key')).body.data;
+      return formatMoney(String(data.usage)) === formatMoney(spent) ? data : undefined;
+    }, { timeoutMs: 15_000, message: 'the key usage debited' });
+    expect(toDecimal(String(info.limit_remaining)).gte(0)).toBe(true);
+  });
+
+  it('enforces the :free quota for every replica (per minute, per day; more per day once $10 was bought) with 429, X-RateLimit-* and Retry-After; free costs $0 but needs a non-negative balance', async () => {
+    // Free tier (grants only): 3 a day here, whichever replica serves them.
+    const unpaid = await admin.createAccount('free-unpaid', { topUp: '1' });
+    const unpaidKey = (await admin.createKey(unpaid)).key;
+    await waitFor(async () => (await call(second.baseUrl, unpaidKey, 'GET', '/key')).status === 200, { message: 'key on every replica' });
+    for (let index = 0; index < 3; index += 1) {
+      const ok = await completion(replicas[index % 2]!, unpaidKey, FREE_MODEL);
+      expect(ok.status).toBe(200);
+      expect(ok.body.model).toBe(FREE_MODEL);
+      expect(ok.body.usage.cost).toBe(0);
+    }
+    const perDay = await completion(second.baseUrl, unpaidKey, FREE_MODEL);
+    expect(perDay.status).toBe(429);
+    expect(perDay.body.error.message).toContain('Rate limit exceeded: free-models-per-day');
+    expect(perDay.headers.get('x-ratelimit-limit')).toBe('3');
+    expect(perDay.headers.get('x-ratelimit-remaining')).toBe('0');
+    const midnight = new Date();
+    midnight.setUTCHours(24, 0, 0, 0);
+    expect(Number(perDay.headers.get('x-ratelimit-reset'))).toBe(midnight.getTime());
+    expect(Number(perDay.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(perDay.body.error.metadata.headers).toMatchObject({ 'X-RateLimit-Limit': '3', 'X-RateLimit-Remaining': '0' });
+    // A paid model still works for the same account.
+    expect((await completion(stack.baseUrl, unpaidKey, 'openai/gpt-4o-mini')).status).toBe(200);
+
+    // $10 bought: past the free tier's daily 3, then the per-minute window (4) refuses.
+    const paid = await admin.createAccount('free-paid', { topUp: '10', method: 'card' });
+    const paidKey = (await admin.createKey(paid)).key;
+    await waitFor(async () => (await call(second.baseUrl, paidKey, 'GET', '/key')).status === 200, { message: 'key on every replica' });
+    for (let index = 0; index < 4; index += 1) expect((await completion(replicas[index % 2]!, paidKey, FREE_MODEL)).status).toBe(200);
+    const perMinute = await completion(stack.baseUrl, paidKey, FREE_MODEL);
+    expect(perMinute.status).toBe(429);
+    expect(perMinute.body.error.message).toContain('Rate limit exceeded: free-models-per-min');
+    expect(perMinute.headers.get('x-ratelimit-limit')).toBe('4');
+    const retryAfter = Number(perMinute.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(Number(perMinute.headers.get('x-ratelimit-reset'))).toBeGreaterThan(Date.now());
+
+    // Free generations are recorded at $0 and never debited.
+    const generations = await waitFor(async () => {
+      const rows = await admin.generations(paid);
+      return rows.length === 4 ? rows : undefined;
+    }, { message: 'free generations recorded' });
+    expect(generations.every((row) => row.cost === '0' && row.model === FREE_MODEL)).toBe(true);
+    expect(debits(await admin.ledger(paid)).generationIds).toEqual([]);
+
+    // A negative balance cannot use free models (402), as on OpenRouter.
+    const negative = await admin.createAccount('free-negative', { topUp: '1' });
+    await admin.adjust(negative, '-2', 'e2e: debt');
+    const negativeKey = (await admin.createKey(negative)).key;
+    await waitFor(async () => (await call(stack.baseUrl, negativeKey, 'GET', '/key')).status === 200, { message: 'key known' });
+    const inDebt = await completion(stack.baseUrl, negativeKey, FREE_MODEL);
+    expect(inDebt.status).toBe(402);
+    expect(inDebt.body.error.message).toMatch(/negative/);
+  });
+
+  it('takes 1 % off for accounts that opted in to prompt logging, in usage.cost and in the debit alike', async () => {
+    const plain = await admin.createAccount('no-logging', { topUp: '1' });
+    const logging = await admin.createAccount('logging', { topUp: '1', logPrompts: true });
+    const plainKey = (await admin.createKey(plain)).key;
+    const loggingKey = (await admin.createKey(logging)).key;
+    await waitFor(async () => (await call(stack.baseUrl, loggingKey, 'GET', '/key')).status === 200, { message: 'keys known' });
+    const request = { model: 'anthropic/claude-haiku-4.5', content: 'The same prompt for both accounts' };
+    const [full, discounted] = await Promise.all([chat(client(stack.baseUrl, plainKey), request), chat(client(stack.baseUrl, loggingKey), { ...request, stream: true })]);
+    expect(full.ok && discounted.ok).toBe(true);
+    expect(discounted.usage).toMatchObject({ prompt_tokens: full.usage!.prompt_tokens, completion_tokens: full.usage!.completion_tokens });
+    const price = SIMULATOR_PRICES[request.model]!;
+    const list = toDecimal(price.prompt).times(full.usage!.prompt_tokens).plus(toDecimal(price.completion).times(full.usage!.completion_tokens));
+    expect(full.cost).toBe(formatMoney(list));
+    expect(discounted.cost).toBe(formatMoney(roundMoney(list.times('0.99'))));
+    for (const [accountId, cost] of [[plain, full.cost!], [logging, discounted.cost!]] as const) {
+      await waitFor(async () => debits(await admin.ledger(accountId)).total.equals(toDecimal(cost)), { timeoutMs: 15_000, message: `debit of ${cost}` });
+    }
+  });
+
+  it('charges nothing for a request whose attempts all failed, and the prompt (not the insurance) for zero completion tokens with a normal stop', async () => {
+    const accountId = await admin.createAccount('never-charged', { topUp: '1' });
+    const key = (await admin.createKey(accountId)).key;
+    await waitFor(async () => (await call(stack.baseUrl, key, 'GET', '/key')).status === 200, { message: 'key known' });
+    await admin.setKnobs('google/gemini-2.5-flash', { failureRate: 1, failureStatus: 500 });
+    await admin.setKnobs('openai/gpt-4.1-nano', { completionTokens: 0 });
+    const failed = await chat(client(stack.baseUrl, key), { model: 'google/gemini-2.5-flash' });
+    expect(failed.ok).toBe(false);
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    const empty = await chat(client(stack.baseUrl, key), { model: 'openai/gpt-4.1-nano' });
+    expect(empty.ok).toBe(true);
+    expect(empty.usage?.completion_tokens).toBe(0);
+    const prompt = toDecimal(SIMULATOR_PRICES['openai/gpt-4.1-nano']!.prompt).times(empty.usage!.prompt_tokens);
+    expect(empty.cost).toBe(formatMoney(prompt));
+    const generations = await waitFor(async () => {
+      const rows = await admin.generations(accountId);
+      return rows.length >= 1 ? rows : undefined;
+    }, { message: 'generation recorded' });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await admin.generations(accountId)).map((row) => row.id)).toEqual([empty.id]);
+    expect(generations[0]!.cost).toBe(formatMoney(prompt));
+    await waitFor(async () => debits(await admin.ledger(accountId)).total.equals(prompt), { timeoutMs: 15_000, message: 'only the prompt debited' });
+    expect(debits(await admin.ledger(accountId)).generationIds).toEqual([empty.id]);
+    await admin.resetSimulator();
+  });
+
+  it('serves an account with its own provider key (BYOK): free inside the monthly allowance, then 5 % of the list price', async () => {
+    const accountId = await admin.createAccount('byok', { topUp: '1' });
+    const key = (await admin.createKey(accountId)).key;
+    await admin.storeProviderKey(accountId, 'simulator', 'sk-own-simulator-key-0001');
+    await waitFor(async () => (await admin.account(accountId)).byokProviders.includes('simulator'), { message: 'billing learned the BYOK provider' });
+    await waitFor(async () => (await call(stack.baseUrl, key, 'GET', '/key')).status === 200, { message: 'key known' });
+    const request = { model: 'anthropic/claude-haiku-4.5', content: 'My own key pays' };
+    const price = SIMULATOR_PRICES[request.model]!;
+    const listOf = (usage: { prompt_tokens: number; completion_tokens: number }) => toDecimal(price.prompt).times(usage.prompt_tokens).plus(toDecimal(price.completion).times(usage.completion_tokens));
+
+    // Ingress learns the BYOK provider from keys-changed: the first BYOK-served response may take a moment.
+    const first = await waitFor(async () => {
+      const outcome = await chat(client(stack.baseUrl, key), request);
+      return outcome.ok && outcome.usage?.is_byok ? outcome : undefined;
+    }, { timeoutMs: 10_000, intervalMs: 200, message: 'a BYOK-served response' });
+    const second = await chat(client(stack.baseUrl, key), request);
+    for (const outcome of [first, second]) expect(outcome).toMatchObject({ ok: true, cost: '0', usage: { is_byok: true } });
+
+    // Two BYOK requests is this stack's monthly allowance: once billing counted them, the 5 % fee applies.
+    await waitFor(async () => (await admin.account(accountId)).byok.feeWaived === false, { timeoutMs: 15_000, message: 'allowance used up' });
+    const charged = await waitFor(async () => {
+      const outcome = await chat(client(stack.baseUrl, key), request);
+      return outcome.ok && outcome.cost !== '0' ? outcome : undefined;
+    }, { timeoutMs: 10_000, intervalMs: 200, message: 'a BYOK response with the fee' });
+    expect(charged.usage?.is_byok).toBe(true);
+    expect(charged.cost).toBe(formatMoney(roundMoney(listOf(charged.usage!).times('0.05'))));
+
+    // BYOK generations are `byok_fee` lines (the fee, 0 inside the allowance) carrying the list price as BYOK usage.
+    const feesOf = (entries: Awaited<ReturnType<Admin['ledger']>>) => entries.filter((entry) => entry.kind === 'byok_fee');
+    const ledger = await waitFor(async () => {
+      const entries = await admin.ledger(accountId);
+      return feesOf(entries).some((entry) => entry.generationId === charged.id) ? entries : undefined;
+    }, { timeoutMs: 15_000, message: 'BYOK fee debited' });
+    const fees = feesOf(ledger);
+    expect(fees.length).toBeGreaterThanOrEqual(3);
+    expect(fees.filter((entry) => entry.amount !== '0').map((entry) => entry.amount)).toEqual([`-${charged.cost}`]);
+    for (const entry of fees) expect(entry.byokUsage).not.toBeNull();
+    const info = (await call(stack.baseUrl, key, 'GET', '/key')).body.data;
+    expect(toDecimal(String(info.byok_usage)).gt(0)).toBe(true);
+  });
+});
