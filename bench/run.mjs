@@ -11,9 +11,11 @@ import path from 'node:path';
 import { Agent, request } from 'undici';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const { SERVICE_NODE_FLAGS } = await import(path.join(root, 'packages/nest-kit/dist/testing/index.js'));
-const args = Object.fromEntries(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=')));
+const { SERVICE_NODE_FLAGS: DEFAULT_NODE_FLAGS } = await import(path.join(root, 'packages/nest-kit/dist/testing/index.js'));
+const args = Object.fromEntries(process.argv.slice(2).map((arg) => { const [key, ...value] = arg.replace(/^--/, '').split('='); return [key, value.join('=')]; }));
 const ROUNDS = Number(args.rounds ?? 4);
+/** V8 flags of the services (--node-flags="--max-semi-space-size=16" to compare). */
+const SERVICE_NODE_FLAGS = args['node-flags'] !== undefined ? args['node-flags'].split(' ').filter(Boolean) : DEFAULT_NODE_FLAGS;
 const REQUESTS = Number(args.requests ?? 400);
 const CONCURRENCIES = (args.concurrency ?? '1,32').split(',').map(Number);
 const MODEL = args.model ?? 'openai/gpt-4o-mini';
@@ -38,7 +40,9 @@ const services = [
 const children = [];
 function startServices() {
   for (const [name, specific] of services) {
-    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, path.join(root, 'apps', name, 'dist', 'main.js')], {
+    // --profile=<service> writes a V8 CPU profile of that service to bench/results/profiles/ when it exits.
+    const profile = args.profile === name ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'bench', 'results', 'profiles')}`] : [];
+    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...profile, path.join(root, 'apps', name, 'dist', 'main.js')], {
       env: { ...process.env, NATS_URL, DATABASE_URL, ADMIN_TOKEN: adminToken, SWITCHYARD_SUBJECT_PREFIX: prefix, DB_SCHEMA: `${name}_${prefix}`, LOG_LEVEL: 'warn', HOST: '127.0.0.1', OTEL_TRACES_SAMPLER_ARG: '0', ...Object.fromEntries(Object.entries(specific).map(([key, value]) => [key, String(value)])) },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
@@ -50,6 +54,20 @@ async function stopServices() {
   for (const { child } of children) child.kill('SIGTERM');
   await new Promise((resolve) => setTimeout(resolve, 3000));
   for (const { child } of children) if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+/** CPU time a process has used so far, ms: user and system (kernel) separately. */
+function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return { user: (Number(fields[11]) * 1000) / 100, system: (Number(fields[12]) * 1000) / 100 }; // clock ticks, USER_HZ = 100
+  } catch {
+    return { user: 0, system: 0 };
+  }
+}
+
+function cpuSnapshot() {
+  return Object.fromEntries(children.map(({ name, child }) => [name, cpuMs(child.pid)]));
 }
 
 function rssMb(pid) {
@@ -135,9 +153,18 @@ try {
     for (const concurrency of CONCURRENCIES) {
       const collected = { direct: [], gateway: [] };
       const seconds = { direct: 0, gateway: 0 };
+      const cpuSpent = {};
       for (let round = 0; round < ROUNDS; round++) {
         for (const name of round % 2 === 0 ? ['direct', 'gateway'] : ['gateway', 'direct']) {
+          const before = name === 'gateway' ? cpuSnapshot() : undefined;
           const { samples, seconds: elapsed } = await measure(targets[name], stream, concurrency, Math.ceil(REQUESTS / ROUNDS));
+          if (before) {
+            for (const [service, ms] of Object.entries(cpuSnapshot())) {
+              const spent = (cpuSpent[service] ??= { user: 0, system: 0 });
+              spent.user += ms.user - before[service].user;
+              spent.system += ms.system - before[service].system;
+            }
+          }
           collected[name].push(...samples);
           seconds[name] += elapsed;
         }
@@ -150,8 +177,13 @@ try {
       summary.addedP50 = +(summary.gateway.p50 - summary.direct.p50).toFixed(3);
       summary.addedP99 = +(summary.gateway.p99 - summary.direct.p99).toFixed(3);
       summary.ratioP50 = +(summary.gateway.p50 / summary.direct.p50).toFixed(2);
+      // CPU per gateway request, by service (µs): includes the asynchronous metering and billing work it causes.
+      summary.cpuMicrosecondsPerRequest = Object.fromEntries(
+        Object.entries(cpuSpent).map(([service, ms]) => [service, { user: Math.round((ms.user * 1000) / summary.gateway.n), system: Math.round((ms.system * 1000) / summary.gateway.n) }]),
+      );
       results.push(summary);
       console.log(`${summary.metric.padEnd(28)} c=${String(concurrency).padEnd(3)} direct p50 ${summary.direct.p50} ms p99 ${summary.direct.p99} ms | gateway p50 ${summary.gateway.p50} ms p99 ${summary.gateway.p99} ms | added p50 +${summary.addedP50} ms p99 +${summary.addedP99} ms | ${summary.gateway.requestsPerSecond} req/s through the gateway`);
+      console.log(`${''.padEnd(33)}CPU µs per request (user+system): ${Object.entries(summary.cpuMicrosecondsPerRequest).map(([service, us]) => `${service} ${us.user}+${us.system}`).join(', ')}`);
     }
   }
   const memory = Object.fromEntries(children.map(({ name, child }) => [name, rssMb(child.pid)]));

@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { CoreModule } from '@switchyard/nest-kit';
 import { AccountController } from './account/account.controller.js';
 import { CreditLeaseService } from './admission/credit-lease.service.js';
@@ -11,6 +12,9 @@ import { INGRESS_CONFIG, type IngressConfig } from './config/ingress.config.js';
 import { GenerationRecorderService } from './generation/generation-recorder.service.js';
 import { ModelsController } from './models/models.controller.js';
 import { CompletionsController } from './skins/completions/completions.controller.js';
+import { ChatEndpointKindGuard } from './skins/embeddings/chat-endpoint-kind.guard.js';
+import { EmbeddingsController } from './skins/embeddings/embeddings.controller.js';
+import { EmbeddingsService } from './skins/embeddings/embeddings.service.js';
 import { MessagesController } from './skins/messages/messages.controller.js';
 import { ResponsesController } from './skins/responses/responses.controller.js';
 import { CatalogStateService } from './state/catalog-state.service.js';
@@ -21,7 +25,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CoreModule.forRoot({ serviceName: 'ingress', natsUrl: config.NATS_URL, adminToken: config.ADMIN_TOKEN!, adminControllers: false })],
-      controllers: [ChatController, AccountController, ModelsController, MessagesController, ResponsesController, CompletionsController],
+      controllers: [ChatController, AccountController, ModelsController, MessagesController, ResponsesController, CompletionsController, EmbeddingsController],
       providers: [
         { provide: INGRESS_CONFIG, useValue: config },
         CatalogStateService,
@@ -31,6 +35,8 @@ export class AppModule {
         AttemptRunnerService,
         GenerationRecorderService,
         GenerationPipelineService,
+        EmbeddingsService,
+        { provide: APP_GUARD, useClass: ChatEndpointKindGuard },
       ],
     };
   }

@@ -6,6 +6,7 @@ import { ProvidersConfigModule } from './config/config.module.js';
 import type { ProvidersConfig } from './config/providers.config.js';
 import { CredentialEntity } from './credentials/credential.entity.js';
 import { CredentialsModule } from './credentials/credentials.module.js';
+import { EmbeddingsModule } from './embeddings/embeddings.module.js';
 import { CreateCredentials1764000000000 } from './migrations/1764000000000-create-credentials.js';
 
 @Module({})
@@ -20,6 +21,7 @@ export class AppModule {
         CatalogModule,
         CredentialsModule,
         AttemptsModule,
+        EmbeddingsModule,
       ],
     };
   }

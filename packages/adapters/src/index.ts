@@ -29,3 +29,9 @@ export { mapGeminiFinishReason } from './gemini/map-gemini-finish-reason.js';
 export { convertGeminiUsage } from './gemini/convert-gemini-usage.js';
 
 export { createAzureAdapter, defaultAzureApiVersion } from './azure/azure-adapter.js';
+
+export type { CanonicalEmbeddingsRequest, EmbeddingEncoding, EmbeddingVector, EmbeddingsAdapter, EmbeddingsBuildResult, EmbeddingsResult } from './embeddings/embeddings-types.js';
+export { getEmbeddingsAdapter } from './embeddings/embeddings-registry.js';
+export { OpenAiEmbeddingsAdapter, createOpenAiEmbeddingsAdapter, createAzureEmbeddingsAdapter, embeddingsOptionsOf, openAiEmbeddingsOptions, type OpenAiEmbeddingsOptions } from './embeddings/openai-embeddings-adapter.js';
+export { GeminiEmbeddingsAdapter, geminiTaskType } from './embeddings/gemini-embeddings-adapter.js';
+export { encodeFloat32Base64, decodeFloat32Base64, isFloat32Base64, toEncoding, estimateEmbeddingTokens, isTokenInput } from './embeddings/embedding-encoding.js';

@@ -19,6 +19,7 @@ export {
   toGatewayError,
 } from './errors.js';
 export * from './providers.js';
+export * from './embeddings.js';
 export * from './catalog.js';
 export * from './routing.js';
 export * from './billing.js';
