@@ -1,5 +1,4 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { CoreModule } from '@switchyard/nest-kit';
 import { AccountController } from './account/account.controller.js';
 import { CreditLeaseService } from './admission/credit-lease.service.js';
@@ -12,7 +11,6 @@ import { INGRESS_CONFIG, type IngressConfig } from './config/ingress.config.js';
 import { GenerationRecorderService } from './generation/generation-recorder.service.js';
 import { ModelsController } from './models/models.controller.js';
 import { CompletionsController } from './skins/completions/completions.controller.js';
-import { ChatEndpointKindGuard } from './skins/embeddings/chat-endpoint-kind.guard.js';
 import { EmbeddingsController } from './skins/embeddings/embeddings.controller.js';
 import { EmbeddingsService } from './skins/embeddings/embeddings.service.js';
 import { MessagesController } from './skins/messages/messages.controller.js';
@@ -36,7 +34,6 @@ export class AppModule {
         GenerationRecorderService,
         GenerationPipelineService,
         EmbeddingsService,
-        { provide: APP_GUARD, useClass: ChatEndpointKindGuard },
       ],
     };
   }

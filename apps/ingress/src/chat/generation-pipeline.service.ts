@@ -37,6 +37,7 @@ import { CatalogStateService } from '../state/catalog-state.service.js';
 import { AttemptRunnerService, type AttemptSink, type FailedAttempt } from './attempt-runner.service.js';
 import type { BilledUsage, MidStreamFailure, ResponseIdentity, Skin, SkinStream } from './skin.js';
 import { SseWriter } from './sse-writer.js';
+import { wrongEndpointError } from '../skins/embeddings/endpoint-kind.js';
 
 /** Turns zod issues into one readable 400. */
 export function invalidRequest(error: z.ZodError): BadRequestError {
@@ -196,6 +197,9 @@ export class GenerationPipelineService {
     const startedAt = requestStartedAt(request);
     const index = this.state.index;
     if (!index) throw new ServiceUnavailableError('The gateway is starting up (catalog not loaded yet); retry shortly');
+    // An embedding model on a generation route is a client mistake with a precise answer (OpenRouter's wrong_endpoint).
+    const wrongEndpoint = wrongEndpointError(index, [requested.model, ...(requested.models ?? [])], 'chat');
+    if (wrongEndpoint) throw wrongEndpoint;
     const promptTokens = estimatePromptTokens(requested);
     const sessionHeader = request.headers[httpHeaders.sessionId];
     const planResult = await withSpan('plan', () =>

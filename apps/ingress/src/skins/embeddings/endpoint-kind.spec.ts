@@ -1,10 +1,8 @@
-import type { ExecutionContext } from '@nestjs/common';
 import { AvailabilityError } from '@switchyard/contracts';
 import { catalogSnapshotSchema, type CatalogSnapshotInput } from '@switchyard/llm-spec';
 import { CatalogIndex } from '@switchyard/routing-policy';
 import { fixtureSnapshot } from '../../models/models.fixture.js';
 import type { CatalogStateService } from '../../state/catalog-state.service.js';
-import { ChatEndpointKindGuard, requestedModelsOf } from './chat-endpoint-kind.guard.js';
 import { EmbeddingsController } from './embeddings.controller.js';
 import { wrongEndpointError } from './endpoint-kind.js';
 
@@ -64,34 +62,6 @@ describe('wrong_endpoint', () => {
     expect(wrongEndpointError(index, ['openai/gpt-5', 'google/imagen-lite'], 'chat')).toBeUndefined();
     expect(wrongEndpointError(index, ['nobody/nothing'], 'chat')).toBeUndefined();
     expect(wrongEndpointError(index, ['nobody/nothing'], 'embeddings')).toBeUndefined();
-  });
-});
-
-describe('ChatEndpointKindGuard', () => {
-  const state = { index } as unknown as CatalogStateService;
-  const guard = new ChatEndpointKindGuard(state);
-  const context = (method: string, url: string, body: unknown) =>
-    ({ getType: () => 'http', switchToHttp: () => ({ getRequest: () => ({ method, url, body }) }) }) as unknown as ExecutionContext;
-
-  it('throws wrong_endpoint for an embedding model on chat, completions, messages (fallbacks too) and responses', () => {
-    expect(() => guard.canActivate(context('POST', '/api/v1/chat/completions', { model: 'openai/text-embedding-3-small', messages: [] }))).toThrow(/embedding model/);
-    expect(() => guard.canActivate(context('POST', '/api/v1/completions?x=1', { model: 'openai/text-embedding-3-small', prompt: 'x' }))).toThrow(AvailabilityError);
-    expect(() => guard.canActivate(context('POST', '/api/v1/messages', { model: 'openai/gpt-5', fallbacks: [{ model: 'openai/text-embedding-3-small' }] }))).toThrow(AvailabilityError);
-    expect(() => guard.canActivate(context('POST', '/api/v1/responses', { model: 'openai/gpt-5', models: ['openai/text-embedding-3-small'] }))).toThrow(AvailabilityError);
-  });
-
-  it('passes chat models, other routes, malformed bodies and a replica without a catalog yet', () => {
-    expect(guard.canActivate(context('POST', '/api/v1/chat/completions', { model: 'openai/gpt-5' }))).toBe(true);
-    expect(guard.canActivate(context('POST', '/api/v1/embeddings', { model: 'openai/text-embedding-3-small' }))).toBe(true);
-    expect(guard.canActivate(context('POST', '/api/v1/messages/count_tokens', { model: 'openai/text-embedding-3-small' }))).toBe(true);
-    expect(guard.canActivate(context('POST', '/api/v1/chat/completions', '{not an object'))).toBe(true);
-    expect(guard.canActivate(context('POST', '/api/v1/chat/completions', null))).toBe(true);
-    expect(new ChatEndpointKindGuard({ index: undefined } as unknown as CatalogStateService).canActivate(context('POST', '/api/v1/chat/completions', { model: 'openai/text-embedding-3-small' }))).toBe(true);
-  });
-
-  it('reads model, models and Anthropic fallbacks, ignoring anything that is not a string', () => {
-    expect(requestedModelsOf({ model: 'a/b', models: ['c/d', 3], fallbacks: [{ model: 'e/f' }, null, { model: 1 }] })).toEqual(['a/b', 'c/d', 'e/f']);
-    expect(requestedModelsOf([])).toEqual([]);
   });
 });
 
