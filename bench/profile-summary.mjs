@@ -24,6 +24,6 @@ for (const [id, micros] of selfTime) {
 }
 const perRequest = (micros) => (micros / Number(requests)).toFixed(0).padStart(7);
 console.log(`busy ${(busy / 1000).toFixed(0)} ms; µs per request (of ${requests}):`);
-for (const [key, micros] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`${perRequest(micros)}  ${key}`);
+for (const [key, micros] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(`${perRequest(micros)}  ${key}`);
 console.log('---');
 for (const [key, micros] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${perRequest(micros)}  ${key}`);

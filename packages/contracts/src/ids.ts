@@ -1,11 +1,19 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
+/** Random bytes drawn from a 4 KiB pool refilled in one call: ids are made on every request (two per request). */
+const pool = Buffer.alloc(4096);
+let poolOffset = pool.length;
+
 function randomAlphanumeric(length: number): string {
-  const bytes = randomBytes(length);
+  if (poolOffset + length > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
   let out = '';
-  for (let index = 0; index < length; index++) out += ALPHANUMERIC[bytes[index]! % ALPHANUMERIC.length];
+  for (let index = 0; index < length; index++) out += ALPHANUMERIC[pool[poolOffset + index]! % ALPHANUMERIC.length];
+  poolOffset += length;
   return out;
 }
 

@@ -17,15 +17,16 @@ const request: ProviderChatRequest = {
 /** A NATS connection that records publishes and lets the test deliver frames to the subscribed inbox. */
 class FakeConnection {
   readonly published: Array<{ subject: string; data: unknown; reply?: string }> = [];
-  readonly unsubscribed: string[] = [];
-  private readonly callbacks = new Map<string, (error: Error | null, message: { data: Uint8Array }) => void>();
+  readonly subscribed: string[] = [];
+  private readonly callbacks = new Map<string, (error: Error | null, message: { subject: string; data: Uint8Array }) => void>();
   failPublish: Error | undefined;
   failSubscribe: Error | undefined;
 
-  subscribe(subject: string, options: { callback: (error: Error | null, message: { data: Uint8Array }) => void }) {
+  subscribe(subject: string, options: { callback: (error: Error | null, message: { subject: string; data: Uint8Array }) => void }) {
     if (this.failSubscribe) throw this.failSubscribe;
+    this.subscribed.push(subject);
     this.callbacks.set(subject, options.callback);
-    return { unsubscribe: () => this.unsubscribed.push(subject) };
+    return { unsubscribe: () => undefined, isClosed: () => false };
   }
 
   publish(subject: string, data: string | Uint8Array, options: { reply?: string } = {}): void {
@@ -33,10 +34,13 @@ class FakeConnection {
     this.published.push({ subject, data: JSON.parse(typeof data === 'string' ? data : new TextDecoder().decode(data)), reply: options.reply });
   }
 
+  /** Delivers a frame to the reply subject of the last attempt published (through the wildcard reply subscription). */
   deliver(frame: ProviderFrame): void {
-    const inbox = this.published.find((entry) => entry.subject === subjects.providers.chat)?.reply;
+    const inbox = this.published.filter((entry) => entry.subject === subjects.providers.chat).at(-1)?.reply;
     if (!inbox) throw new Error('nothing published yet');
-    this.callbacks.get(inbox)?.(null, { data: new TextEncoder().encode(JSON.stringify(frame)) });
+    for (const [pattern, callback] of this.callbacks) {
+      if (pattern.endsWith('.*') && inbox.startsWith(pattern.slice(0, -1))) callback(null, { subject: inbox, data: new TextEncoder().encode(JSON.stringify(frame)) });
+    }
   }
 
   cancels(): unknown[] {
@@ -67,7 +71,12 @@ describe('ProviderAttemptClient', () => {
     connection.deliver({ k: 'parts', parts: [{ type: 'text-delta', text: 'lo' }, { type: 'finish', finishReason: 'stop' }], end: { upstreamMs: 12, ttftMs: 3, upstreamStatus: 200 } } as ProviderFrame);
     await expect(pending).resolves.toEqual({ ok: true, end: { upstreamMs: 12, ttftMs: 3, upstreamStatus: 200 } });
     expect(received).toEqual(['text-delta', 'text-delta', 'finish']);
-    expect(connection.unsubscribed).toHaveLength(1);
+    // A second attempt reuses the one wildcard reply subscription (no SUB/UNSUB per request) and gets only its own frames.
+    const second = client.run({ ...request, attemptId: 'att-test-2' }, { onParts: () => undefined });
+    connection.deliver({ k: 'parts', parts: [{ type: 'finish', finishReason: 'stop' }], end: { upstreamMs: 1, ttftMs: 1, upstreamStatus: 200 } } as ProviderFrame);
+    await expect(second).resolves.toMatchObject({ ok: true });
+    expect(connection.subscribed).toHaveLength(1);
+    expect(connection.subscribed[0]).toMatch(/\.\*$/);
   });
 
   it('reports whether content reached the caller when the attempt fails (failover is only possible before)', async () => {
@@ -118,6 +127,5 @@ describe('ProviderAttemptClient', () => {
     const outcome = await client.run(request, { onParts: () => undefined });
     expect(outcome).toMatchObject({ ok: false, contentSent: false, error: { status: 502, errorType: 'provider_unavailable', retryable: true, phase: 'connect' } });
     expect(jest.getTimerCount()).toBe(0); // no liveness timer left behind
-    if (connection && !connection.failSubscribe) expect(connection.unsubscribed).toHaveLength(1);
   });
 });

@@ -6,9 +6,10 @@ import { createServer } from 'node:net';
 
 /**
  * V8 flags every service runs with (launcher, tests, benchmark; NODE_OPTIONS in compose and k8s): a small young
- * generation keeps an idle service near 120 MB resident instead of 150 MB, at no measurable cost at our load.
+ * generation keeps an idle service near 120 MB resident instead of 150 MB, and a 96 MB old space keeps every service
+ * under 150 MB at steady load (measured flat over 18,000 requests at concurrency 32; the live heap is 40–60 MB).
  */
-export const SERVICE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
+export const SERVICE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4', '--max-old-space-size=96'];
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/switchyard_test';
 export const TEST_NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
