@@ -11,6 +11,8 @@ import { DatabaseModule } from '../../src/database/database.module.js';
 import { dropSchema } from '../../src/database/database.js';
 import { DurableConsumer } from '../../src/jetstream/durable-consumer.js';
 import { DurablePublisher } from '../../src/jetstream/durable-publisher.js';
+import { HealthRegistry } from '../../src/admin/health.registry.js';
+import { MetricsService } from '../../src/admin/metrics.service.js';
 import { NatsService } from '../../src/nats/nats.service.js';
 import { TEST_ADMIN_TOKEN, TEST_DATABASE_URL, TEST_NATS_URL, uniqueSchema, waitFor } from '../../src/testing/index.js';
 
@@ -157,5 +159,14 @@ describe('service foundation (real NATS and Postgres)', () => {
     await waitFor(async () => Number((await dataSource.query('SELECT count(*)::int AS n FROM notes'))[0].n) === 30, { timeoutMs: 10_000, message: '30 notes stored' });
     const rows = await dataSource.query(`SELECT body FROM notes WHERE id = 'gen-3'`);
     expect(rows).toEqual([{ body: 'note gen-3' }]);
+  });
+
+  it('keeps an event JetStream refuses (no stream for its subject) and retries it instead of dropping it', async () => {
+    const metrics = new MetricsService();
+    const publisher = new DurablePublisher(app.get(NatsService), metrics, new HealthRegistry());
+    publisher.publish(`${SUBJECT_PREFIX}.kit.no-stream.v1`, { id: 'lost?' }, 'lost-1');
+    expect(await publisher.flush(1_500)).toBe(1);
+    const failures = (await metrics.registry.getSingleMetric('switchyard_outbox_publish_failures_total')?.get())?.values[0]?.value ?? 0;
+    expect(failures).toBeGreaterThanOrEqual(1);
   });
 });
