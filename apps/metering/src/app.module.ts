@@ -1,7 +1,6 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { CoreModule, DatabaseModule } from '@switchyard/nest-kit';
 import { ActivityModule } from './activity/activity.module.js';
-import { DatabaseLogging } from './common/redacting-typeorm.logger.js';
 import { METERING_CONFIG, type MeteringConfig } from './config/metering.config.js';
 import { DeadLettersModule } from './dead-letters/dead-letters.module.js';
 import { GenerationsModule } from './generations/generations.module.js';
@@ -33,7 +32,6 @@ export class AppModule {
         ActivityModule,
         ReconciliationModule,
       ],
-      providers: [DatabaseLogging],
     };
   }
 }
