@@ -10,12 +10,8 @@ import { UpstreamPools } from '../upstream/upstream-pools.service.js';
 import { shutdownError } from '../upstream/upstream-failure.js';
 import { AttemptEvents } from './attempt-events.service.js';
 import { AttemptExecution, type AttemptDependencies } from './attempt-execution.js';
+import { InflightRegistry } from '../common/inflight-registry.js';
 
-/** A cancel that arrives before its attempt (the two travel on different subjects) is remembered this long. */
-const EARLY_CANCEL_TTL_MS = 30_000;
-const EARLY_CANCEL_LIMIT = 10_000;
-/** After the drain deadline, aborted attempts get this long to send their `failed` frame and settle. */
-const ABORT_SETTLE_MS = 2_000;
 
 export interface InflightAttempt {
   attemptId: string;
@@ -43,9 +39,7 @@ export interface InflightAttempt {
 @Injectable()
 export class AttemptHandler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Attempts');
-  private readonly inflight = new Map<string, AttemptExecution>();
-  private readonly earlyCancels = new Map<string, number>();
-  private readonly idleWaiters = new Set<() => void>();
+  private readonly inflight = new InflightRegistry<AttemptExecution>();
   private chatSubscription: Subscription | undefined;
   private cancelSubscription: Subscription | undefined;
   private acceptingAttempts = false;
@@ -153,28 +147,21 @@ export class AttemptHandler implements OnApplicationBootstrap, BeforeApplication
       'switchyard.provider': request.endpoint.providerSlug,
       'switchyard.endpoint_id': request.endpoint.id,
     });
-    this.inflight.set(request.attemptId, execution);
+    this.inflight.add(request.attemptId, execution);
     this.events.inFlight.inc({ provider: request.endpoint.providerSlug });
-    if (this.takeEarlyCancel(request.attemptId)) execution.interrupt({ kind: 'cancelled', reason: 'cancelled before it started' });
     try {
       const result = await execution.run();
       this.events.completed(execution, result);
     } finally {
-      this.inflight.delete(request.attemptId);
+      this.inflight.remove(request.attemptId);
       this.events.inFlight.dec({ provider: request.endpoint.providerSlug });
-      if (this.inflight.size === 0) for (const resolve of this.idleWaiters) resolve();
     }
   }
 
   onCancel(data: unknown): void {
     const parsed = providerCancelSchema.safeParse(data);
     if (!parsed.success) return;
-    const execution = this.inflight.get(parsed.data.attemptId);
-    if (execution) {
-      execution.interrupt({ kind: 'cancelled', reason: parsed.data.reason ?? 'cancelled by the caller' });
-      return;
-    }
-    this.rememberEarlyCancel(parsed.data.attemptId);
+    this.inflight.cancel(parsed.data.attemptId, parsed.data.reason ?? 'cancelled by the caller');
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -184,15 +171,7 @@ export class AttemptHandler implements OnApplicationBootstrap, BeforeApplication
       // Stop taking attempts; messages already delivered to this replica are still handled (as shutdown rejections).
       await this.chatSubscription.drain().catch(() => undefined);
     }
-    if (this.inflight.size > 0) {
-      this.logger.log(`shutting down: waiting up to ${this.config.SHUTDOWN_DRAIN_MS} ms for ${this.inflight.size} in-flight attempts`);
-      await this.waitIdle(this.config.SHUTDOWN_DRAIN_MS);
-    }
-    if (this.inflight.size > 0) {
-      this.logger.warn(`shutting down: aborting ${this.inflight.size} attempts still running after ${this.config.SHUTDOWN_DRAIN_MS} ms`);
-      for (const execution of this.inflight.values()) execution.interrupt({ kind: 'shutdown' });
-      await this.waitIdle(ABORT_SETTLE_MS);
-    }
+    await this.inflight.drain(this.config.SHUTDOWN_DRAIN_MS, this.logger, 'in-flight attempts');
     this.cancelSubscription?.unsubscribe();
     const pending = await this.events.flush(2_000);
     if (pending > 0) this.logger.warn(`${pending} usage events still waiting for JetStream at shutdown`);
@@ -209,34 +188,5 @@ export class AttemptHandler implements OnApplicationBootstrap, BeforeApplication
     } catch (publishError) {
       this.logger.debug(`could not answer ${reply}: ${(publishError as Error).message}`);
     }
-  }
-
-  private waitIdle(timeoutMs: number): Promise<void> {
-    if (this.inflight.size === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.idleWaiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.idleWaiters.add(done);
-    });
-  }
-
-  private rememberEarlyCancel(attemptId: string): void {
-    const now = Date.now();
-    for (const [id, expiresAt] of this.earlyCancels) {
-      if (expiresAt > now && this.earlyCancels.size < EARLY_CANCEL_LIMIT) break;
-      this.earlyCancels.delete(id);
-    }
-    this.earlyCancels.set(attemptId, now + EARLY_CANCEL_TTL_MS);
-  }
-
-  private takeEarlyCancel(attemptId: string): boolean {
-    const expiresAt = this.earlyCancels.get(attemptId);
-    if (expiresAt === undefined) return false;
-    this.earlyCancels.delete(attemptId);
-    return expiresAt > Date.now();
   }
 }

@@ -11,12 +11,8 @@ import { UpstreamPools } from '../upstream/upstream-pools.service.js';
 import { shutdownError } from '../upstream/upstream-failure.js';
 import { EmbedEvents } from './embed-events.service.js';
 import { EmbedExecution, type EmbedDependencies } from './embed-execution.js';
+import { InflightRegistry } from '../common/inflight-registry.js';
 
-/** A cancel that arrives before its call (the two travel on different subjects) is remembered this long. */
-const EARLY_CANCEL_TTL_MS = 30_000;
-const EARLY_CANCEL_LIMIT = 10_000;
-/** After the drain deadline, aborted calls get this long to send their `failed` frame. */
-const ABORT_SETTLE_MS = 2_000;
 
 export interface InflightEmbed {
   attemptId: string;
@@ -39,9 +35,7 @@ export interface InflightEmbed {
 @Injectable()
 export class EmbedHandler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Embeddings');
-  private readonly inflight = new Map<string, EmbedExecution>();
-  private readonly earlyCancels = new Map<string, number>();
-  private readonly idleWaiters = new Set<() => void>();
+  private readonly inflight = new InflightRegistry<EmbedExecution>();
   private embedSubscription: Subscription | undefined;
   private cancelSubscription: Subscription | undefined;
   private acceptingCalls = false;
@@ -139,16 +133,14 @@ export class EmbedHandler implements OnApplicationBootstrap, BeforeApplicationSh
       'switchyard.endpoint_id': request.endpoint.id,
       'switchyard.inputs': request.request.input.length,
     });
-    this.inflight.set(request.attemptId, execution);
+    this.inflight.add(request.attemptId, execution);
     this.events.inFlight.inc({ provider: request.endpoint.providerSlug });
-    if (this.takeEarlyCancel(request.attemptId)) execution.interrupt({ kind: 'cancelled', reason: 'cancelled before it started' });
     try {
       const result = await execution.run();
       this.events.completed(request, result);
     } finally {
-      this.inflight.delete(request.attemptId);
+      this.inflight.remove(request.attemptId);
       this.events.inFlight.dec({ provider: request.endpoint.providerSlug });
-      if (this.inflight.size === 0) for (const resolve of this.idleWaiters) resolve();
     }
   }
 
@@ -156,27 +148,14 @@ export class EmbedHandler implements OnApplicationBootstrap, BeforeApplicationSh
   onCancel(data: unknown): void {
     const parsed = providerCancelSchema.safeParse(data);
     if (!parsed.success) return;
-    const execution = this.inflight.get(parsed.data.attemptId);
-    if (execution) {
-      execution.interrupt({ kind: 'cancelled', reason: parsed.data.reason ?? 'cancelled by the caller' });
-      return;
-    }
-    this.rememberEarlyCancel(parsed.data.attemptId);
+    this.inflight.cancel(parsed.data.attemptId, parsed.data.reason ?? 'cancelled by the caller');
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
     this.acceptingCalls = false;
     if (this.embedSubscription) await this.embedSubscription.drain().catch(() => undefined);
-    if (this.inflight.size > 0) {
-      this.logger.log(`shutting down: waiting up to ${this.config.SHUTDOWN_DRAIN_MS} ms for ${this.inflight.size} embeddings calls`);
-      await this.waitIdle(this.config.SHUTDOWN_DRAIN_MS);
-    }
-    if (this.inflight.size > 0) {
-      this.logger.warn(`shutting down: aborting ${this.inflight.size} embeddings calls still running after ${this.config.SHUTDOWN_DRAIN_MS} ms`);
-      for (const execution of this.inflight.values()) execution.interrupt({ kind: 'shutdown' });
-      await this.waitIdle(ABORT_SETTLE_MS);
-    }
+    await this.inflight.drain(this.config.SHUTDOWN_DRAIN_MS, this.logger, 'embeddings calls');
     this.cancelSubscription?.unsubscribe();
   }
 
@@ -187,34 +166,5 @@ export class EmbedHandler implements OnApplicationBootstrap, BeforeApplicationSh
     } catch (publishError) {
       this.logger.debug(`could not answer ${reply}: ${(publishError as Error).message}`);
     }
-  }
-
-  private waitIdle(timeoutMs: number): Promise<void> {
-    if (this.inflight.size === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.idleWaiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.idleWaiters.add(done);
-    });
-  }
-
-  private rememberEarlyCancel(attemptId: string): void {
-    const now = Date.now();
-    for (const [id, expiresAt] of this.earlyCancels) {
-      if (expiresAt > now && this.earlyCancels.size < EARLY_CANCEL_LIMIT) break;
-      this.earlyCancels.delete(id);
-    }
-    this.earlyCancels.set(attemptId, now + EARLY_CANCEL_TTL_MS);
-  }
-
-  private takeEarlyCancel(attemptId: string): boolean {
-    const expiresAt = this.earlyCancels.get(attemptId);
-    if (expiresAt === undefined) return false;
-    this.earlyCancels.delete(attemptId);
-    return expiresAt > Date.now();
   }
 }
