@@ -1,13 +1,19 @@
 #!/usr/bin/env node
 // Summarises a V8 CPU profile (from `npm run bench -- --profile=<service>`): where the busy time went, by package
-// and by function. Usage: node bench/profile-summary.mjs <file.cpuprofile> [requests]
+// and by function. Usage: node bench/profile-summary.mjs <file.cpuprofile> [requests] [--from=<seconds>]
+// --from skips the samples of the first seconds (start-up: module loading, migrations) to see the steady state.
 import { readFileSync } from 'node:fs';
 
-const [file, requests = '1'] = process.argv.slice(2);
+const from = Number((process.argv.find((arg) => arg.startsWith('--from=')) ?? '--from=0').slice(7)) * 1e6;
+const [file, requests = '1'] = process.argv.slice(2).filter((arg) => !arg.startsWith('--from='));
 const profile = JSON.parse(readFileSync(file, 'utf8'));
 const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
 const selfTime = new Map();
-profile.samples.forEach((id, index) => selfTime.set(id, (selfTime.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0)));
+let elapsed = 0;
+profile.samples.forEach((id, index) => {
+  elapsed += profile.timeDeltas[index] ?? 0;
+  if (elapsed >= from) selfTime.set(id, (selfTime.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0));
+});
 const byFunction = new Map();
 const byPackage = new Map();
 let busy = 0;

@@ -27,7 +27,10 @@ export async function ensureDatabaseAndSchema(url: string, schema: string): Prom
       await admin.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
       logger.log(`created database ${database}`);
     } catch (createError) {
-      if ((createError as { code?: string }).code !== '42P04') throw createError; // created concurrently
+      // Created concurrently by another service starting at the same moment: Postgres reports either
+      // duplicate_database or, when both inserts race inside pg_database, a unique violation on its name index.
+      const code = (createError as { code?: string }).code;
+      if (code !== '42P04' && code !== '23505') throw createError;
     } finally {
       await admin.end();
     }
