@@ -18,6 +18,8 @@ const ROUNDS = Number(args.rounds ?? 4);
 const SERVICE_NODE_FLAGS = args['node-flags'] !== undefined ? args['node-flags'].split(' ').filter(Boolean) : DEFAULT_NODE_FLAGS;
 const REQUESTS = Number(args.requests ?? 400);
 const CONCURRENCIES = (args.concurrency ?? '1,32').split(',').map(Number);
+/** Requests per path and mode before measuring: V8 keeps optimising the services' hot code for a few thousand requests. */
+const WARMUP = Number(args.warmup ?? 3000);
 const MODEL = args.model ?? 'openai/gpt-4o-mini';
 const suffix = randomBytes(3).toString('hex');
 const prefix = `bench${suffix}`;
@@ -146,8 +148,8 @@ process.on('SIGINT', async () => {
 startServices();
 try {
   await waitReady();
-  // Warm up both paths (JIT, connection pools, caches).
-  for (const stream of [false, true]) for (const target of Object.values(targets)) await measure(target, stream, 8, 200);
+  // Warm up both paths (JIT, connection pools, caches): a gateway in service runs warm, so the figures are of warm code.
+  for (const stream of [false, true]) for (const target of Object.values(targets)) await measure(target, stream, 8, WARMUP);
   const results = [];
   for (const stream of [false, true]) {
     for (const concurrency of CONCURRENCIES) {

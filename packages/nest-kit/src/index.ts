@@ -12,7 +12,20 @@ export { NatsService, NATS_OPTIONS, type NatsModuleOptions, type RequestOptions,
 export { encodeJson, decodeJson } from './nats/nats-json.js';
 export { ensureSwitchyardStream } from './jetstream/stream.js';
 export { DurablePublisher } from './jetstream/durable-publisher.js';
-export { DurableConsumer, type DurableConsumerOptions } from './jetstream/durable-consumer.js';
+export { DurableConsumer, unpackMessages, type ConsumedMessage, type DurableConsumerOptions } from './jetstream/durable-consumer.js';
+export {
+  BATCH_HEADER,
+  BATCH_TRACEPARENTS_HEADER,
+  decodeEvents,
+  encodeEventBatch,
+  splitEventBatch,
+  activeTraceparent,
+  eventBatchWindowMs,
+  EventBatcher,
+  type BatchItem,
+  type BatchedEvent,
+  type EventBatcherOptions,
+} from './nats/event-batch.js';
 export { DatabaseModule, type DatabaseModuleOptions } from './database/database.module.js';
 export { ensureDatabaseAndSchema, dropSchema } from './database/database.js';
 export { RedactingTypeOrmLogger } from './database/redacting-logger.js';

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import type { JsMsg } from '@nats-io/jetstream';
 import { type ParsedGenerationCompleted, durableConsumers, generationCompletedSchema, subjects } from '@switchyard/contracts';
-import { DurableConsumer, HealthRegistry, LATENCY_BUCKETS_SECONDS, MetricsService, NatsService } from '@switchyard/nest-kit';
+import { type ConsumedMessage, DurableConsumer, HealthRegistry, LATENCY_BUCKETS_SECONDS, MetricsService, NatsService } from '@switchyard/nest-kit';
 import { BILLING_CONFIG, type BillingConfig } from '../config/billing.config.js';
 import { DebitsService } from './debits.service.js';
 
@@ -46,7 +45,7 @@ export class DebitsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     await this.consumer?.stop();
   }
 
-  private async handle(messages: JsMsg[]): Promise<void> {
+  private async handle(messages: ConsumedMessage[]): Promise<void> {
     const events: ParsedGenerationCompleted[] = [];
     for (const message of messages) {
       let raw: unknown;

@@ -50,11 +50,7 @@ export class AttemptEvents implements OnApplicationBootstrap {
     if (result.upstreamMs !== null) this.upstreamSeconds.observe({ provider, outcome: result.ok ? 'ok' : 'error' }, result.upstreamMs / 1000);
     if (result.ttftMs !== null) this.ttftSeconds.observe({ provider }, result.ttftMs / 1000);
 
-    try {
-      this.nats.publish(subjects.providers.attemptCompleted, attemptCompletedEvent(execution, result));
-    } catch (error) {
-      this.logger.debug(`attempt-completed for ${request.attemptId} not published: ${(error as Error).message}`);
-    }
+    this.nats.publishBatched(subjects.providers.attemptCompleted, attemptCompletedEvent(execution, result));
     if (execution.probe) return;
     const event = attemptUsageEvent(execution, result);
     if (event) this.publisher.publish(subjects.providers.attemptUsage, event, request.attemptId);

@@ -31,11 +31,7 @@ export class EmbedEvents {
     const outcome = result.ok ? 'ok' : result.interrupted === 'cancelled' ? 'cancelled' : (result.error?.errorType ?? 'unmapped');
     this.calls.inc({ provider, outcome });
     if (result.upstreamMs !== null) this.upstreamSeconds.observe({ provider, outcome: result.ok ? 'ok' : 'error' }, result.upstreamMs / 1000);
-    try {
-      this.nats.publish(subjects.providers.attemptCompleted, embedCompletedEvent(request, result));
-    } catch (error) {
-      this.logger.debug(`attempt-completed for ${request.attemptId} not published: ${(error as Error).message}`);
-    }
+    this.nats.publishBatched(subjects.providers.attemptCompleted, embedCompletedEvent(request, result));
     if (request.probe) return;
     const usage = embedUsageEvent(request, result);
     if (usage) this.publisher.publish(subjects.providers.attemptUsage, usage, request.attemptId);

@@ -1,20 +1,63 @@
 import { Logger } from '@nestjs/common';
 import { AckPolicy, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import type { MsgHdrs } from '@nats-io/transport-node';
 import { JETSTREAM_STREAM } from '@switchyard/contracts';
 import type { NatsService } from '../nats/nats.service.js';
 import { ensureSwitchyardStream } from './stream.js';
 import { linkFrom, SpanKind, withSpan } from '../telemetry/telemetry.js';
+import { splitEventBatch } from '../nats/event-batch.js';
+
+/**
+ * One event as a handler sees it: a JetStream message, or one event of a batch message (same subject, stream
+ * sequence, delivery info and redelivery flag as its message; its own data and trace context). A `JsMsg` is one.
+ */
+export interface ConsumedMessage {
+  subject: string;
+  /** Stream sequence of the message that carried the event. */
+  seq: number;
+  data: Uint8Array;
+  headers?: MsgHdrs;
+  redelivered: boolean;
+  info: { pending: number };
+  json<T = unknown>(): T;
+}
+
+const textDecoder = new TextDecoder();
+
+/** The events of fetched messages, in order: a plain message as itself, a batch message as its events. */
+export function unpackMessages(messages: readonly JsMsg[]): ConsumedMessage[] {
+  const events: ConsumedMessage[] = [];
+  for (const message of messages) {
+    const batch = splitEventBatch(message);
+    if (!batch) {
+      events.push(message);
+      continue;
+    }
+    for (const event of batch) {
+      events.push({
+        subject: message.subject,
+        seq: message.seq,
+        data: event.data,
+        headers: event.headers,
+        redelivered: message.redelivered,
+        info: message.info,
+        json: <T>() => JSON.parse(textDecoder.decode(event.data)) as T,
+      });
+    }
+  }
+  return events;
+}
 
 export interface DurableConsumerOptions {
   durable: string;
   filterSubject: string;
-  /** Messages handled together (one database batch). */
+  /** Messages fetched together, and the most events handed to one handler call (one database batch). */
   batchSize?: number;
   /** How long a fetch waits for messages before looping, ms. */
   expiresMs?: number;
   /** Redelivery after this long without an ack, ms. */
   ackWaitMs?: number;
-  handler: (messages: JsMsg[]) => Promise<void>;
+  handler: (messages: ConsumedMessage[]) => Promise<void>;
 }
 
 const NANOS_PER_MS = 1_000_000;
@@ -22,7 +65,9 @@ const NANOS_PER_MS = 1_000_000;
 /**
  * A durable pull consumer with explicit acks that hands messages to `handler` in batches and acks them only after
  * the handler succeeded; on failure the batch is nak'ed (redelivered after a delay). The handler must be
- * idempotent (unique constraints), because redelivery is normal. Survives NATS restarts by re-fetching.
+ * idempotent (unique constraints), because redelivery is normal. Survives NATS restarts by re-fetching. Batch
+ * messages (DurablePublisher's) are unpacked into their events; a message is acked only once all of its events
+ * were handled.
  */
 export class DurableConsumer {
   private readonly logger: Logger;
@@ -78,7 +123,7 @@ export class DurableConsumer {
           for await (const message of messages) batch.push(message);
           this.current = undefined;
           if (batch.length === 0) continue;
-          await this.handle(batch);
+          await this.handle(batch, batchSize);
         }
       } catch (error) {
         if (!this.running) break;
@@ -94,13 +139,17 @@ export class DurableConsumer {
     }
   }
 
-  private async handle(batch: JsMsg[]): Promise<void> {
+  private async handle(batch: JsMsg[], maxEvents: number): Promise<void> {
     try {
-      // One span per batch, linked to the trace of every message in it (the request that produced the event).
-      await withSpan(`consume ${this.options.durable}`, (span) => {
-        span.setAttribute('messaging.batch.message_count', batch.length);
-        return this.options.handler(batch);
-      }, { kind: SpanKind.CONSUMER, links: batch.slice(0, 128).flatMap((message) => linkFrom(message.headers)) });
+      const events = unpackMessages(batch);
+      for (let start = 0; start < events.length; start += maxEvents) {
+        const chunk = start === 0 && events.length <= maxEvents ? events : events.slice(start, start + maxEvents);
+        // One span per handler call, linked to the trace of every event in it (the request that produced it).
+        await withSpan(`consume ${this.options.durable}`, (span) => {
+          span.setAttribute('messaging.batch.message_count', chunk.length);
+          return this.options.handler(chunk);
+        }, { kind: SpanKind.CONSUMER, links: chunk.slice(0, 128).flatMap((message) => linkFrom(message.headers)) });
+      }
       for (const message of batch) message.ack();
     } catch (error) {
       this.logger.error(`batch of ${batch.length} failed, will be redelivered: ${(error as Error).message}`, (error as Error).stack);

@@ -1,10 +1,11 @@
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { createInbox, headers as createHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { natsHeaders } from '@switchyard/contracts';
+import { randomUUID } from 'node:crypto';
 import { MetricsService } from '../admin/metrics.service.js';
 import { HealthRegistry } from '../admin/health.registry.js';
 import { NatsService } from '../nats/nats.service.js';
-import { injectTraceContext } from '../telemetry/telemetry.js';
+import { activeTraceparent, type BatchItem, encodeEventBatch, EventBatcher, eventBatchWindowMs } from '../nats/event-batch.js';
 
 type AckWaiter = (error: Error | null, message: Msg | undefined) => void;
 
@@ -20,6 +21,10 @@ interface OutboxEntry {
  * Publishes events to JetStream without making the caller wait for the ack: the event is kept in memory and
  * republished (same `Nats-Msg-Id`, so JetStream stores it once) until acked — across NATS restarts — and flushed
  * before a graceful exit. This is how ingress records a generation without holding the response.
+ *
+ * Events of one subject published within a few milliseconds travel as one batch message (see event-batch.ts;
+ * DurableConsumer unpacks them): one JetStream message, ack and delivery per batch instead of per event. A lone
+ * event goes out as itself, with its own id.
  */
 @Injectable()
 export class DurablePublisher implements BeforeApplicationShutdown {
@@ -35,6 +40,7 @@ export class DurablePublisher implements BeforeApplicationShutdown {
   private readonly depthGauge;
   private readonly published;
   private readonly failures;
+  private readonly batcher = new EventBatcher((subject, items, keys) => this.enqueue(subject, items, keys), { windowMs: eventBatchWindowMs() });
 
   constructor(
     private readonly nats: NatsService,
@@ -47,16 +53,32 @@ export class DurablePublisher implements BeforeApplicationShutdown {
     health.register('outbox', () => ({ ok: true, detail: { pending: this.pending } }));
   }
 
+  /** Messages waiting for an ack, plus events still waiting for their batch window. */
   get pending(): number {
-    return this.queue.length + this.inFlight;
+    return this.queue.length + this.inFlight + this.batcher.size;
   }
 
-  /** Queues an event; returns at once. `messageId` makes redelivery idempotent (use the event's own id). */
+  /**
+   * Queues an event; returns at once. `messageId` makes redelivery idempotent (use the event's own id): a repeat
+   * within the batch window is dropped here, a later one by JetStream's de-duplication or the consumer's keys.
+   */
   publish(subject: string, event: unknown, messageId: string): void {
-    const headers = createHeaders();
-    headers.set(natsHeaders.messageId, messageId);
-    injectTraceContext(headers);
-    this.queue.push({ subject, payload: JSON.stringify(event), messageId, headers, attempts: 0 });
+    this.batcher.add(subject, JSON.stringify(event), activeTraceparent(), messageId);
+  }
+
+  private enqueue(subject: string, items: BatchItem[], keys: string[]): void {
+    if (items.length === 1) {
+      const headers = createHeaders();
+      headers.set(natsHeaders.messageId, keys[0] ?? randomUUID());
+      if (items[0]!.traceparent) headers.set(natsHeaders.traceparent, items[0]!.traceparent);
+      this.queue.push({ subject, payload: items[0]!.json, messageId: keys[0] ?? 'event', headers, attempts: 0 });
+    } else {
+      const { payload, headers } = encodeEventBatch(items);
+      // The batch is formed once and retried whole, so one id per batch keeps JetStream's de-duplication exact.
+      const messageId = `batch-${randomUUID()}`;
+      headers.set(natsHeaders.messageId, messageId);
+      this.queue.push({ subject, payload, messageId, headers, attempts: 0 });
+    }
     this.depthGauge.set(this.pending);
     this.pump();
   }
@@ -164,6 +186,7 @@ export class DurablePublisher implements BeforeApplicationShutdown {
 
   /** Resolves when every queued event is acked, or after `timeoutMs` (returns what is still pending). */
   async flush(timeoutMs = 10_000): Promise<number> {
+    this.batcher.closeAll();
     if (this.pending === 0) return 0;
     this.pump();
     await Promise.race([new Promise<void>((resolve) => this.idleWaiters.push(resolve)), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { HealthRegistry } from '../admin/health.registry.js';
 import { extractTraceContext, injectTraceContext, otelContext, SpanKind, withSpan } from '../telemetry/telemetry.js';
 import { decodeJson, encodeJson } from './nats-json.js';
+import { activeTraceparent, encodeEventBatch, EventBatcher, eventBatchWindowMs, splitEventBatch, type BatchItem } from './event-batch.js';
 
 export const NATS_OPTIONS = Symbol('NATS_OPTIONS');
 
@@ -40,6 +41,7 @@ export class NatsService implements OnModuleInit, OnApplicationShutdown {
   private jsm: Promise<JetStreamManager> | undefined;
   private connected = false;
   private readonly reconnectListeners = new Set<() => void>();
+  private readonly batcher = new EventBatcher((subject, items) => this.sendBatch(subject, items), { windowMs: eventBatchWindowMs() });
 
   constructor(
     @Inject(NATS_OPTIONS) private readonly options: NatsModuleOptions,
@@ -117,6 +119,30 @@ export class NatsService implements OnModuleInit, OnApplicationShutdown {
     this.connection.publish(subject, encodeJson(data), { headers: options.headers ?? this.traceHeaders(), reply: options.reply });
   }
 
+  /**
+   * Publishes a broadcast event that may travel with others of its subject published within a few milliseconds
+   * (one message per batch; `subscribe` hands the events over one by one). For high-rate, loss-tolerant core
+   * events such as attempt outcomes; never throws (a closed connection drops the batch, as a core publish would).
+   */
+  publishBatched(subject: string, data: unknown): void {
+    this.batcher.add(subject, encodeJson(data), activeTraceparent());
+  }
+
+  private sendBatch(subject: string, items: BatchItem[]): void {
+    try {
+      if (items.length === 1) {
+        const headers = createHeaders();
+        if (items[0]!.traceparent) headers.set('traceparent', items[0]!.traceparent);
+        this.connection.publish(subject, items[0]!.json, { headers });
+      } else {
+        const { payload, headers } = encodeEventBatch(items);
+        this.connection.publish(subject, payload, { headers });
+      }
+    } catch (error) {
+      this.logger.debug(`${items.length} event(s) on ${subject} not published: ${(error as Error).message}`);
+    }
+  }
+
   /** Request/reply to a Nest `@MessagePattern` handler; rehydrates a GatewayError the handler threw. */
   async request<T>(subject: string, data: unknown, options: RequestOptions = {}): Promise<T> {
     const timeout = options.timeoutMs ?? 5_000;
@@ -138,7 +164,8 @@ export class NatsService implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * Subscribes with a JSON handler. Handler errors are logged, never thrown into the NATS client. With
-   * `spanName`, each message runs in a span that continues the sender's trace.
+   * `spanName`, each message runs in a span that continues the sender's trace. A batch message (publishBatched)
+   * calls the handler once per event, each in its own trace context.
    */
   subscribe(subject: string, handler: (data: unknown, message: Msg) => unknown, options: SubscribeOptions = {}): Subscription {
     return this.connection.subscribe(subject, {
@@ -148,25 +175,38 @@ export class NatsService implements OnModuleInit, OnApplicationShutdown {
           this.logger.error(`subscription ${subject} failed: ${error.message}`);
           return;
         }
-        let data: unknown;
-        try {
-          data = decodeJson(message.data);
-        } catch {
-          this.logger.warn(`dropped a message on ${subject} that is not JSON`);
-          return;
-        }
-        const run = () => handler(data, message);
-        const outcome = options.spanName
-          ? withSpan(options.spanName, run, { kind: SpanKind.CONSUMER, parent: extractTraceContext(message.headers) })
-          : otelContext.with(extractTraceContext(message.headers), run);
-        if (outcome instanceof Promise) outcome.catch((handlerError: unknown) => this.logger.error(`handler for ${subject} failed: ${(handlerError as Error).message}`, (handlerError as Error).stack));
+        const batch = splitEventBatch(message);
+        if (!batch) return this.deliver(subject, handler, options, message, message.data, message.headers);
+        for (const event of batch) this.deliver(subject, handler, options, message, event.data, event.headers);
       },
     });
+  }
+
+  private deliver(subject: string, handler: (data: unknown, message: Msg) => unknown, options: SubscribeOptions, message: Msg, bytes: Uint8Array, headers: MsgHdrs | undefined): void {
+    let data: unknown;
+    try {
+      data = decodeJson(bytes);
+    } catch {
+      this.logger.warn(`dropped a message on ${subject} that is not JSON`);
+      return;
+    }
+    const run = () => handler(data, message);
+    let outcome: unknown;
+    try {
+      outcome = options.spanName
+        ? withSpan(options.spanName, run, { kind: SpanKind.CONSUMER, parent: extractTraceContext(headers) })
+        : otelContext.with(extractTraceContext(headers), run);
+    } catch (handlerError) {
+      this.logger.error(`handler for ${subject} failed: ${(handlerError as Error).message}`, (handlerError as Error).stack);
+      return;
+    }
+    if (outcome instanceof Promise) outcome.catch((handlerError: unknown) => this.logger.error(`handler for ${subject} failed: ${(handlerError as Error).message}`, (handlerError as Error).stack));
   }
 
   async onApplicationShutdown(): Promise<void> {
     const nc = this.nc;
     if (!nc || nc.isClosed()) return;
+    this.batcher.closeAll();
     try {
       await nc.drain();
     } catch (error) {

@@ -161,6 +161,22 @@ describe('service foundation (real NATS and Postgres)', () => {
     expect(rows).toEqual([{ body: 'note gen-3' }]);
   });
 
+  it('sends broadcast events published together as one message and hands them to subscribers one by one', async () => {
+    const nats = app.get(NatsService);
+    const subject = `${SUBJECT_PREFIX}.kit.outcomes.v1`;
+    const handled: unknown[] = [];
+    const subscription = nats.subscribe(subject, (data) => void handled.push(data));
+    let wireMessages = 0;
+    const raw = nats.connection.subscribe(subject, { callback: () => void (wireMessages += 1) });
+    await nats.connection.flush();
+    for (let index = 0; index < 5; index++) nats.publishBatched(subject, { index, text: 'line\nbreak' });
+    await waitFor(() => handled.length === 5, { timeoutMs: 2_000, message: 'five events handled' });
+    expect(handled).toEqual(Array.from({ length: 5 }, (_, index) => ({ index, text: 'line\nbreak' })));
+    expect(wireMessages).toBe(1);
+    subscription.unsubscribe();
+    raw.unsubscribe();
+  });
+
   it('keeps an event JetStream refuses (no stream for its subject) and retries it instead of dropping it', async () => {
     const metrics = new MetricsService();
     const publisher = new DurablePublisher(app.get(NatsService), metrics, new HealthRegistry());

@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { newAttemptId, newGenerationId, subjects, type AttemptTimeouts, type ProviderChatRequest } from '@switchyard/contracts';
 import { catalogSnapshotSchema, type CatalogProvider, type CatalogSnapshot, type StreamPart } from '@switchyard/llm-spec';
-import { bootstrapService, createLogger, HealthRegistry, listeningPort, NatsService, ProviderAttemptClient, type AttemptOutcome } from '@switchyard/nest-kit';
+import { bootstrapService, createLogger, decodeEvents, HealthRegistry, listeningPort, NatsService, ProviderAttemptClient, type AttemptOutcome } from '@switchyard/nest-kit';
 import { TEST_ADMIN_TOKEN, TEST_DATABASE_URL, TEST_NATS_URL, waitFor } from '@switchyard/nest-kit/testing';
 import type { Subscription } from '@nats-io/transport-node';
 import { randomBytes } from 'node:crypto';
@@ -161,7 +161,8 @@ export class Recorder<T> {
   constructor(nats: NatsService, subject: string) {
     this.subscription = nats.connection.subscribe(subject, {
       callback: (_error, message) => {
-        this.messages.push(JSON.parse(new TextDecoder().decode(message.data)) as T);
+        // Events may travel in batches (nest-kit event-batch): one message, several events.
+        this.messages.push(...decodeEvents<T>(message));
       },
     });
   }
