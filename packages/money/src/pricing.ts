@@ -38,8 +38,33 @@ export interface CostBreakdown {
   total: Decimal;
 }
 
+const ZERO = new Decimal(0);
+
+/**
+ * Parsed prices, by their string: the same few hundred catalog prices are read on every request (admission,
+ * charge), and a Decimal is immutable, so one parse serves them all. Bounded: cleared when it grows past the
+ * size of any real catalog. A string that is not a decimal throws and is not kept.
+ */
+const parsedPrices = new Map<string, Decimal>();
+const PARSED_PRICES_LIMIT = 10_000;
+
+function parsePrice(value: string): Decimal {
+  let parsed = parsedPrices.get(value);
+  if (parsed === undefined) {
+    parsed = toDecimal(value);
+    if (parsedPrices.size >= PARSED_PRICES_LIMIT) parsedPrices.clear();
+    parsedPrices.set(value, parsed);
+  }
+  return parsed;
+}
+
 function priceOrZero(value: string | null | undefined): Decimal {
-  return value === undefined || value === null || value === '' ? new Decimal(0) : toDecimal(value);
+  return value === undefined || value === null || value === '' ? ZERO : parsePrice(value);
+}
+
+/** `price × count`, without the arithmetic when the count is zero (most requests have no cache, image or request fee). */
+function times(price: Decimal, count: number): Decimal {
+  return count === 0 ? ZERO : price.times(count);
 }
 
 function assertTokenCount(name: string, value: number): void {
@@ -49,7 +74,7 @@ function assertTokenCount(name: string, value: number): void {
 /** Cost of `tokens` at `pricePerToken`, exact. */
 export function tokenCost(tokens: number, pricePerToken: DecimalInput): Decimal {
   assertTokenCount('tokens', tokens);
-  return toDecimal(pricePerToken).times(tokens);
+  return (typeof pricePerToken === 'string' ? parsePrice(pricePerToken) : toDecimal(pricePerToken)).times(tokens);
 }
 
 /**
@@ -64,21 +89,26 @@ export function usageCost(usage: BillableUsage, pricing: TokenPricing): CostBrea
   assertTokenCount('completionTokens', usage.completionTokens);
   assertTokenCount('cachedTokens', cached);
   assertTokenCount('cacheWriteTokens', cacheWrite);
-  const promptPrice = toDecimal(pricing.prompt);
+  // Every listed price is parsed (an invalid one throws whatever the usage), but zero counts cost no arithmetic.
+  const promptPrice = parsePrice(pricing.prompt);
   const plainPrompt = Math.max(0, usage.promptTokens - cached - cacheWrite);
-  const cacheReadPrice = pricing.input_cache_read ? toDecimal(pricing.input_cache_read) : promptPrice;
-  const cacheWritePrice = pricing.input_cache_write ? toDecimal(pricing.input_cache_write) : promptPrice;
+  const cacheReadPrice = pricing.input_cache_read ? parsePrice(pricing.input_cache_read) : promptPrice;
+  const cacheWritePrice = pricing.input_cache_write ? parsePrice(pricing.input_cache_write) : promptPrice;
+  const completionPrice = parsePrice(pricing.completion);
+  const requestPrice = priceOrZero(pricing.request);
+  const imagePrice = priceOrZero(pricing.image);
 
-  const prompt = promptPrice.times(plainPrompt);
-  const cacheRead = cacheReadPrice.times(cached);
-  const cacheWriteCost = cacheWritePrice.times(cacheWrite);
-  const completion = toDecimal(pricing.completion).times(usage.completionTokens);
-  const request = priceOrZero(pricing.request).times(usage.requests ?? 0);
-  const image = priceOrZero(pricing.image).times(usage.images ?? 0);
-  const cacheDiscount = cacheRead.plus(cacheWriteCost).minus(promptPrice.times(cached + cacheWrite));
+  const prompt = times(promptPrice, plainPrompt);
+  const cacheRead = times(cacheReadPrice, cached);
+  const cacheWriteCost = times(cacheWritePrice, cacheWrite);
+  const completion = times(completionPrice, usage.completionTokens);
+  const request = times(requestPrice, usage.requests ?? 0);
+  const image = times(imagePrice, usage.images ?? 0);
+  const cacheDiscount = cached + cacheWrite === 0 ? ZERO : cacheRead.plus(cacheWriteCost).minus(promptPrice.times(cached + cacheWrite));
 
-  let total = prompt.plus(cacheRead).plus(cacheWriteCost).plus(completion).plus(request).plus(image);
-  const discount = pricing.discount === undefined || pricing.discount === null ? new Decimal(0) : toDecimal(pricing.discount);
+  let total = prompt.plus(completion);
+  for (const term of [cacheRead, cacheWriteCost, request, image]) if (term !== ZERO) total = total.plus(term);
+  const discount = pricing.discount === undefined || pricing.discount === null ? ZERO : toDecimal(pricing.discount);
   if (!discount.isZero()) total = total.times(new Decimal(1).minus(discount));
   return { prompt, completion, cacheRead, cacheWrite: cacheWriteCost, request, image, cacheDiscount, total: roundMoney(total) };
 }

@@ -186,7 +186,7 @@ export class GenerationPipelineService {
     return withSpan(
       `${request.method} ${request.routeOptions.url ?? request.url}`,
       (span) => {
-        span.setAttributes({ 'http.request.method': request.method, 'url.path': request.url.split('?')[0], 'switchyard.api': input.skin.api, 'switchyard.model': input.canonical.model });
+        if (span.isRecording()) span.setAttributes({ 'http.request.method': request.method, 'url.path': request.url.split('?')[0], 'switchyard.api': input.skin.api, 'switchyard.model': input.canonical.model });
         return this.run(input);
       },
       { kind: SpanKind.SERVER, parent: extractTraceContext(recordCarrier(request.headers as Record<string, string | string[] | undefined>)) },

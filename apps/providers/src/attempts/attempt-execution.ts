@@ -174,22 +174,19 @@ export class AttemptExecution {
     this.stage = 'connecting';
     this.upstreamStartedAt = performance.now();
     this.watchdog.start(this.upstreamStartedAt);
-    this.span = tracer().startSpan(
-      `upstream ${provider.slug} POST`,
-      {
-        kind: SpanKind.CLIENT,
-        attributes: {
-          'http.request.method': 'POST',
-          'server.address': new URL(origin).hostname,
-          'url.path': path.split('?')[0],
-          'switchyard.provider': provider.slug,
-          'switchyard.endpoint_id': this.request.endpoint.id,
-          'switchyard.attempt_id': this.request.attemptId,
-          'switchyard.stream': upstream.stream,
-        },
-      },
-      otelContext.active(),
-    );
+    this.span = tracer().startSpan(`upstream ${provider.slug} POST`, { kind: SpanKind.CLIENT }, otelContext.active());
+    // Attributes only for a sampled trace: an unsampled span drops them anyway, and this is the hot path.
+    if (this.span.isRecording()) {
+      this.span.setAttributes({
+        'http.request.method': 'POST',
+        'server.address': new URL(origin).hostname,
+        'url.path': path.split('?')[0],
+        'switchyard.provider': provider.slug,
+        'switchyard.endpoint_id': this.request.endpoint.id,
+        'switchyard.attempt_id': this.request.attemptId,
+        'switchyard.stream': upstream.stream,
+      });
+    }
     let response: Dispatcher.ResponseData;
     try {
       response = await this.dependencies.dispatcher(origin).request({
