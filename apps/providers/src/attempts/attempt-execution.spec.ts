@@ -1,9 +1,11 @@
 import { jest } from '@jest/globals';
 import { AdapterRequestError, getAdapter, type ProviderAdapter } from '@switchyard/adapters';
 import { providerChatRequestSchema, providerFrameSchema, type ProviderFrame } from '@switchyard/contracts';
-import type { Dispatcher } from 'undici';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Pool, type Dispatcher } from 'undici';
 import type { ResolvedProvider } from '../catalog/resolved-provider.js';
-import { AttemptExecution, type AttemptDependencies } from './attempt-execution.js';
+import { AttemptExecution, ERROR_BODY_LIMIT_BYTES, type AttemptDependencies } from './attempt-execution.js';
 
 const request = providerChatRequestSchema.parse({
   attemptId: 'att-1',
@@ -18,7 +20,7 @@ function provider(adapter: ProviderAdapter, overrides: Partial<ResolvedProvider>
   return { slug: 'fake', name: 'Fake', active: true, wireFormat: 'openai', preset: 'openai', baseUrl: 'https://api.fake.test/v1', origin: 'https://api.fake.test', adapter, problem: null, simulator: false, ...overrides };
 }
 
-function harness(resolved: ResolvedProvider | undefined) {
+function harness(resolved: ResolvedProvider | undefined, options: { maxResponseBytes?: number } = {}) {
   const frames: ProviderFrame[] = [];
   const dispatcher = jest.fn<(origin: string) => Dispatcher>();
   const warnings: string[] = [];
@@ -31,7 +33,7 @@ function harness(resolved: ResolvedProvider | undefined) {
     resolveKey: () => ({ ok: true, apiKey: 'k', source: 'env' }),
     dispatcher,
     maxFrameBytes: 64 * 1024,
-    maxResponseBytes: 1024 * 1024,
+    maxResponseBytes: options.maxResponseBytes ?? 1024 * 1024,
     onWarning: (message) => warnings.push(message),
   };
   return { frames, dispatcher, warnings, run: () => new AttemptExecution(request, '_INBOX.test', dependencies).run() };
@@ -85,5 +87,72 @@ describe('AttemptExecution before the upstream call', () => {
     await run();
     expect(dispatcher).not.toHaveBeenCalled();
     expect(frames).toEqual([{ k: 'failed', contentSent: false, upstreamMs: 0, ttftMs: null, error: expect.objectContaining({ status: 400, errorType: 'invalid_image', retryable: false }) }]);
+  });
+});
+
+describe('AttemptExecution reading the upstream answer', () => {
+  let server: Server;
+  let origin: string;
+  let pool: Pool;
+  let answer: { status: number; body: string } = { status: 200, body: '' };
+
+  beforeAll(async () => {
+    server = createServer((incoming, response) => {
+      incoming.resume();
+      incoming.on('end', () => {
+        response.writeHead(answer.status, { 'content-type': 'application/json' });
+        response.end(answer.body);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    pool = new Pool(origin, { connections: 1 });
+  });
+
+  afterAll(async () => {
+    await pool.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  function local(maxResponseBytes?: number) {
+    const setup = harness(provider(getAdapter('openai', 'openai'), { baseUrl: `${origin}/v1`, origin }), { maxResponseBytes });
+    setup.dispatcher.mockReturnValue(pool);
+    return setup;
+  }
+
+  const completion = (text: string) =>
+    JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'x', choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: text } }], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } });
+
+  it('relays a JSON answer as one parts frame ending the attempt', async () => {
+    answer = { status: 200, body: completion('hello there') };
+    const { frames, run } = local();
+    const result = await run();
+    expect(result).toMatchObject({ ok: true, status: 200, usage: { promptTokens: 3, completionTokens: 2 }, finishReason: 'stop' });
+    expect(frames).toHaveLength(1);
+    expect(frames[0]).toMatchObject({ k: 'parts', parts: expect.arrayContaining([{ type: 'text-delta', text: 'hello there' }]), end: { upstreamStatus: 200 } });
+  });
+
+  it('refuses an answer larger than the response limit with a retryable 502, sending nothing of it', async () => {
+    answer = { status: 200, body: completion('x'.repeat(4_000)) };
+    const { frames, run } = local(1_024);
+    const result = await run();
+    expect(result).toMatchObject({ ok: false, contentSent: false });
+    expect(frames).toEqual([expect.objectContaining({ k: 'failed', error: expect.objectContaining({ status: 502, retryable: true, phase: 'body', message: 'The upstream response is larger than 1024 bytes' }) })]);
+  });
+
+  it("parses an error status's body with the adapter (status phase)", async () => {
+    answer = { status: 400, body: JSON.stringify({ error: { message: 'max_tokens is too large', type: 'invalid_request_error', code: 'invalid_value' } }) };
+    const { frames, run } = local();
+    await run();
+    expect(frames).toEqual([expect.objectContaining({ k: 'failed', error: expect.objectContaining({ status: 400, retryable: false, phase: 'status', message: expect.stringContaining('max_tokens is too large') }) })]);
+  });
+
+  it('reads no more than the error-body limit of a huge error answer', async () => {
+    answer = { status: 503, body: `{"error":{"message":"${'overloaded '.repeat(5_000)}"}}` };
+    const { frames, run } = local();
+    await run();
+    const failed = frames[0] as Extract<ProviderFrame, { k: 'failed' }>;
+    expect(failed).toMatchObject({ k: 'failed', error: { status: 503, retryable: true, phase: 'status' } });
+    expect(JSON.stringify(failed.error).length).toBeLessThan(ERROR_BODY_LIMIT_BYTES + 2_000);
   });
 });

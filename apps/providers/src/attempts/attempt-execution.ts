@@ -1,11 +1,14 @@
-import { AdapterRequestError, SseParser, type UpstreamHttpRequest } from '@switchyard/adapters';
+import { AdapterRequestError, SseParser, type StreamDecoder, type UpstreamHttpRequest } from '@switchyard/adapters';
 import type { AttemptEnd, ParsedProviderChatRequest } from '@switchyard/contracts';
 import type { StreamPart, UpstreamError, Usage } from '@switchyard/llm-spec';
 import { otelContext, SpanKind, SpanStatusCode, tracer, type Span } from '@switchyard/nest-kit';
+import type { IncomingHttpHeaders } from 'node:http';
+import { TextDecoder } from 'node:util';
 import type { Dispatcher } from 'undici';
 import type { ResolvedProvider } from '../catalog/resolved-provider.js';
 import type { KeyResolution } from '../credentials/credential-store.js';
 import { classifyTransportError, flattenHeaders, interruptError, type InterruptCause } from '../upstream/upstream-failure.js';
+import { exchange, type ExchangeSink } from '../upstream/upstream-exchange.js';
 import { checkUpstreamUrl } from '../upstream/upstream-target.js';
 import { AttemptWatchdog, Heartbeat } from './attempt-timers.js';
 import { encodePartsFrames, HEARTBEAT_FRAME } from './frame-encoder.js';
@@ -187,64 +190,108 @@ export class AttemptExecution {
         'switchyard.stream': upstream.stream,
       });
     }
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await this.dependencies.dispatcher(origin).request({
+    const sink = this.responseSink(provider, upstream.stream);
+    await exchange(
+      this.dependencies.dispatcher(origin),
+      {
         path,
         method: 'POST',
         headers: upstream.headers,
         body: upstream.body,
-        signal: this.controller.signal,
         // Backstops only: the watchdog fires first with the attempt's own limits and phases.
         headersTimeout: timeouts.connectMs + 1_000,
         bodyTimeout: Math.max(timeouts.firstTokenMs, timeouts.idleMs) + 1_000,
-      });
-    } catch (error) {
-      return this.failFromTransport(error);
-    }
-    this.headersReceived = true;
-    this.upstreamStatus = response.statusCode;
-    this.span.setAttribute('http.response.status_code', response.statusCode);
-    if (this.terminal) {
-      // Interrupted just as the headers came: release the connection.
-      response.body.destroy();
-      return;
-    }
-    this.watchdog.headers();
-    if (response.statusCode < 200 || response.statusCode >= 300) {
-      const body = await readLimited(response.body, ERROR_BODY_LIMIT_BYTES).catch(() => '');
-      if (this.terminal) return;
-      return this.fail({ ...provider.adapter!.parseError(response.statusCode, flattenHeaders(response.headers), body), phase: 'status' });
-    }
-    const contentType = String(response.headers['content-type'] ?? '');
-    if (upstream.stream && !/application\/json/i.test(contentType)) await this.consumeStream(provider, response.body);
-    else await this.consumeJson(provider, response.body);
+      },
+      this.controller.signal,
+      sink,
+    );
   }
 
-  private async consumeStream(provider: ResolvedProvider, body: Dispatcher.ResponseData['body']): Promise<void> {
-    this.stage = 'waiting-first-token';
-    const sse = new SseParser();
-    const decoder = provider.adapter!.createStreamDecoder();
+  /**
+   * How the upstream's answer is read, straight from the connection's callbacks: an error status collects the
+   * start of its body for the adapter's error parser; a stream (SSE) goes to the caller chunk by chunk, then keeps
+   * draining after its finish so the connection can be reused; a JSON body is collected (up to the size limit)
+   * and parsed whole.
+   */
+  private responseSink(provider: ResolvedProvider, streamRequested: boolean): ExchangeSink {
+    let mode: 'json' | 'sse' | 'error' = 'json';
+    let errorHeaders: IncomingHttpHeaders = {};
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let sse: SseParser | undefined;
+    let decoder: StreamDecoder | undefined;
     // A streaming decoder keeps a multi-byte character split across two chunks whole.
-    const utf8 = new TextDecoder('utf-8');
-    try {
-      for await (const chunk of body as AsyncIterable<Buffer>) {
-        if (this.terminal) continue; // finished: drain the rest so the connection can be reused
-        const events = sse.push(utf8.decode(chunk, { stream: true }));
-        if (events.length === 0) continue;
-        let parts: StreamPart[] | undefined;
-        for (const event of events) {
-          const decoded = decoder.push(event);
-          if (decoded.length === 0) continue;
-          if (parts === undefined) parts = decoded;
-          else for (const part of decoded) parts.push(part);
+    let utf8: TextDecoder | undefined;
+    const collected = () => Buffer.concat(chunks, size);
+    const failStatus = () => {
+      if (this.terminal) return;
+      const body = collected().subarray(0, ERROR_BODY_LIMIT_BYTES).toString('utf8');
+      this.fail({ ...provider.adapter!.parseError(this.upstreamStatus, flattenHeaders(errorHeaders), body), phase: 'status' });
+    };
+    return {
+      onHead: (statusCode, headers) => {
+        this.headersReceived = true;
+        this.upstreamStatus = statusCode;
+        if (this.span?.isRecording()) this.span.setAttribute('http.response.status_code', statusCode);
+        if (this.terminal) return false; // interrupted just as the headers came: release the connection
+        this.watchdog.headers();
+        this.stage = 'waiting-first-token';
+        if (statusCode < 200 || statusCode >= 300) {
+          mode = 'error';
+          errorHeaders = headers;
+        } else if (streamRequested && !/application\/json/i.test(String(headers['content-type'] ?? ''))) {
+          mode = 'sse';
+          sse = new SseParser();
+          decoder = provider.adapter!.createStreamDecoder();
+          utf8 = new TextDecoder('utf-8');
         }
-        if (parts !== undefined) this.handleStreamParts(parts);
-      }
-    } catch (error) {
-      if (!this.terminal) this.failFromTransport(error);
-      return;
+        return true;
+      },
+      onChunk: (chunk) => {
+        if (mode === 'sse') {
+          if (!this.terminal) this.streamChunk(sse!, decoder!, utf8!.decode(chunk, { stream: true })); // finished: drain the rest
+          return true;
+        }
+        if (this.terminal) return false;
+        size += chunk.length;
+        chunks.push(chunk);
+        if (mode === 'error') {
+          if (size < ERROR_BODY_LIMIT_BYTES) return true;
+          failStatus();
+          return false;
+        }
+        if (size <= this.dependencies.maxResponseBytes) return true;
+        this.fail({ status: 502, errorType: 'provider_unavailable', retryable: true, phase: 'body', message: new ResponseTooLargeError(this.dependencies.maxResponseBytes).message });
+        return false;
+      },
+      onEnd: () => {
+        if (mode === 'error') return failStatus();
+        if (mode === 'sse') return this.endStream(sse!, decoder!, utf8!);
+        if (!this.terminal) this.consumeJson(provider, collected().toString('utf8'));
+      },
+      onError: (error) => {
+        if (this.terminal) return;
+        // An error status whose body broke off is still that status (with what came of its body).
+        if (mode === 'error') return failStatus();
+        this.failFromTransport(error);
+      },
+    };
+  }
+
+  private streamChunk(sse: SseParser, decoder: StreamDecoder, text: string): void {
+    const events = sse.push(text);
+    if (events.length === 0) return;
+    let parts: StreamPart[] | undefined;
+    for (const event of events) {
+      const decoded = decoder.push(event);
+      if (decoded.length === 0) continue;
+      if (parts === undefined) parts = decoded;
+      else for (const part of decoded) parts.push(part);
     }
+    if (parts !== undefined) this.handleStreamParts(parts);
+  }
+
+  private endStream(sse: SseParser, decoder: StreamDecoder, utf8: TextDecoder): void {
     if (this.terminal) return;
     const tail: StreamPart[] = [];
     const rest = utf8.decode();
@@ -319,24 +366,11 @@ export class AttemptExecution {
     }
   }
 
-  private async consumeJson(provider: ResolvedProvider, body: Dispatcher.ResponseData['body']): Promise<void> {
-    this.stage = 'waiting-first-token';
-    let text: string;
-    try {
-      text = await readAll(body, this.dependencies.maxResponseBytes);
-    } catch (error) {
-      if (this.terminal) return;
-      if (error instanceof ResponseTooLargeError) {
-        this.controller.abort();
-        return this.fail({ status: 502, errorType: 'provider_unavailable', retryable: true, phase: 'body', message: error.message });
-      }
-      return this.failFromTransport(error);
-    }
-    if (this.terminal) return;
+  /** A whole JSON body → parts; a failed response fails whole (nothing went to the caller, so failover stays possible). */
+  private consumeJson(provider: ResolvedProvider, text: string): void {
     const now = performance.now();
     const parts = provider.adapter!.parseResponse(text);
     const failure = parts.find((part) => part.type === 'error');
-    // Nothing went to the caller yet: a failed response fails whole, so failover stays possible.
     if (failure?.type === 'error') return this.fail(failure.error, now);
     const finishIndex = parts.findIndex((part) => part.type === 'finish');
     if (finishIndex === -1) {
@@ -479,30 +513,4 @@ export class ResponseTooLargeError extends Error {
     super(`The upstream response is larger than ${limit} bytes`);
     this.name = 'ResponseTooLargeError';
   }
-}
-
-/** Reads a whole body as UTF-8, refusing more than `limit` bytes. */
-export async function readAll(body: AsyncIterable<Buffer | string>, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    size += buffer.length;
-    if (size > limit) throw new ResponseTooLargeError(limit);
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks, size).toString('utf8');
-}
-
-/** Reads at most `limit` bytes of a body (then stops reading; the caller aborts the request). */
-export async function readLimited(body: AsyncIterable<Buffer | string> & { destroy?: () => void }, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    chunks.push(buffer);
-    size += buffer.length;
-    if (size >= limit) break;
-  }
-  return Buffer.concat(chunks, size).subarray(0, limit).toString('utf8');
 }
