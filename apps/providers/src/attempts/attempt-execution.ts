@@ -249,8 +249,11 @@ export class AttemptExecution {
       },
       onChunk: (chunk) => {
         if (mode === 'sse') {
-          if (!this.terminal) this.streamChunk(sse!, decoder!, utf8!.decode(chunk, { stream: true })); // finished: drain the rest
-          return true;
+          if (this.terminal) return true; // finished: drain the rest
+          const hadContent = this.firstContentAt !== undefined;
+          this.streamChunk(sse!, decoder!, utf8!.decode(chunk, { stream: true }));
+          // The first token goes to the caller before the rest of a burst (fast hosts send many chunks at once).
+          return !hadContent && this.firstContentAt !== undefined && !this.terminal ? 'yield' : true;
         }
         if (this.terminal) return false;
         size += chunk.length;

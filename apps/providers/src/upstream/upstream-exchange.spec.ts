@@ -40,6 +40,13 @@ describe('exchange (undici dispatch driving a sink)', () => {
           response.write('data: one\n\n');
           setTimeout(() => response.write('data: two\n\n'), 20);
           setTimeout(() => response.end('data: [DONE]\n\n'), 40);
+        } else if (request.url === '/burst') {
+          // Three HTTP chunks in one write: they reach the client in one read.
+          response.writeHead(200, { 'content-type': 'text/event-stream' });
+          response.cork();
+          for (const index of [1, 2, 3]) response.write(`data: ${index}\n\n`);
+          response.end();
+          response.uncork();
         } else if (request.url === '/endless') {
           response.writeHead(200, { 'content-type': 'text/event-stream' });
           const timer = setInterval(() => response.write('data: more\n\n'), 10);
@@ -83,6 +90,26 @@ describe('exchange (undici dispatch driving a sink)', () => {
     expect(events.filter((event) => event.startsWith('chunk'))).toHaveLength(2);
     expect(events.some((event) => event === 'end' || event.startsWith('error'))).toBe(false);
     await waitUntil(() => closedEarly > before);
+  });
+
+  it("lets the event loop turn after a chunk when the sink yields, then hands over the rest of the burst in order", async () => {
+    const events: string[] = [];
+    let turned = false;
+    const sink: ExchangeSink = {
+      onHead: () => true,
+      onChunk: (chunk) => {
+        events.push(`chunk ${chunk.toString('utf8').trim()}${turned ? ' (after a turn)' : ''}`);
+        if (events.length === 1) {
+          setImmediate(() => (turned = true));
+          return 'yield';
+        }
+        return true;
+      },
+      onEnd: () => void events.push('end'),
+      onError: (error) => void events.push(`error ${error.message}`),
+    };
+    await exchange(pool, post('/burst'), new AbortController().signal, sink);
+    expect(events).toEqual(['chunk data: 1', 'chunk data: 2 (after a turn)', 'chunk data: 3 (after a turn)', 'end']);
   });
 
   it('stops at the head when the sink refuses it', async () => {

@@ -5,8 +5,12 @@ import type { Dispatcher } from 'undici';
 export interface ExchangeSink {
   /** Status and headers arrived. Return false to stop the exchange (the connection is aborted). */
   onHead(statusCode: number, headers: IncomingHttpHeaders): boolean;
-  /** A body chunk. Return false to stop reading (the connection is aborted; no `onEnd` follows). */
-  onChunk(chunk: Buffer): boolean;
+  /**
+   * A body chunk. Return false to stop reading (the connection is aborted; no `onEnd` follows), or `'yield'` to
+   * let the event loop turn before the next chunk of the same read is handed over (what the sink just sent goes
+   * out first: the first token of a burst is not held back while the rest of the burst is processed).
+   */
+  onChunk(chunk: Buffer): boolean | 'yield';
   /** The body ended normally. */
   onEnd(): void;
   /** The exchange failed (connection, timeouts, abort) before its end. */
@@ -51,9 +55,15 @@ export function exchange(dispatcher: Dispatcher, options: Dispatcher.DispatchOpt
         if (over) return;
         if (!sink.onHead(statusCode, headers)) stop('stopped after the response head');
       },
-      onResponseData(_controller, chunk) {
+      onResponseData(dispatchController, chunk) {
         if (over) return;
-        if (!sink.onChunk(chunk)) stop('stopped reading the response body');
+        const verdict = sink.onChunk(chunk);
+        if (verdict === 'yield') {
+          dispatchController.pause();
+          setImmediate(() => dispatchController.resume());
+        } else if (!verdict) {
+          stop('stopped reading the response body');
+        }
       },
       onResponseEnd() {
         if (over) return;
