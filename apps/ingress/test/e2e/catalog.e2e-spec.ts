@@ -497,7 +497,7 @@ describe('the model catalog end to end: public listing, live admin changes, pric
       seen = formatMoney(String(data.total_usage));
       return seen === formatMoney(spent) ? data : undefined;
     }, { timeoutMs: 15_000, message: `credits debited by exactly ${formatMoney(spent)}` }).catch((error: Error) => {
-      throw new Error(`${error.message} (last total_usage ${seen})`);
+      throw new Error(`${error.message} (last total_usage ${seen})\n${stack.logs()}`);
     });
     expect(credits.total_credits).toBe(100);
   });

@@ -556,7 +556,7 @@ describe('every wire format end to end through the simulator: tools, JSON schema
       lastSeen = formatMoney(String(data.total_usage));
       return lastSeen === formatMoney(spent) ? data : undefined;
     }, { timeoutMs: 20_000, message: `credits debited by exactly ${formatMoney(spent)} (last seen ${lastSeen})` }).catch((error: Error) => {
-      throw new Error(`${error.message}; last total_usage seen: ${lastSeen}`);
+      throw new Error(`${error.message}; last total_usage seen: ${lastSeen}\n${stack.logs()}`);
     });
     expect(credits.total_credits).toBe(100);
   });
