@@ -56,6 +56,38 @@ async function stopServices() {
   for (const { child } of children) child.kill('SIGTERM');
   await new Promise((resolve) => setTimeout(resolve, 3000));
   for (const { child } of children) if (child.exitCode === null) child.kill('SIGKILL');
+  await cleanUp();
+}
+
+/**
+ * Leaves nothing behind on the shared NATS and Postgres: this run's JetStream stream (tens of MB of events that
+ * would otherwise sit there for an hour, then expire all at once under whatever runs next) and its schemas.
+ */
+async function cleanUp() {
+  try {
+    const { connect } = await import('@nats-io/transport-node');
+    const { jetstreamManager } = await import('@nats-io/jetstream');
+    const nc = await connect({ servers: NATS_URL });
+    try {
+      await (await jetstreamManager(nc)).streams.delete(`SWITCHYARD_${prefix.replace(/[^A-Za-z0-9_-]/g, '_').toUpperCase()}`);
+    } finally {
+      await nc.close();
+    }
+  } catch (error) {
+    console.error(`could not delete this run's JetStream stream: ${error.message}`);
+  }
+  try {
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: DATABASE_URL });
+    await client.connect();
+    try {
+      for (const [name] of services) await client.query(`DROP SCHEMA IF EXISTS "${name}_${prefix}" CASCADE`);
+    } finally {
+      await client.end();
+    }
+  } catch (error) {
+    console.error(`could not drop this run's schemas: ${error.message}`);
+  }
 }
 
 /** CPU time a process has used so far, ms: user and system (kernel) separately. */
