@@ -17,7 +17,7 @@ export {
   BATCH_HEADER,
   BATCH_TRACEPARENTS_HEADER,
   decodeEvents,
-  encodeEventBatch,
+  encodeEvents,
   splitEventBatch,
   activeTraceparent,
   eventBatchWindowMs,

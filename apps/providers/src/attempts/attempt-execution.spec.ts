@@ -147,7 +147,7 @@ describe('AttemptExecution reading the upstream answer', () => {
     expect(frames).toEqual([expect.objectContaining({ k: 'failed', error: expect.objectContaining({ status: 400, retryable: false, phase: 'status', message: expect.stringContaining('max_tokens is too large') }) })]);
   });
 
-  it('reads no more than the error-body limit of a huge error answer', async () => {
+  it('answers a huge error body with its status and a bounded error, parsed from the start of the body', async () => {
     answer = { status: 503, body: `{"error":{"message":"${'overloaded '.repeat(5_000)}"}}` };
     const { frames, run } = local();
     await run();

@@ -7,7 +7,7 @@ import { TextDecoder } from 'node:util';
 import type { Dispatcher } from 'undici';
 import type { ResolvedProvider } from '../catalog/resolved-provider.js';
 import type { KeyResolution } from '../credentials/credential-store.js';
-import { classifyTransportError, flattenHeaders, interruptError, type InterruptCause } from '../upstream/upstream-failure.js';
+import { classifyTransportError, flattenHeaders, interruptError, responseTooLargeError, type InterruptCause } from '../upstream/upstream-failure.js';
 import { exchange, type ExchangeSink } from '../upstream/upstream-exchange.js';
 import { checkUpstreamUrl } from '../upstream/upstream-target.js';
 import { AttemptWatchdog, Heartbeat } from './attempt-timers.js';
@@ -264,7 +264,7 @@ export class AttemptExecution {
           return false;
         }
         if (size <= this.dependencies.maxResponseBytes) return true;
-        this.fail({ status: 502, errorType: 'provider_unavailable', retryable: true, phase: 'body', message: new ResponseTooLargeError(this.dependencies.maxResponseBytes).message });
+        this.fail(responseTooLargeError(this.dependencies.maxResponseBytes));
         return false;
       },
       onEnd: () => {
@@ -509,11 +509,4 @@ function unavailable(message: string): UpstreamError {
 
 function round(ms: number): number {
   return Math.round(ms * 100) / 100;
-}
-
-export class ResponseTooLargeError extends Error {
-  constructor(limit: number) {
-    super(`The upstream response is larger than ${limit} bytes`);
-    this.name = 'ResponseTooLargeError';
-  }
 }

@@ -5,7 +5,7 @@ import { otelContext, SpanKind, SpanStatusCode, tracer, type Span } from '@switc
 import type { Dispatcher } from 'undici';
 import type { ResolvedProvider } from '../catalog/resolved-provider.js';
 import type { KeyResolution } from '../credentials/credential-store.js';
-import { cancelledError, classifyTransportError, flattenHeaders, shutdownError, timeoutError } from '../upstream/upstream-failure.js';
+import { cancelledError, classifyTransportError, flattenHeaders, responseTooLargeError, shutdownError, timeoutError } from '../upstream/upstream-failure.js';
 import { checkUpstreamUrl } from '../upstream/upstream-target.js';
 import { encodeEmbedItems } from './embed-frame-encoder.js';
 
@@ -197,7 +197,7 @@ export class EmbedExecution {
       if (this.terminal) return;
       if (error instanceof ResponseTooLargeError) {
         this.controller.abort();
-        return this.fail({ status: 502, errorType: 'provider_unavailable', retryable: true, phase: 'body', message: error.message });
+        return this.fail(responseTooLargeError(this.dependencies.maxResponseBytes));
       }
       return this.failFromTransport(error);
     }

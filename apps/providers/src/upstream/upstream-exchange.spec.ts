@@ -93,23 +93,28 @@ describe('exchange (undici dispatch driving a sink)', () => {
   });
 
   it("lets the event loop turn after a chunk when the sink yields, then hands over the rest of the burst in order", async () => {
-    const events: string[] = [];
-    let turned = false;
-    const sink: ExchangeSink = {
-      onHead: () => true,
-      onChunk: (chunk) => {
-        events.push(`chunk ${chunk.toString('utf8').trim()}${turned ? ' (after a turn)' : ''}`);
-        if (events.length === 1) {
+    /** Records the burst's chunks, marking those handed over after an event-loop turn that began after chunk 1. */
+    async function burst(firstVerdict: true | 'yield'): Promise<string[]> {
+      const events: string[] = [];
+      let turned = false;
+      const sink: ExchangeSink = {
+        onHead: () => true,
+        onChunk: (chunk) => {
+          events.push(`chunk ${chunk.toString('utf8').trim()}${turned ? ' (after a turn)' : ''}`);
+          if (events.length > 1) return true;
           setImmediate(() => (turned = true));
-          return 'yield';
-        }
-        return true;
-      },
-      onEnd: () => void events.push('end'),
-      onError: (error) => void events.push(`error ${error.message}`),
-    };
-    await exchange(pool, post('/burst'), new AbortController().signal, sink);
-    expect(events).toEqual(['chunk data: 1', 'chunk data: 2 (after a turn)', 'chunk data: 3 (after a turn)', 'end']);
+          return firstVerdict;
+        },
+        onEnd: () => void events.push('end'),
+        onError: (error) => void events.push(`error ${error.message}`),
+      };
+      await exchange(pool, post('/burst'), new AbortController().signal, sink);
+      return events;
+    }
+    // Control: without a yield the whole burst is handed over in one go (it arrives in one read)...
+    expect(await burst(true)).toEqual(['chunk data: 1', 'chunk data: 2', 'chunk data: 3', 'end']);
+    // ...and with one, what follows the first chunk waits for the event loop.
+    expect(await burst('yield')).toEqual(['chunk data: 1', 'chunk data: 2 (after a turn)', 'chunk data: 3 (after a turn)', 'end']);
   });
 
   it('stops at the head when the sink refuses it', async () => {

@@ -15,6 +15,11 @@ export function timeoutError(phase: TimeoutPhase, limitMs: number): UpstreamErro
   return { status: 504, errorType: 'timeout', retryable: true, phase, message };
 }
 
+/** An upstream answer larger than the configured limit: reading stopped there; another endpoint may do better. */
+export function responseTooLargeError(limitBytes: number): UpstreamError {
+  return { status: 502, errorType: 'provider_unavailable', retryable: true, phase: 'body', message: `The upstream response is larger than ${limitBytes} bytes` };
+}
+
 /** The caller cancelled (client went away, or its liveness check gave up): nothing to fail over to. */
 export function cancelledError(reason: string): UpstreamError {
   return { status: 499, errorType: 'unmapped', retryable: false, phase: 'cancelled', message: `The attempt was cancelled (${reason})` };

@@ -1,11 +1,11 @@
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
-import { createInbox, headers as createHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { natsHeaders } from '@switchyard/contracts';
 import { randomUUID } from 'node:crypto';
 import { MetricsService } from '../admin/metrics.service.js';
 import { HealthRegistry } from '../admin/health.registry.js';
 import { NatsService } from '../nats/nats.service.js';
-import { activeTraceparent, type BatchItem, encodeEventBatch, EventBatcher, eventBatchWindowMs } from '../nats/event-batch.js';
+import { activeTraceparent, type BatchItem, encodeEvents, EventBatcher, eventBatchWindowMs } from '../nats/event-batch.js';
 
 type AckWaiter = (error: Error | null, message: Msg | undefined) => void;
 
@@ -67,18 +67,12 @@ export class DurablePublisher implements BeforeApplicationShutdown {
   }
 
   private enqueue(subject: string, items: BatchItem[], keys: string[]): void {
-    if (items.length === 1) {
-      const headers = createHeaders();
-      headers.set(natsHeaders.messageId, keys[0] ?? randomUUID());
-      if (items[0]!.traceparent) headers.set(natsHeaders.traceparent, items[0]!.traceparent);
-      this.queue.push({ subject, payload: items[0]!.json, messageId: keys[0] ?? 'event', headers, attempts: 0 });
-    } else {
-      const { payload, headers } = encodeEventBatch(items);
-      // The batch is formed once and retried whole, so one id per batch keeps JetStream's de-duplication exact.
-      const messageId = `batch-${randomUUID()}`;
-      headers.set(natsHeaders.messageId, messageId);
-      this.queue.push({ subject, payload, messageId, headers, attempts: 0 });
-    }
+    const { payload, headers } = encodeEvents(items);
+    // A lone event keeps its own id; a batch is formed once and retried whole under one id of its own, so
+    // JetStream's de-duplication stays exact for retries either way.
+    const messageId = items.length === 1 && keys[0] !== undefined ? keys[0] : `batch-${randomUUID()}`;
+    headers.set(natsHeaders.messageId, messageId);
+    this.queue.push({ subject, payload, messageId, headers, attempts: 0 });
     this.depthGauge.set(this.pending);
     this.pump();
   }

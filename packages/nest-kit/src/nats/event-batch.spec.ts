@@ -1,12 +1,12 @@
 import { jest } from '@jest/globals';
 import fc from 'fast-check';
-import { BATCH_HEADER, decodeEvents, encodeEventBatch, EventBatcher, eventBatchWindowMs, splitEventBatch, type BatchItem } from './event-batch.js';
+import { BATCH_HEADER, decodeEvents, encodeEvents, EventBatcher, eventBatchWindowMs, splitEventBatch, type BatchItem } from './event-batch.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 function asMessage(items: BatchItem[]) {
-  const { payload, headers } = encodeEventBatch(items);
+  const { payload, headers } = encodeEvents(items);
   return { data: encoder.encode(payload), headers };
 }
 
@@ -28,6 +28,13 @@ describe('event batch codec', () => {
         },
       ),
     );
+  });
+
+  it('encodes a lone event as a plain message with its own trace context, no batch header', () => {
+    const { payload, headers } = encodeEvents([{ json: '{"id":"gen-1"}', traceparent: '00-abc-def-01' }]);
+    expect(payload).toBe('{"id":"gen-1"}');
+    expect(headers.get(BATCH_HEADER)).toBe('');
+    expect(headers.get('traceparent')).toBe('00-abc-def-01');
   });
 
   it('reads a message without the batch header as one plain event', () => {

@@ -41,9 +41,16 @@ export function activeTraceparent(): string | undefined {
   return carrier[natsHeaders.traceparent];
 }
 
-/** The payload and headers of one batch message. */
-export function encodeEventBatch(items: readonly BatchItem[]): { payload: string; headers: MsgHdrs } {
+/**
+ * The payload and headers of one message carrying `items`: a lone event as itself (its JSON, its `traceparent`),
+ * several as a batch. Every sender goes through here, so a quiet system's messages look as they always did.
+ */
+export function encodeEvents(items: readonly BatchItem[]): { payload: string; headers: MsgHdrs } {
   const headers = createHeaders();
+  if (items.length === 1) {
+    if (items[0]!.traceparent) headers.set(natsHeaders.traceparent, items[0]!.traceparent);
+    return { payload: items[0]!.json, headers };
+  }
   headers.set(BATCH_HEADER, String(items.length));
   headers.set(BATCH_TRACEPARENTS_HEADER, items.map((item) => item.traceparent ?? '').join(','));
   return { payload: items.map((item) => item.json).join('\n'), headers };

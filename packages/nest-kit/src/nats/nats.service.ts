@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { HealthRegistry } from '../admin/health.registry.js';
 import { extractTraceContext, injectTraceContext, otelContext, SpanKind, withSpan } from '../telemetry/telemetry.js';
 import { decodeJson, encodeJson } from './nats-json.js';
-import { activeTraceparent, encodeEventBatch, EventBatcher, eventBatchWindowMs, splitEventBatch, type BatchItem } from './event-batch.js';
+import { activeTraceparent, encodeEvents, EventBatcher, eventBatchWindowMs, splitEventBatch, type BatchItem } from './event-batch.js';
 
 export const NATS_OPTIONS = Symbol('NATS_OPTIONS');
 
@@ -130,14 +130,8 @@ export class NatsService implements OnModuleInit, OnApplicationShutdown {
 
   private sendBatch(subject: string, items: BatchItem[]): void {
     try {
-      if (items.length === 1) {
-        const headers = createHeaders();
-        if (items[0]!.traceparent) headers.set('traceparent', items[0]!.traceparent);
-        this.connection.publish(subject, items[0]!.json, { headers });
-      } else {
-        const { payload, headers } = encodeEventBatch(items);
-        this.connection.publish(subject, payload, { headers });
-      }
+      const { payload, headers } = encodeEvents(items);
+      this.connection.publish(subject, payload, { headers });
     } catch (error) {
       this.logger.debug(`${items.length} event(s) on ${subject} not published: ${(error as Error).message}`);
     }
