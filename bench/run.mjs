@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // `npm run bench`: the stack against the simulator, direct-to-simulator versus through the gateway, in alternating
 // rounds inside one run (so both see the same machine state), for non-streaming latency and streaming time to
-// first token, at concurrency 1 and 32. Prints p50/p99 and the added latency, the services' memory, and writes JSON
-// to bench/results/. A benchmark, not a test: nothing here asserts.
+// first token, at concurrency 1 and 32. The floor of our shape (bench/floor.mjs: Fastify → NATS → a providers
+// process → the simulator, with no gateway logic) runs in the same rounds, so the figures also say how much of the
+// added latency is the shape on this machine today and how much is the gateway's own code. Prints p50/p99 and the
+// added latency, the services' memory, and writes JSON to bench/results/. A benchmark, not a test: nothing here
+// asserts.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -27,7 +30,7 @@ const demoKey = `sk-sy-v1-${suffix.repeat(10)}${'ab'.repeat(2)}`;
 const adminToken = 'bench-admin-token-000000';
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/switchyard_bench';
-const ports = { public: 18080, simulator: 18090, ingress: 19080, routing: 19081, providers: 19082, metering: 19083, billing: 19084, catalog: 19085, simulatorAdmin: 19086 };
+const ports = { public: 18080, floor: 18081, simulator: 18090, ingress: 19080, routing: 19081, providers: 19082, metering: 19083, billing: 19084, catalog: 19085, simulatorAdmin: 19086 };
 
 const services = [
   ['simulator', { PORT: ports.simulatorAdmin, SIMULATOR_PORT: ports.simulator }],
@@ -50,11 +53,18 @@ function startServices() {
     });
     children.push({ name, child });
   }
+  const floorSubject = `${prefix}.floor.chat`;
+  for (const [name, args] of [['floor-providers', ['providers', `http://127.0.0.1:${ports.simulator}`]], ['floor-ingress', ['ingress', ports.floor]]]) {
+    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, path.join(root, 'bench', 'floor.mjs'), ...args, NATS_URL, floorSubject], { stdio: ['ignore', 'ignore', 'inherit'] });
+    children.push({ name, child, floor: true });
+  }
 }
 
 async function stopServices() {
   for (const { child } of children) child.kill('SIGTERM');
-  await new Promise((resolve) => setTimeout(resolve, 3000));
+  // A graceful stop drains and flushes (and writes the CPU profile when profiling): wait for it, up to 15 s.
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline && children.some(({ child }) => child.exitCode === null && child.signalCode === null)) await new Promise((resolve) => setTimeout(resolve, 100));
   for (const { child } of children) if (child.exitCode === null) child.kill('SIGKILL');
   await cleanUp();
 }
@@ -100,8 +110,8 @@ function cpuMs(pid) {
   }
 }
 
-function cpuSnapshot() {
-  return Object.fromEntries(children.map(({ name, child }) => [name, cpuMs(child.pid)]));
+function cpuSnapshot(floor) {
+  return Object.fromEntries(children.filter((entry) => Boolean(entry.floor) === floor).map(({ name, child }) => [name, cpuMs(child.pid)]));
 }
 
 function rssMb(pid) {
@@ -117,8 +127,10 @@ const agent = new Agent({ connections: 128, pipelining: 1, keepAliveTimeout: 30_
 const body = (stream) => JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'Benchmark me, briefly.' }], max_tokens: 16, stream, ...(stream ? { stream_options: { include_usage: true } } : {}) });
 const targets = {
   direct: { url: `http://127.0.0.1:${ports.simulator}/openai/v1/chat/completions`, headers: { authorization: 'Bearer sim-key', 'content-type': 'application/json' }, model: MODEL },
+  floor: { url: `http://127.0.0.1:${ports.floor}/chat`, headers: { 'content-type': 'application/json' } },
   gateway: { url: `http://127.0.0.1:${ports.public}/api/v1/chat/completions`, headers: { authorization: `Bearer ${demoKey}`, 'content-type': 'application/json' } },
 };
+const TARGETS = Object.keys(targets);
 
 /** One request: total latency (non-stream) or time to the first content event (stream), ms. */
 async function once(target, stream) {
@@ -162,8 +174,7 @@ async function waitReady() {
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
     try {
-      await once(targets.gateway, false);
-      await once(targets.direct, false);
+      for (const target of Object.values(targets)) await once(target, false);
       return;
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -185,15 +196,17 @@ try {
   const results = [];
   for (const stream of [false, true]) {
     for (const concurrency of CONCURRENCIES) {
-      const collected = { direct: [], gateway: [] };
-      const seconds = { direct: 0, gateway: 0 };
+      const collected = Object.fromEntries(TARGETS.map((name) => [name, []]));
+      const seconds = Object.fromEntries(TARGETS.map((name) => [name, 0]));
       const cpuSpent = {};
       for (let round = 0; round < ROUNDS; round++) {
-        for (const name of round % 2 === 0 ? ['direct', 'gateway'] : ['gateway', 'direct']) {
-          const before = name === 'gateway' ? cpuSnapshot() : undefined;
+        // Each round rotates the order, so no path always runs first (or right after another).
+        for (const name of TARGETS.map((_, index) => TARGETS[(index + round) % TARGETS.length])) {
+          const floor = name === 'floor';
+          const before = name === 'direct' ? undefined : cpuSnapshot(floor);
           const { samples, seconds: elapsed } = await measure(targets[name], stream, concurrency, Math.ceil(REQUESTS / ROUNDS));
           if (before) {
-            for (const [service, ms] of Object.entries(cpuSnapshot())) {
+            for (const [service, ms] of Object.entries(cpuSnapshot(floor))) {
               const spent = (cpuSpent[service] ??= { user: 0, system: 0 });
               spent.user += ms.user - before[service].user;
               spent.system += ms.system - before[service].system;
@@ -204,23 +217,29 @@ try {
         }
       }
       const summary = { metric: stream ? 'stream time to first token' : 'non-stream latency', concurrency };
-      for (const name of ['direct', 'gateway']) {
+      for (const name of TARGETS) {
         const sorted = collected[name].sort((a, b) => a - b);
         summary[name] = { p50: +percentile(sorted, 50).toFixed(3), p99: +percentile(sorted, 99).toFixed(3), requestsPerSecond: +(sorted.length / seconds[name]).toFixed(0), n: sorted.length };
       }
       summary.addedP50 = +(summary.gateway.p50 - summary.direct.p50).toFixed(3);
       summary.addedP99 = +(summary.gateway.p99 - summary.direct.p99).toFixed(3);
       summary.ratioP50 = +(summary.gateway.p50 / summary.direct.p50).toFixed(2);
+      summary.floorAddedP50 = +(summary.floor.p50 - summary.direct.p50).toFixed(3);
+      summary.overFloorP50 = +(summary.gateway.p50 - summary.floor.p50).toFixed(3);
       // CPU per gateway request, by service (µs): includes the asynchronous metering and billing work it causes.
       summary.cpuMicrosecondsPerRequest = Object.fromEntries(
-        Object.entries(cpuSpent).map(([service, ms]) => [service, { user: Math.round((ms.user * 1000) / summary.gateway.n), system: Math.round((ms.system * 1000) / summary.gateway.n) }]),
+        Object.entries(cpuSpent).map(([service, ms]) => {
+          const n = service.startsWith('floor-') ? summary.floor.n : summary.gateway.n;
+          return [service, { user: Math.round((ms.user * 1000) / n), system: Math.round((ms.system * 1000) / n) }];
+        }),
       );
       results.push(summary);
       console.log(`${summary.metric.padEnd(28)} c=${String(concurrency).padEnd(3)} direct p50 ${summary.direct.p50} ms p99 ${summary.direct.p99} ms | gateway p50 ${summary.gateway.p50} ms p99 ${summary.gateway.p99} ms | added p50 +${summary.addedP50} ms p99 +${summary.addedP99} ms | ${summary.gateway.requestsPerSecond} req/s through the gateway`);
+      console.log(`${''.padEnd(33)}floor p50 ${summary.floor.p50} ms p99 ${summary.floor.p99} ms (the shape adds +${summary.floorAddedP50} ms p50, the gateway's own code +${summary.overFloorP50} ms) | ${summary.floor.requestsPerSecond} req/s through the floor`);
       console.log(`${''.padEnd(33)}CPU µs per request (user+system): ${Object.entries(summary.cpuMicrosecondsPerRequest).map(([service, us]) => `${service} ${us.user}+${us.system}`).join(', ')}`);
     }
   }
-  const memory = Object.fromEntries(children.map(({ name, child }) => [name, rssMb(child.pid)]));
+  const memory = Object.fromEntries(children.filter((entry) => !entry.floor).map(({ name, child }) => [name, rssMb(child.pid)]));
   console.log(`resident memory after the run (MB): ${Object.entries(memory).map(([name, mb]) => `${name} ${mb}`).join(', ')}`);
   const report = { date: new Date().toISOString(), machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version }, model: MODEL, rounds: ROUNDS, requests: REQUESTS, results, memoryMb: memory };
   mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
