@@ -61,8 +61,12 @@ export const providerChatRequestSchema = z.object({
   heartbeatMs: z.number().int().positive().default(1000),
   /** An active health probe from the routing service (counts for the circuit breaker, never billed). */
   probe: z.boolean().default(false),
-  /** Charge inputs of the generation, copied into `attempt-usage` for reconciliation (absent on probes). */
-  billing: attemptBillingSchema.optional(),
+  /**
+   * Charge inputs of the generation, copied into `attempt-usage` for reconciliation (absent on probes). Providers
+   * only forwards them: metering validates them where they are used (`attemptUsageSchema`), so the hot path checks
+   * no more than that they are an object.
+   */
+  billing: z.custom<AttemptBilling>((value) => typeof value === 'object' && value !== null && !Array.isArray(value)).optional(),
 });
 export type ProviderChatRequest = z.input<typeof providerChatRequestSchema>;
 export type ParsedProviderChatRequest = z.infer<typeof providerChatRequestSchema>;
