@@ -14,7 +14,7 @@ import path from 'node:path';
 import { Agent, request } from 'undici';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const { SERVICE_NODE_FLAGS: DEFAULT_NODE_FLAGS } = await import(path.join(root, 'packages/nest-kit/dist/testing/index.js'));
+const { SERVICE_NODE_FLAGS: DEFAULT_NODE_FLAGS, deleteTestStream } = await import(path.join(root, 'packages/nest-kit/dist/testing/index.js'));
 const args = Object.fromEntries(process.argv.slice(2).map((arg) => { const [key, ...value] = arg.replace(/^--/, '').split('='); return [key, value.join('=')]; }));
 const ROUNDS = Number(args.rounds ?? 4);
 /** V8 flags of the services (--node-flags="--max-semi-space-size=16" to compare). */
@@ -74,18 +74,7 @@ async function stopServices() {
  * would otherwise sit there for an hour, then expire all at once under whatever runs next) and its schemas.
  */
 async function cleanUp() {
-  try {
-    const { connect } = await import('@nats-io/transport-node');
-    const { jetstreamManager } = await import('@nats-io/jetstream');
-    const nc = await connect({ servers: NATS_URL });
-    try {
-      await (await jetstreamManager(nc)).streams.delete(`SWITCHYARD_${prefix.replace(/[^A-Za-z0-9_-]/g, '_').toUpperCase()}`);
-    } finally {
-      await nc.close();
-    }
-  } catch (error) {
-    console.error(`could not delete this run's JetStream stream: ${error.message}`);
-  }
+  if (!(await deleteTestStream(NATS_URL, prefix))) console.error("could not delete this run's JetStream stream");
   try {
     const { default: pg } = await import('pg');
     const client = new pg.Client({ connectionString: DATABASE_URL });

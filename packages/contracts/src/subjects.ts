@@ -55,7 +55,12 @@ export const subjects = {
 } as const;
 
 /** The JetStream stream that holds every event carrying money or records (file storage, durable consumers). */
-export const JETSTREAM_STREAM = SUBJECT_PREFIX === 'sy' ? 'SWITCHYARD' : `SWITCHYARD_${SUBJECT_PREFIX.replace(/[^A-Za-z0-9_-]/g, '_').toUpperCase()}`;
+export const JETSTREAM_STREAM = jetstreamStreamName(SUBJECT_PREFIX);
+
+/** The stream of a subject prefix: `SWITCHYARD` for the default `sy`, `SWITCHYARD_<PREFIX>` for others (tests, benchmark). */
+export function jetstreamStreamName(prefix: string): string {
+  return prefix === 'sy' ? 'SWITCHYARD' : `SWITCHYARD_${prefix.replace(/[^A-Za-z0-9_-]/g, '_').toUpperCase()}`;
+}
 export const JETSTREAM_SUBJECTS: readonly string[] = [subjects.metering.generationCompleted, subjects.providers.attemptUsage];
 
 /** Durable consumer names (one per consuming service and subject). */

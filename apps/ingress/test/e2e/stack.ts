@@ -1,6 +1,6 @@
 import { hashApiKey } from '@switchyard/contracts';
 import { dropSchema } from '@switchyard/nest-kit';
-import { freePort, ServiceProcess, TEST_ADMIN_TOKEN, TEST_DATABASE_URL, TEST_NATS_URL, uniqueSuffix, waitFor } from '@switchyard/nest-kit/testing';
+import { deleteTestStream, freePort, ServiceProcess, TEST_ADMIN_TOKEN, TEST_DATABASE_URL, TEST_NATS_URL, uniqueSuffix, waitFor } from '@switchyard/nest-kit/testing';
 import path from 'node:path';
 
 const appsDirectory = path.resolve(import.meta.dirname, '../../..');
@@ -168,5 +168,6 @@ export class Stack {
   async stop(): Promise<void> {
     await Promise.all([...this.processes.values(), ...this.ingressReplicas.map((replica) => replica.process)].map((service) => service.stop()));
     for (const schema of this.schemas) await dropSchema(TEST_DATABASE_URL, schema).catch(() => undefined);
+    await deleteTestStream(TEST_NATS_URL, this.prefix);
   }
 }

@@ -15,6 +15,27 @@ export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? process.env.DA
 export const TEST_NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
 
+/**
+ * Deletes the JetStream stream of a test subject prefix (a stack's or a benchmark's), so runs leave nothing on the
+ * shared server: test streams expire after an hour otherwise, all at once, under whatever runs then. Best effort:
+ * a stream that does not exist (or a server that is gone) is not an error.
+ */
+export async function deleteTestStream(natsUrl: string, prefix: string): Promise<boolean> {
+  if (prefix === 'sy') throw new Error('refusing to delete the production stream');
+  const { connect } = await import('@nats-io/transport-node');
+  const { jetstreamManager } = await import('@nats-io/jetstream');
+  const { jetstreamStreamName } = await import('@switchyard/contracts');
+  let connection;
+  try {
+    connection = await connect({ servers: natsUrl, timeout: 2_000 });
+    return await (await jetstreamManager(connection)).streams.delete(jetstreamStreamName(prefix));
+  } catch {
+    return false;
+  } finally {
+    await connection?.close().catch(() => undefined);
+  }
+}
+
 export function uniqueSuffix(): string {
   return randomBytes(4).toString('hex');
 }
