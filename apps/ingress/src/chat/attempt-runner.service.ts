@@ -78,9 +78,10 @@ export class AttemptRunnerService {
       const outcome = await withSpan(
         'providers.attempt',
         async (span) => {
-          span.setAttributes({ 'switchyard.provider': attempt.endpoint.providerSlug, 'switchyard.endpoint': attempt.endpoint.id, 'switchyard.attempt': tried });
+          const recording = span.isRecording();
+          if (recording) span.setAttributes({ 'switchyard.provider': attempt.endpoint.providerSlug, 'switchyard.endpoint': attempt.endpoint.id, 'switchyard.attempt': tried });
           const result = await this.client.run(providerRequest, { onParts: (parts) => input.sink.onParts(parts) }, input.signal);
-          span.setAttribute('switchyard.outcome', result.ok ? 'ok' : result.error.errorType);
+          if (recording) span.setAttribute('switchyard.outcome', result.ok ? 'ok' : result.error.errorType);
           return result;
         },
         { kind: SpanKind.CLIENT },

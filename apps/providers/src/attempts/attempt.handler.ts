@@ -141,7 +141,8 @@ export class AttemptHandler implements OnApplicationBootstrap, BeforeApplication
     }
     const probe = (data as { probe?: unknown }).probe === true;
     const execution = new AttemptExecution(request, reply, this.dependencies, probe);
-    otelTrace.getActiveSpan()?.setAttributes({
+    const span = otelTrace.getActiveSpan();
+    if (span?.isRecording()) span.setAttributes({
       'switchyard.attempt_id': request.attemptId,
       'switchyard.generation_id': request.generationId,
       'switchyard.provider': request.endpoint.providerSlug,

@@ -6,6 +6,7 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
+  TraceFlags,
   type Context,
   type Link,
   type Span,
@@ -130,6 +131,12 @@ export async function withSpan<T>(
   options: SpanOptions & { parent?: Context } = {},
 ): Promise<T> {
   const parent = options.parent ?? context.active();
+  const parentSpan = trace.getSpan(parent);
+  // Below an unsampled span nothing is recorded (parent-based sampling): no child span and, unless the parent is
+  // another context, no context switch; the trace id still propagates. This is every span when no exporter is set.
+  if (parentSpan && !parentSpan.isRecording() && (parentSpan.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) {
+    return await (options.parent ? context.with(parent, () => fn(parentSpan)) : fn(parentSpan));
+  }
   const span = tracerInstance.startSpan(name, options, parent);
   try {
     return await context.with(trace.setSpan(parent, span), () => fn(span));

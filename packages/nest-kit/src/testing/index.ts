@@ -28,7 +28,7 @@ export async function deleteTestStream(natsUrl: string, prefix: string): Promise
   let connection;
   try {
     connection = await connect({ servers: natsUrl, timeout: 2_000 });
-    return await (await jetstreamManager(connection)).streams.delete(jetstreamStreamName(prefix));
+    return await (await jetstreamManager(connection, { timeout: 5_000 })).streams.delete(jetstreamStreamName(prefix));
   } catch {
     return false;
   } finally {
