@@ -70,9 +70,17 @@ describe('metering restart (durable consumer resumes)', () => {
 
   it('creates the stream again when it disappears under a running service, and keeps consuming', async () => {
     expect(metering).toBeDefined();
+    // The service may re-create the stream within milliseconds of the deletion: a new creation time proves both.
+    const original = await nats.streamCreatedAt();
+    expect(original).not.toBeNull();
     await nats.deleteOwnStream();
-    expect(await nats.streamExists()).toBe(false);
-    await waitFor(() => nats.streamExists(), { timeoutMs: 10_000, message: 'stream re-created' });
+    await waitFor(
+      async () => {
+        const created = await nats.streamCreatedAt();
+        return created !== null && created !== original;
+      },
+      { timeoutMs: 10_000, message: 'stream re-created' },
+    );
     const after = generationEvent({ accountId: 'acct-after-loss' });
     await waitFor(
       async () => {

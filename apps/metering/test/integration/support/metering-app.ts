@@ -77,6 +77,15 @@ export class TestNats {
     }
   }
 
+  /** When the stream was created (a re-created stream has a later time), or null when there is none. */
+  async streamCreatedAt(): Promise<string | null> {
+    try {
+      return (await this.jsm.streams.info(JETSTREAM_STREAM)).created;
+    } catch {
+      return null;
+    }
+  }
+
   /** True when the durable consumer has delivered and got acks for everything in the stream. */
   async consumerDrained(durable: string): Promise<boolean> {
     const info = await this.jsm.consumers.info(JETSTREAM_STREAM, durable);
