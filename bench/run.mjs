@@ -218,7 +218,7 @@ try {
       // CPU per gateway request, by service (µs): includes the asynchronous metering and billing work it causes.
       summary.cpuMicrosecondsPerRequest = Object.fromEntries(
         Object.entries(cpuSpent).map(([service, ms]) => {
-          const n = service.startsWith('floor-') ? summary.floor.n : summary.gateway.n;
+          const n = children.find((entry) => entry.name === service)?.floor ? summary.floor.n : summary.gateway.n;
           return [service, { user: Math.round((ms.user * 1000) / n), system: Math.round((ms.system * 1000) / n) }];
         }),
       );

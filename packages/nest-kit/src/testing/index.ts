@@ -1,3 +1,6 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamStreamName } from '@switchyard/contracts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
@@ -22,10 +25,7 @@ export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
  */
 export async function deleteTestStream(natsUrl: string, prefix: string): Promise<boolean> {
   if (prefix === 'sy') throw new Error('refusing to delete the production stream');
-  const { connect } = await import('@nats-io/transport-node');
-  const { jetstreamManager } = await import('@nats-io/jetstream');
-  const { jetstreamStreamName } = await import('@switchyard/contracts');
-  let connection;
+  let connection: NatsConnection | undefined;
   try {
     connection = await connect({ servers: natsUrl, timeout: 2_000 });
     return await (await jetstreamManager(connection, { timeout: 5_000 })).streams.delete(jetstreamStreamName(prefix));
