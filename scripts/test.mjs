@@ -41,6 +41,7 @@ if (buildStatus === 0) {
 let passed = 0;
 let failed = 0;
 const missing = [];
+const failures = [];
 for (const pkg of packagesWithTests) {
   const file = path.join(resultsDirectory, `${pkg.resultName}.json`);
   if (!existsSync(file)) {
@@ -53,11 +54,17 @@ for (const pkg of packagesWithTests) {
   const crashed = summary.runtimeErrorSuites > 0 ? `, ${summary.runtimeErrorSuites} suites failed to run` : '';
   console.log(`  ${pkg.name.padEnd(28)} ${String(summary.passed).padStart(4)} passed, ${summary.failed} failed${crashed}`);
   if (summary.runtimeErrorSuites > 0) failed += summary.runtimeErrorSuites;
+  for (const failure of summary.failures ?? []) failures.push({ pkg: pkg.name, ...failure });
 }
 if (buildStatus !== 0) console.log('  the build failed: no tests ran');
 for (const name of missing) {
   console.log(`  ${name.padEnd(28)} no results (its test run crashed or did not run)`);
   failed += 1;
+}
+if (failures.length > 0) {
+  // Named again here, at the end, because a CI log is often read from its tail.
+  console.log('failed tests:');
+  for (const failure of failures) console.log(`  ${failure.pkg} ${failure.file} › ${failure.test}\n      ${failure.message}`);
 }
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || buildStatus !== 0 || testStatus !== 0 ? 1 : 0);
