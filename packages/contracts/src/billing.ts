@@ -82,6 +82,19 @@ export const keysChangedSchema = z.object({
 });
 export type KeysChanged = z.input<typeof keysChangedSchema>;
 
+/**
+ * `sy.billing.key-lookup.v1`: one key by its hash, with its account, as of snapshot `version`. Ingress asks it for a
+ * well-formed key its table does not hold (created a moment ago, its `keys-changed` still on the way), so a new key
+ * works at once on every replica; `key` is null for a key billing does not have either.
+ */
+export const keyLookupRequestSchema = z.object({ hash: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 hash in hex') });
+export const keyLookupReplySchema = z.object({
+  version: z.number().int().nonnegative(),
+  key: keyRecordSchema.nullable(),
+  account: accountRecordSchema.nullable(),
+});
+export type KeyLookupReply = z.infer<typeof keyLookupReplySchema>;
+
 /** `sy.billing.key-info.v1`: the data of `GET /api/v1/key` for the calling key. */
 export const keyInfoRequestSchema = z.object({ hash: z.string() });
 export const usageWindowsSchema = z.object({

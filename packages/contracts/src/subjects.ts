@@ -40,6 +40,8 @@ export const subjects = {
   billing: {
     keySnapshot: subject('billing', 'key-snapshot'),
     keysChanged: subject('billing', 'keys-changed'),
+    /** RPC: one key by hash, for a key an ingress replica does not know yet. */
+    keyLookup: subject('billing', 'key-lookup'),
     keyInfo: subject('billing', 'key-info'),
     credits: subject('billing', 'credits'),
     lease: subject('billing', 'lease'),

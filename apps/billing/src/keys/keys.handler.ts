@@ -1,10 +1,13 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { type KeySnapshot, keyInfoRequestSchema, subjects } from '@switchyard/contracts';
+import { type KeyLookupReply, type KeySnapshot, keyInfoRequestSchema, keyLookupRequestSchema, subjects } from '@switchyard/contracts';
 import { parseOrBadRequest } from '../common/validation.js';
 import { KeysService } from './keys.service.js';
 
-/** RPCs about keys: the snapshot ingress authenticates from, `/key` data, and the key-management API. */
+/**
+ * RPCs about keys: the snapshot ingress authenticates from, one key it does not know yet, `/key` data, and the
+ * key-management API.
+ */
 @Controller()
 export class KeysHandler {
   constructor(private readonly keys: KeysService) {}
@@ -12,6 +15,11 @@ export class KeysHandler {
   @MessagePattern(subjects.billing.keySnapshot)
   snapshot(): Promise<KeySnapshot> {
     return this.keys.snapshot();
+  }
+
+  @MessagePattern(subjects.billing.keyLookup)
+  lookup(@Payload() payload: unknown): Promise<KeyLookupReply> {
+    return this.keys.lookup(parseOrBadRequest(keyLookupRequestSchema, payload, 'key-lookup request').hash);
   }
 
   @MessagePattern(subjects.billing.keyInfo)

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
   BadRequestError,
+  type KeyLookupReply,
   type KeySnapshot,
   NotFoundError,
   hashApiKey,
@@ -44,6 +45,11 @@ export class KeysService {
 
   snapshot(): Promise<KeySnapshot> {
     return this.records.snapshot();
+  }
+
+  /** One key by hash with its account, for an ingress replica that does not know it yet. */
+  lookup(hash: string): Promise<KeyLookupReply> {
+    return this.records.lookup(hash);
   }
 
   /** `GET /api/v1/key` for the key with this hash. */

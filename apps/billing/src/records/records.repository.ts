@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { AccountRecord, KeyRecord, KeySnapshot, LimitReset } from '@switchyard/contracts';
+import type { AccountRecord, KeyLookupReply, KeyRecord, KeySnapshot, LimitReset } from '@switchyard/contracts';
 import { formatMoney } from '@switchyard/money';
 import type { DataSource } from 'typeorm';
 import { type ByokAllowance, byokFeeWaived } from '../accounts/byok-allowance.js';
@@ -212,6 +212,19 @@ export class RecordsRepository {
   async nextVersion(db: Sql): Promise<number> {
     const row = await queryOne<{ version: string }>(db, `UPDATE billing_state SET version = version + 1 WHERE id = 1 RETURNING version::text AS version`);
     return Number(row!.version);
+  }
+
+  /** One key by hash and its account, with the version they are consistent with (one REPEATABLE READ transaction). */
+  async lookup(hash: string): Promise<KeyLookupReply> {
+    const now = this.clock.now();
+    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      const version = await this.currentVersion(manager);
+      const [row] = await this.keyRows(manager, { hashes: [hash] });
+      if (!row) return { version, key: null, account: null };
+      const [key] = await this.keyRecords(manager, [row], now);
+      const [account] = await this.accountRecords(manager, [row.account_id], now);
+      return { version, key: key!, account: account ?? null };
+    });
   }
 
   /** Every key and account with the version they are consistent with (one REPEATABLE READ transaction). */

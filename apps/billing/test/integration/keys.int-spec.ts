@@ -1,4 +1,4 @@
-import { type KeySnapshot, hashApiKey, keyInfoSchema, keySnapshotSchema, subjects } from '@switchyard/contracts';
+import { type KeySnapshot, hashApiKey, keyInfoSchema, keyLookupReplySchema, keySnapshotSchema, subjects } from '@switchyard/contracts';
 import { waitFor } from '@switchyard/nest-kit/testing';
 import { BillingTestApp } from './billing-test-app.js';
 
@@ -111,6 +111,22 @@ describe('API keys: key-management RPC, snapshot, key info, keys-changed (real N
     expect(snapshot.version).toBeGreaterThanOrEqual(versions[versions.length - 1]!);
     expect(snapshot.accounts.find((account) => account.accountId === accountId)).toMatchObject({ name: 'Keys Inc', balance: '0' });
     expect(snapshot.keys.filter((key) => key.accountId === accountId).map((key) => key.name)).toEqual(expect.arrayContaining(['v0', 'v4', 'CI']));
+  });
+
+  it('looks one key up by hash with its account at a version no older than the change that created it; null when unknown or deleted', async () => {
+    const created = await billing.createKey(accountId, { name: 'just made', limit: 2.5 });
+    const hash = hashApiKey(created.key);
+    const announced = await waitFor(() => billing.changes.find((change) => change.keys.some((key) => key.hash === hash)), { timeoutMs: 1_000, message: 'creation announced' });
+    const found = keyLookupReplySchema.parse(await billing.rpc(subjects.billing.keyLookup, { hash }));
+    expect(found.version).toBeGreaterThanOrEqual(announced.version);
+    expect(found.key).toMatchObject({ hash, accountId, name: 'just made', disabled: false, kind: 'inference' });
+    expect(found.account).toMatchObject({ accountId, name: 'Keys Inc' });
+
+    await expect(keys({ op: 'delete', accountId, hash })).resolves.toEqual({ deleted: true });
+    const gone = keyLookupReplySchema.parse(await billing.rpc(subjects.billing.keyLookup, { hash }));
+    expect(gone).toMatchObject({ key: null, account: null });
+    expect(gone.version).toBeGreaterThan(found.version);
+    await expect(billing.rpc(subjects.billing.keyLookup, { hash: 'sk-sy-v1-not-a-hash' })).rejects.toMatchObject({ status: 400 });
   });
 
   it('serves /key data: windows, limit, free tier, management flags, deprecated rate_limit', async () => {

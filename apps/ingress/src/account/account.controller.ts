@@ -21,21 +21,21 @@ export class AccountController {
 
   @Get(['key', 'auth/key'])
   async key(@Req() request: FastifyRequest): Promise<unknown> {
-    const caller = this.authenticator.authenticate(request.headers, { allowManagement: true });
+    const caller = await this.authenticator.authenticate(request.headers, { allowManagement: true });
     const info = await this.nats.request(subjects.billing.keyInfo, { hash: caller.key.hash });
     return { data: keyInfoSchema.parse(info) };
   }
 
   @Get('credits')
   async credits(@Req() request: FastifyRequest): Promise<unknown> {
-    const caller = this.authenticator.authenticate(request.headers, { allowManagement: true });
+    const caller = await this.authenticator.authenticate(request.headers, { allowManagement: true });
     const credits = await this.nats.request(subjects.billing.credits, { accountId: caller.account.accountId });
     return { data: creditsSchema.parse(credits) };
   }
 
   @Get('generation')
   async generation(@Req() request: FastifyRequest, @Query('id') id: unknown): Promise<unknown> {
-    const caller = this.authenticator.authenticate(request.headers, { allowManagement: true });
+    const caller = await this.authenticator.authenticate(request.headers, { allowManagement: true });
     const generationId = firstQuery(id);
     if (!generationId) throw new BadRequestError('Query parameter id is required: GET /api/v1/generation?id=gen-...');
     const data = await this.nats.request(subjects.metering.generation, { id: generationId, accountId: caller.account.accountId });
@@ -44,7 +44,7 @@ export class AccountController {
 
   @Get('keys')
   async listKeys(@Req() request: FastifyRequest, @Query('offset') offset: unknown, @Query('include_disabled') includeDisabled: unknown): Promise<unknown> {
-    const caller = this.authenticator.authenticate(request.headers, { requireManagement: true });
+    const caller = await this.authenticator.authenticate(request.headers, { requireManagement: true });
     const offsetValue = Number(firstQuery(offset) ?? 0);
     if (!Number.isInteger(offsetValue) || offsetValue < 0) throw new BadRequestError('offset must be a non-negative integer');
     return this.keys({ op: 'list', accountId: caller.account.accountId, offset: offsetValue, includeDisabled: firstQuery(includeDisabled) === 'true' });
@@ -53,25 +53,25 @@ export class AccountController {
   @Post('keys')
   @HttpCode(201)
   async createKey(@Req() request: FastifyRequest, @Body() body: unknown): Promise<unknown> {
-    const caller = this.authenticator.authenticate(request.headers, { requireManagement: true });
+    const caller = await this.authenticator.authenticate(request.headers, { requireManagement: true });
     return this.keys({ op: 'create', accountId: caller.account.accountId, body: asObject(body) });
   }
 
   @Get('keys/:hash')
   async getKey(@Req() request: FastifyRequest, @Param('hash') hash: string): Promise<unknown> {
-    const caller = this.authenticator.authenticate(request.headers, { requireManagement: true });
+    const caller = await this.authenticator.authenticate(request.headers, { requireManagement: true });
     return this.keys({ op: 'get', accountId: caller.account.accountId, hash });
   }
 
   @Patch('keys/:hash')
   async updateKey(@Req() request: FastifyRequest, @Param('hash') hash: string, @Body() body: unknown): Promise<unknown> {
-    const caller = this.authenticator.authenticate(request.headers, { requireManagement: true });
+    const caller = await this.authenticator.authenticate(request.headers, { requireManagement: true });
     return this.keys({ op: 'update', accountId: caller.account.accountId, hash, body: asObject(body) });
   }
 
   @Delete('keys/:hash')
   async deleteKey(@Req() request: FastifyRequest, @Param('hash') hash: string): Promise<unknown> {
-    const caller = this.authenticator.authenticate(request.headers, { requireManagement: true });
+    const caller = await this.authenticator.authenticate(request.headers, { requireManagement: true });
     return this.keys({ op: 'delete', accountId: caller.account.accountId, hash });
   }
 

@@ -25,13 +25,15 @@ export class AuthenticatorService {
 
   /**
    * The caller of a request, from the in-memory key table: a missing, unknown, disabled or expired key is 401;
-   * a management key on an inference endpoint is 403 (OpenRouter: management keys cannot call completions).
+   * a management key on an inference endpoint is 403 (OpenRouter: management keys cannot call completions). A key
+   * the table does not hold is looked up in billing before it is refused (it may have been created a moment ago).
    */
-  authenticate(headers: Record<string, string | string[] | undefined>, options: { allowManagement?: boolean; requireManagement?: boolean } = {}): Caller {
+  async authenticate(headers: Record<string, string | string[] | undefined>, options: { allowManagement?: boolean; requireManagement?: boolean } = {}): Promise<Caller> {
     const presented = presentedKey(headers);
     if (!presented) throw new AuthenticationError('Missing Authentication header: send "Authorization: Bearer <your API key>"');
     if (!this.keys.ready) throw new ServiceUnavailableError('The gateway is starting up (key table not loaded yet); retry shortly');
-    const key = this.keys.key(hashApiKey(presented));
+    const hash = hashApiKey(presented);
+    const key = this.keys.key(hash) ?? (await this.keys.lookUp(hash));
     if (!key) throw new AuthenticationError('Invalid API key');
     if (key.disabled) throw new AuthenticationError('This API key is disabled');
     if (key.expiresAt && Date.parse(key.expiresAt) <= Date.now()) throw new AuthenticationError('This API key has expired');

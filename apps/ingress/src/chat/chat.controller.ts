@@ -18,7 +18,7 @@ export class ChatController {
   @HttpCode(200)
   async create(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     try {
-      const caller = this.authenticator.authenticate(request.headers);
+      const caller = await this.authenticator.authenticate(request.headers);
       const parsed = chatRequestSchema.safeParse(request.body);
       if (!parsed.success) throw invalidRequest(parsed.error);
       if (!parsed.data.model) throw new BadRequestError('Invalid request: model: required (e.g. "openai/gpt-4o-mini"; see GET /api/v1/models)');

@@ -30,6 +30,12 @@ export const ingressConfigSchema = baseConfigSchema.extend({
   LEASE_SAFETY_MS: z.coerce.number().int().positive().default(60_000),
   /** An account idle this long gives its unused lease room back to other replicas, ms. */
   LEASE_IDLE_MS: z.coerce.number().int().positive().default(30_000),
+  /**
+   * A key this replica's table does not hold is asked of billing (a key created a moment ago works at once); at
+   * most this many such lookups a second, so a flood of made-up keys cannot turn into a flood of billing queries.
+   */
+  KEY_LOOKUPS_PER_SECOND: z.coerce.number().int().nonnegative().default(50),
+  KEY_LOOKUP_TIMEOUT_MS: z.coerce.number().int().positive().default(1_000),
   /** Replica id, for credit leases (default: hostname + pid). */
   REPLICA_ID: z.string().optional(),
 });

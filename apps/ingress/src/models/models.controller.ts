@@ -31,8 +31,8 @@ export class ModelsController {
   }
 
   @Get('models/user')
-  listForUser(@Req() request: FastifyRequest, @Query() query: ModelsQuery): unknown {
-    const caller = this.authenticator.authenticate(request.headers, { allowManagement: true });
+  async listForUser(@Req() request: FastifyRequest, @Query() query: ModelsQuery): Promise<unknown> {
+    const caller = await this.authenticator.authenticate(request.headers, { allowManagement: true });
     return listUserModels(
       this.index(),
       query,

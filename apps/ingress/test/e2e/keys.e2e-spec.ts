@@ -118,6 +118,25 @@ describe('keys, limits and account rules', () => {
     expect((await call(stack.baseUrl, management, 'GET', `/keys/${hash}`)).status).toBe(404);
   });
 
+  it('a key works on every replica the moment its creation returns (no waiting for keys-changed); a made-up key is still 401', async () => {
+    const accountId = await admin.createAccount('key-at-once', { topUp: '5' });
+    const management = (await admin.createKey(accountId, { name: 'ops', kind: 'management' })).key;
+    await waitFor(async () => (await call(second.baseUrl, management, 'GET', '/keys')).status === 200, { message: 'management key known on every replica' });
+    for (let index = 0; index < 10; index++) {
+      // Created through one replica's management API, used at once on the other, then on the first.
+      const created = await call(stack.baseUrl, management, 'POST', '/keys', { name: `at-once-${index}` });
+      expect(created.status).toBe(201);
+      const key = created.body.key as string;
+      expect([(await call(second.baseUrl, key, 'GET', '/key')).status, (await completion(stack.baseUrl, key, 'openai/gpt-4o-mini')).status]).toEqual([200, 200]);
+      // Created through billing's admin API, used at once on both replicas.
+      const direct = (await admin.createKey(accountId, { name: `direct-${index}` })).key;
+      expect(await Promise.all(replicas.map(async (baseUrl) => (await completion(baseUrl, direct, 'openai/gpt-4o-mini')).status))).toEqual([200, 200]);
+    }
+    const madeUp = await completion(second.baseUrl, `sk-sy-v1-${'0'.repeat(64)}`, 'openai/gpt-4o-mini');
+    expect(madeUp.status).toBe(401);
+    expect(madeUp.body.error).toMatchObject({ code: 401, message: 'Invalid API key' });
+  });
+
   it('never lets a key spend beyond its limit: 40 parallel requests on two replicas against a limit that affords 5', async () => {
     const accountId = await admin.createAccount('key-limit', { topUp: '10' });
     const request = { model: 'openai/gpt-4o-mini', max_tokens: 20, content: 'Limit me' };

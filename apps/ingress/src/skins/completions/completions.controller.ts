@@ -18,7 +18,7 @@ export class CompletionsController {
   @HttpCode(200)
   async create(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     try {
-      const caller = this.authenticator.authenticate(request.headers);
+      const caller = await this.authenticator.authenticate(request.headers);
       const canonical = completionsToCanonical(request.body);
       await this.pipeline.execute({ request, reply, caller, canonical, skin: completionsSkin });
     } catch (error) {

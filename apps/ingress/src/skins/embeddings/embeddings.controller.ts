@@ -31,7 +31,7 @@ export class EmbeddingsController {
   @HttpCode(200)
   async create(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     try {
-      const caller = this.authenticator.authenticate(request.headers);
+      const caller = await this.authenticator.authenticate(request.headers);
       await this.embeddings.execute(request, reply, caller, parseEmbeddingsRequest(request.body));
     } catch (error) {
       renderFamilyError(reply, embeddingsErrors, error);

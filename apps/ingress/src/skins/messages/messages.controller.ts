@@ -29,7 +29,7 @@ export class MessagesController {
   @HttpCode(200)
   async create(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     try {
-      const caller = this.authenticator.authenticate(request.headers);
+      const caller = await this.authenticator.authenticate(request.headers);
       const parsed = messagesRequestSchema.safeParse(request.body);
       if (!parsed.success) throw invalidSkinRequest(parsed.error);
       const canonical = messagesToCanonical(parsed.data, this.modelId(parsed.data.model));
@@ -49,7 +49,7 @@ export class MessagesController {
   @HttpCode(200)
   async countTokens(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     try {
-      this.authenticator.authenticate(request.headers);
+      await this.authenticator.authenticate(request.headers);
       const parsed = countTokensRequestSchema.safeParse(request.body);
       if (!parsed.success) throw invalidSkinRequest(parsed.error);
       const model = this.modelId(parsed.data.model);

@@ -22,7 +22,7 @@ export class ResponsesController {
   @HttpCode(200)
   async create(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     try {
-      const caller = this.authenticator.authenticate(request.headers);
+      const caller = await this.authenticator.authenticate(request.headers);
       const parsed = responsesRequestSchema.safeParse(request.body);
       if (!parsed.success) throw invalidSkinRequest(parsed.error);
       const canonical = responsesToCanonical(parsed.data);
