@@ -2,7 +2,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamStreamName } from '@switchyard/contracts';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { createServer } from 'node:net';
 
 /** Test helpers shared by every package's integration and end-to-end tests. */
@@ -60,17 +60,33 @@ export async function waitFor<T>(probe: () => T | Promise<T>, options: { timeout
   throw new Error(`${options.message ?? 'condition'} not met within ${options.timeoutMs ?? 10_000} ms${lastError ? `: ${(lastError as Error).message}` : ''}`);
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports handed to test services come from below Linux's ephemeral range (32768–60999): a port the OS picked with
+ * `listen(0)` is an ephemeral one, which any outbound connection of the busy test machine (NATS, Postgres, HTTP
+ * clients) may take in the seconds before the service binds it (seen as EADDRINUSE under load).
+ */
+const TEST_PORT_FIRST = 20_000;
+const TEST_PORT_LAST = 32_700;
+const handedOutPorts = new Set<number>();
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
   });
+}
+
+/** A free port on 127.0.0.1 for a test service, never the same twice in one process. */
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < 500; tries++) {
+    const port = randomInt(TEST_PORT_FIRST, TEST_PORT_LAST + 1);
+    if (handedOutPorts.has(port) || !(await canListen(port))) continue;
+    handedOutPorts.add(port);
+    return port;
+  }
+  throw new Error(`no free port between ${TEST_PORT_FIRST} and ${TEST_PORT_LAST}`);
 }
 
 export interface ServiceProcessOptions {
@@ -108,14 +124,16 @@ export class ServiceProcess {
     child.stderr?.on('data', collect);
     child.on('exit', (code) => (this.exitCode = code ?? -1));
     try {
+      // A process that exited ends the wait at once (its output says why), rather than at the timeout.
       await waitFor(
         async () => {
-          if (this.exitCode !== null) throw new Error(`${this.options.name} exited with ${this.exitCode}`);
+          if (this.exitCode !== null) return 'exited';
           const response = await fetch(this.options.healthUrl, { headers: { authorization: `Bearer ${this.options.adminToken ?? TEST_ADMIN_TOKEN}` } });
           return response.status === 200;
         },
         { timeoutMs: this.options.startTimeoutMs ?? 30_000, intervalMs: 100, message: `${this.options.name} healthy` },
       );
+      if (this.exitCode !== null) throw new Error(`${this.options.name} exited with ${this.exitCode} before it was healthy`);
     } catch (error) {
       throw new Error(`${(error as Error).message}\n--- ${this.options.name} output ---\n${this.logs()}`);
     }
