@@ -20,7 +20,8 @@ function provider(adapter: ProviderAdapter, overrides: Partial<ResolvedProvider>
   return { slug: 'fake', name: 'Fake', active: true, wireFormat: 'openai', preset: 'openai', baseUrl: 'https://api.fake.test/v1', origin: 'https://api.fake.test', adapter, problem: null, simulator: false, ...overrides };
 }
 
-function harness(resolved: ResolvedProvider | undefined, options: { maxResponseBytes?: number } = {}) {
+function harness(resolved: ResolvedProvider | undefined, options: { maxResponseBytes?: number; stream?: boolean } = {}) {
+  const attempt = options.stream ? providerChatRequestSchema.parse({ ...request, request: { ...request.request, stream: true } }) : request;
   const frames: ProviderFrame[] = [];
   const dispatcher = jest.fn<(origin: string) => Dispatcher>();
   const warnings: string[] = [];
@@ -36,7 +37,7 @@ function harness(resolved: ResolvedProvider | undefined, options: { maxResponseB
     maxResponseBytes: options.maxResponseBytes ?? 1024 * 1024,
     onWarning: (message) => warnings.push(message),
   };
-  return { frames, dispatcher, warnings, run: () => new AttemptExecution(request, '_INBOX.test', dependencies).run() };
+  return { frames, dispatcher, warnings, run: () => new AttemptExecution(attempt, '_INBOX.test', dependencies).run() };
 }
 
 describe('AttemptExecution before the upstream call', () => {
@@ -94,13 +95,13 @@ describe('AttemptExecution reading the upstream answer', () => {
   let server: Server;
   let origin: string;
   let pool: Pool;
-  let answer: { status: number; body: string } = { status: 200, body: '' };
+  let answer: { status: number; body: string; contentType?: string } = { status: 200, body: '' };
 
   beforeAll(async () => {
     server = createServer((incoming, response) => {
       incoming.resume();
       incoming.on('end', () => {
-        response.writeHead(answer.status, { 'content-type': 'application/json' });
+        response.writeHead(answer.status, { 'content-type': answer.contentType ?? 'application/json' });
         response.end(answer.body);
       });
     });
@@ -114,8 +115,8 @@ describe('AttemptExecution reading the upstream answer', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  function local(maxResponseBytes?: number) {
-    const setup = harness(provider(getAdapter('openai', 'openai'), { baseUrl: `${origin}/v1`, origin }), { maxResponseBytes });
+  function local(maxResponseBytes?: number, stream = false) {
+    const setup = harness(provider(getAdapter('openai', 'openai'), { baseUrl: `${origin}/v1`, origin }), { maxResponseBytes, stream });
     setup.dispatcher.mockReturnValue(pool);
     return setup;
   }
@@ -130,6 +131,20 @@ describe('AttemptExecution reading the upstream answer', () => {
     expect(result).toMatchObject({ ok: true, status: 200, usage: { promptTokens: 3, completionTokens: 2 }, finishReason: 'stop' });
     expect(frames).toHaveLength(1);
     expect(frames[0]).toMatchObject({ k: 'parts', parts: expect.arrayContaining([{ type: 'text-delta', text: 'hello there' }]), end: { upstreamStatus: 200 } });
+  });
+
+  it('sends the first token of a stream on its own when the whole answer arrives in one read, then the rest', async () => {
+    const chunk = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'x', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    const usage = `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'x', choices: [], usage: { prompt_tokens: 3, completion_tokens: 3, total_tokens: 6 } })}\n\n`;
+    answer = { status: 200, contentType: 'text/event-stream', body: chunk({ role: 'assistant', content: '' }) + chunk({ content: 'Hel' }) + chunk({ content: 'lo' }) + chunk({ content: '!' }) + chunk({}, 'stop') + usage + 'data: [DONE]\n\n' };
+    const { frames, run } = local(undefined, true);
+    const result = await run();
+    expect(result).toMatchObject({ ok: true, usage: { completionTokens: 3 }, finishReason: 'stop' });
+    const texts = frames.map((frame) => (frame.k === 'parts' ? frame.parts.filter((part) => part.type === 'text-delta').map((part) => part.text) : []));
+    expect(texts[0]).toEqual(['Hel']);
+    expect(frames[0]).not.toHaveProperty('end');
+    expect(texts.slice(1).flat()).toEqual(['lo', '!']);
+    expect(frames.at(-1)).toMatchObject({ k: 'parts', end: { upstreamStatus: 200 } });
   });
 
   it('refuses an answer larger than the response limit with a retryable 502, sending nothing of it', async () => {

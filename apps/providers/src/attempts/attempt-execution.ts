@@ -1,4 +1,4 @@
-import { AdapterRequestError, SseParser, type StreamDecoder, type UpstreamHttpRequest } from '@switchyard/adapters';
+import { AdapterRequestError, SseParser, type SseEvent, type StreamDecoder, type UpstreamHttpRequest } from '@switchyard/adapters';
 import type { AttemptEnd, ParsedProviderChatRequest } from '@switchyard/contracts';
 import type { StreamPart, UpstreamError, Usage } from '@switchyard/llm-spec';
 import { otelContext, SpanKind, SpanStatusCode, tracer, type Span } from '@switchyard/nest-kit';
@@ -93,6 +93,8 @@ export class AttemptExecution {
   private readonly toolCalls = new Map<number, ToolCallArguments>();
   private callerGone = false;
   private drainTimer: NodeJS.Timeout | undefined;
+  /** The rest of a burst whose first content part went out on its own (see decodeEvents). */
+  private deferredEvents: { decoder: StreamDecoder; events: SseEvent[]; from: number } | undefined;
 
   constructor(
     readonly request: ParsedProviderChatRequest,
@@ -283,18 +285,42 @@ export class AttemptExecution {
 
   private streamChunk(sse: SseParser, decoder: StreamDecoder, text: string): void {
     const events = sse.push(text);
-    if (events.length === 0) return;
+    if (events.length > 0) this.decodeEvents(decoder, events, 0);
+  }
+
+  /**
+   * Decodes a chunk's SSE events into one frame, but the first content part goes out on its own: the rest of the
+   * burst is decoded one event-loop turn later (a fast host sends the whole answer in one read, and decoding all of
+   * it would hold the first token back). The exchange is paused meanwhile (`onChunk` answers 'yield'), so nothing
+   * of the body overtakes the deferred events.
+   */
+  private decodeEvents(decoder: StreamDecoder, events: SseEvent[], from: number): void {
     let parts: StreamPart[] | undefined;
-    for (const event of events) {
-      const decoded = decoder.push(event);
+    for (let index = from; index < events.length; index++) {
+      const decoded = decoder.push(events[index]!);
       if (decoded.length === 0) continue;
       if (parts === undefined) parts = decoded;
       else for (const part of decoded) parts.push(part);
+      if (this.firstContentAt === undefined && index + 1 < events.length && decoded.some(carriesContent)) {
+        this.handleStreamParts(parts);
+        if (!this.terminal) {
+          this.deferredEvents = { decoder, events, from: index + 1 };
+          setImmediate(() => this.decodeDeferredEvents());
+        }
+        return;
+      }
     }
     if (parts !== undefined) this.handleStreamParts(parts);
   }
 
+  private decodeDeferredEvents(): void {
+    const deferred = this.deferredEvents;
+    this.deferredEvents = undefined;
+    if (deferred && !this.terminal) this.decodeEvents(deferred.decoder, deferred.events, deferred.from);
+  }
+
   private endStream(sse: SseParser, decoder: StreamDecoder, utf8: TextDecoder): void {
+    this.decodeDeferredEvents();
     if (this.terminal) return;
     const tail: StreamPart[] = [];
     const rest = utf8.decode();
@@ -509,4 +535,9 @@ function unavailable(message: string): UpstreamError {
 
 function round(ms: number): number {
   return Math.round(ms * 100) / 100;
+}
+
+/** A part that is generated content (what makes the first token). */
+function carriesContent(part: StreamPart): boolean {
+  return part.type === 'text-delta' || part.type === 'reasoning-delta' || part.type === 'refusal-delta' || part.type === 'tool-call-start' || part.type === 'tool-call-delta';
 }
