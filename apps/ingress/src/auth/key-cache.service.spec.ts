@@ -27,7 +27,7 @@ function accountRecord(overrides: Partial<AccountRecord> = {}): AccountRecord {
     name: 'Acme',
     balance: '10',
     overdraft: '0',
-    privacy: { allowTraining: false, allowRetention: true, zdrOnly: false, logPrompts: false },
+    privacy: { allowTraining: false, allowRetention: true, requireZdr: false, logPrompts: false },
     allowedProviders: null,
     ignoredProviders: [],
     byokProviders: [],
@@ -37,7 +37,7 @@ function accountRecord(overrides: Partial<AccountRecord> = {}): AccountRecord {
     byokUsageMonthly: '0',
     byokRequestsMonthly: 0,
     ...overrides,
-  } as AccountRecord;
+  };
 }
 
 /**
