@@ -94,6 +94,9 @@ export class DurablePublisher implements BeforeApplicationShutdown {
 
   private async send(entry: OutboxEntry): Promise<void> {
     try {
+      // Never fails synchronously: pump() calls this in a loop, and an entry put back at the head of the queue by a
+      // synchronous failure (a closed connection) would be taken again at once, forever, blocking the event loop.
+      await Promise.resolve();
       const ack = await this.publishForAck(entry, 5_000);
       this.published.inc({ duplicate: String(ack.duplicate === true) });
     } catch (error) {
@@ -176,6 +179,8 @@ export class DurablePublisher implements BeforeApplicationShutdown {
       this.retryTimer = undefined;
       this.pump();
     }, delayMs);
+    // Retries do not keep a process alive on their own: a service exits through beforeApplicationShutdown's flush.
+    this.retryTimer.unref();
   }
 
   /** Resolves when every queued event is acked, or after `timeoutMs` (returns what is still pending). */

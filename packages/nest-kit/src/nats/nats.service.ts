@@ -81,8 +81,9 @@ export class NatsService implements OnModuleInit, OnApplicationShutdown {
     return this.nc;
   }
 
+  /** Connected now: false while reconnecting, and for good once the connection is closed (drained at shutdown). */
   get isConnected(): boolean {
-    return this.connected;
+    return this.connected && this.nc !== undefined && !this.nc.isClosed();
   }
 
   /** Called after every reconnect (caches refetch their snapshots). */

@@ -158,7 +158,10 @@ export class ServiceProcess {
     if (!child || this.exitCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill(signal);
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, timeoutMs))]);
+    let timer: NodeJS.Timeout | undefined;
+    // The deadline is cleared once the child exits: a pending timer would keep the test worker alive after its tests.
+    await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
     if (this.exitCode === null) {
       child.kill('SIGKILL');
       await exited;

@@ -1,0 +1,39 @@
+import { HealthRegistry } from '../admin/health.registry.js';
+import { MetricsService } from '../admin/metrics.service.js';
+import type { NatsService } from '../nats/nats.service.js';
+import { DurablePublisher } from './durable-publisher.js';
+
+/**
+ * A connection that refuses synchronously, as a closed one does: `subscribe` throws the first `refusals` times,
+ * then hands out a subscription whose publishes are never acked.
+ */
+function refusingNats(refusals: number) {
+  const calls = { subscribe: 0, publish: 0 };
+  const connection = {
+    subscribe: () => {
+      calls.subscribe += 1;
+      if (calls.subscribe <= refusals) throw new Error('closed connection');
+      return { isClosed: () => false, unsubscribe: () => undefined };
+    },
+    publish: () => {
+      calls.publish += 1;
+    },
+  };
+  return { calls, nats: { isConnected: true, connection } as unknown as NatsService };
+}
+
+describe('DurablePublisher', () => {
+  it('backs off when the connection refuses at once, instead of retrying the same event in a tight loop', async () => {
+    const { calls, nats } = refusingNats(1_000);
+    const metrics = new MetricsService();
+    const publisher = new DurablePublisher(nats, metrics, new HealthRegistry());
+    publisher.publish('t.kit.events.v1', { id: 'e-1' }, 'e-1');
+    // The event is kept (never dropped) while the event loop stays free: flush returns on its deadline.
+    expect(await publisher.flush(400)).toBe(1);
+    // Backing off from 100 ms, a handful of attempts fit in 400 ms; a tight loop would have made a thousand.
+    expect(calls.subscribe).toBeGreaterThanOrEqual(1);
+    expect(calls.subscribe).toBeLessThanOrEqual(5);
+    const failures = (await metrics.registry.getSingleMetric('switchyard_outbox_publish_failures_total')?.get())?.values[0]?.value;
+    expect(failures).toBe(calls.subscribe);
+  });
+});
