@@ -7,27 +7,10 @@ import { ingressConfigSchema } from '../config/ingress.config.js';
 import { attemptBillingFor } from './attempt-billing.js';
 import { CreditLeaseService, type Reservation } from './credit-lease.service.js';
 import { FreeModelQuota } from './free-model-quota.js';
+import { accountRecord, keyRecord } from '../../test/support/records.js';
 
 function caller(overrides: { account?: Partial<AccountRecord>; key?: Partial<KeyRecord> } = {}): Caller {
-  return {
-    key: { hash: 'hash-1', keyId: 'key-1', accountId: 'acct-1', name: 'k', label: 'sk-…', kind: 'inference', disabled: false, expiresAt: null, limit: null, limitReset: null, includeByokInLimit: false, limitRemaining: null, ...overrides.key },
-    account: {
-      accountId: 'acct-1',
-      name: 'a',
-      balance: '10',
-      overdraft: '0',
-      privacy: { allowTraining: false, allowRetention: true, requireZdr: false, logPrompts: false },
-      allowedProviders: null,
-      ignoredProviders: [],
-      byokProviders: [],
-      totalPurchased: '0',
-      disabled: false,
-      byokFeeWaived: false,
-      byokUsageMonthly: '0',
-      byokRequestsMonthly: 0,
-      ...overrides.account,
-    },
-  };
+  return { key: keyRecord(overrides.key), account: accountRecord(overrides.account) };
 }
 
 function attempt(variant: 'standard' | 'free', overrides: { pricing?: { prompt: string; completion: string }; isByok?: boolean } = {}): PlannedAttempt {

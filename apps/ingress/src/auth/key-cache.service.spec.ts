@@ -1,43 +1,12 @@
-import { hashApiKey, subjects, type AccountRecord, type KeyRecord, type KeySnapshot } from '@switchyard/contracts';
+import { hashApiKey, subjects, type KeyRecord, type KeySnapshot } from '@switchyard/contracts';
 import { HealthRegistry, type NatsService } from '@switchyard/nest-kit';
 import { AuthenticatorService } from './authenticator.service.js';
 import { KeyCacheService } from './key-cache.service.js';
+import { accountRecord, keyRecord } from '../../test/support/records.js';
 
-function keyRecord(key: string, overrides: Partial<KeyRecord> = {}): KeyRecord {
-  return {
-    hash: hashApiKey(key),
-    keyId: `key-${key.slice(-4)}`,
-    accountId: 'acct-1',
-    name: 'new key',
-    label: 'sk-sy-v1-abc...def',
-    kind: 'inference',
-    disabled: false,
-    expiresAt: null,
-    limit: null,
-    limitReset: null,
-    includeByokInLimit: false,
-    limitRemaining: null,
-    ...overrides,
-  };
-}
-
-function accountRecord(overrides: Partial<AccountRecord> = {}): AccountRecord {
-  return {
-    accountId: 'acct-1',
-    name: 'Acme',
-    balance: '10',
-    overdraft: '0',
-    privacy: { allowTraining: false, allowRetention: true, requireZdr: false, logPrompts: false },
-    allowedProviders: null,
-    ignoredProviders: [],
-    byokProviders: [],
-    totalPurchased: '10',
-    disabled: false,
-    byokFeeWaived: false,
-    byokUsageMonthly: '0',
-    byokRequestsMonthly: 0,
-    ...overrides,
-  };
+/** The record of a key by its plaintext (the cache holds keys by hash). */
+function recordOf(key: string, overrides: Partial<KeyRecord> = {}): KeyRecord {
+  return keyRecord({ hash: hashApiKey(key), keyId: `key-${key.slice(-4)}`, name: 'new key', ...overrides });
 }
 
 /**
@@ -91,7 +60,7 @@ describe('KeyCacheService: a key the table does not hold yet is looked up in bil
 
   it('authenticates a key created after the snapshot whose keys-changed has not arrived, and keeps it', async () => {
     await start();
-    nats.lookup = async () => ({ version: 6, key: keyRecord(NEW_KEY), account: accountRecord({ balance: '9.5' }) });
+    nats.lookup = async () => ({ version: 6, key: recordOf(NEW_KEY), account: accountRecord({ balance: '9.5' }) });
     const caller = await authenticator.authenticate({ authorization: `Bearer ${NEW_KEY}` });
     expect(caller.key).toMatchObject({ hash: hashApiKey(NEW_KEY), name: 'new key' });
     expect(caller.account).toMatchObject({ accountId: 'acct-1', balance: '9.5' });
@@ -101,10 +70,10 @@ describe('KeyCacheService: a key the table does not hold yet is looked up in bil
 
   it('still applies the deltas after the looked-up answer: the delta that created the key, then one that disables it', async () => {
     await start();
-    nats.lookup = async () => ({ version: 6, key: keyRecord(NEW_KEY), account: accountRecord() });
+    nats.lookup = async () => ({ version: 6, key: recordOf(NEW_KEY), account: accountRecord() });
     await authenticator.authenticate({ authorization: `Bearer ${NEW_KEY}` });
-    nats.deliver({ version: 6, keys: [keyRecord(NEW_KEY)], accounts: [], removedKeyHashes: [] });
-    nats.deliver({ version: 7, keys: [keyRecord(NEW_KEY, { disabled: true })], accounts: [], removedKeyHashes: [] });
+    nats.deliver({ version: 6, keys: [recordOf(NEW_KEY)], accounts: [], removedKeyHashes: [] });
+    nats.deliver({ version: 7, keys: [recordOf(NEW_KEY, { disabled: true })], accounts: [], removedKeyHashes: [] });
     await expect(authenticator.authenticate({ authorization: `Bearer ${NEW_KEY}` })).rejects.toMatchObject({ status: 401, message: 'This API key is disabled' });
   });
 
@@ -115,9 +84,9 @@ describe('KeyCacheService: a key the table does not hold yet is looked up in bil
     const pending = authenticator.authenticate({ authorization: `Bearer ${NEW_KEY}` });
     await new Promise((resolve) => setImmediate(resolve));
     // Created at 6 and deleted at 7 while the lookup (read at 6) was on its way.
-    nats.deliver({ version: 6, keys: [keyRecord(NEW_KEY)], accounts: [], removedKeyHashes: [] });
+    nats.deliver({ version: 6, keys: [recordOf(NEW_KEY)], accounts: [], removedKeyHashes: [] });
     nats.deliver({ version: 7, keys: [], accounts: [], removedKeyHashes: [hashApiKey(NEW_KEY)] });
-    answer({ version: 6, key: keyRecord(NEW_KEY), account: accountRecord() });
+    answer({ version: 6, key: recordOf(NEW_KEY), account: accountRecord() });
     await expect(pending).rejects.toMatchObject({ status: 401, message: 'Invalid API key' });
     expect(cache.key(hashApiKey(NEW_KEY))).toBeUndefined();
   });
@@ -144,14 +113,14 @@ describe('KeyCacheService: a key the table does not hold yet is looked up in bil
       throw new Error('no responders');
     };
     await expect(authenticator.authenticate({ authorization: `Bearer ${NEW_KEY}` })).rejects.toMatchObject({ status: 401 });
-    nats.lookup = async () => ({ version: 6, key: keyRecord(NEW_KEY), account: accountRecord() });
+    nats.lookup = async () => ({ version: 6, key: recordOf(NEW_KEY), account: accountRecord() });
     await expect(authenticator.authenticate({ authorization: `Bearer ${NEW_KEY}` })).resolves.toMatchObject({ key: { name: 'new key' } });
     expect(nats.lookups).toHaveLength(2);
   });
 
   it('never asks for a key the table holds, whatever its state', async () => {
     await start();
-    nats.snapshot = { version: 5, keys: [keyRecord(NEW_KEY, { disabled: true })], accounts: [accountRecord()] };
+    nats.snapshot = { version: 5, keys: [recordOf(NEW_KEY, { disabled: true })], accounts: [accountRecord()] };
     await (cache as unknown as { cache: { refresh(): Promise<void> } }).cache.refresh();
     await expect(authenticator.authenticate({ authorization: `Bearer ${NEW_KEY}` })).rejects.toMatchObject({ message: 'This API key is disabled' });
     expect(nats.lookups).toEqual([]);
