@@ -3,10 +3,9 @@
 // failed tests with the gist of each failure (matcher, expected, received), so that the end of a CI log says what
 // failed. And it deletes the JetStream streams of the run's test files (each file has its own subject prefix,
 // noted by setup-env.js), so a run leaves no streams behind on the shared NATS server.
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { deletePrefixStreams } from './streams.js';
 
 const FAILURE_TEXT_LIMIT = 400;
 
@@ -21,26 +20,6 @@ function gist(message) {
   }
   const text = lines.join(' | ');
   return text.length > FAILURE_TEXT_LIMIT ? `${text.slice(0, FAILURE_TEXT_LIMIT)}…` : text;
-}
-
-/** The stream of a test prefix, as contracts' `jetstreamStreamName` names it (jest-config cannot depend on contracts). */
-function streamName(prefix) {
-  return `SWITCHYARD_${prefix.replace(/[^A-Za-z0-9_-]/g, '_').toUpperCase()}`;
-}
-
-/** Deletes the streams of these test prefixes; a stream that never existed, or NATS being down, is no failure. */
-async function deleteStreams(prefixes) {
-  if (prefixes.length === 0) return;
-  let connection;
-  try {
-    connection = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', timeout: 2_000 });
-    const manager = await jetstreamManager(connection, { timeout: 5_000 });
-    for (const prefix of prefixes) await manager.streams.delete(streamName(prefix)).catch(() => false);
-  } catch {
-    // Left to expire with their messages' max age.
-  } finally {
-    await connection?.close().catch(() => undefined);
-  }
 }
 
 export default class ResultsReporter {
@@ -75,6 +54,6 @@ export default class ResultsReporter {
       finishedAt: new Date().toISOString(),
     };
     writeFileSync(this.outputFile, JSON.stringify(summary));
-    await deleteStreams(prefixes);
+    await deletePrefixStreams(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', prefixes);
   }
 }

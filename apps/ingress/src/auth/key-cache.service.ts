@@ -87,17 +87,14 @@ export class KeyCacheService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * A key the table does not hold, asked of billing: coalesced per hash, at most KEY_LOOKUPS_PER_SECOND a second,
+   * A key the table does not hold (the caller looked there first), asked of billing: coalesced per hash, at most KEY_LOOKUPS_PER_SECOND a second,
    * a key billing does not have either remembered as unknown for two seconds. The answer joins the table only if
    * it is newer than the table (a delta applied meanwhile wins), and the table's version stays put, so later
    * deltas (a disable, a deletion) still apply. Billing unreachable or over the rate: undefined (401, as without
    * the lookup).
    */
   lookUp(hash: string): Promise<KeyRecord | undefined> {
-    const table = this.cache.value;
-    if (!table) return Promise.resolve(undefined);
-    const known = table.keys.get(hash);
-    if (known) return Promise.resolve(known);
+    if (!this.cache.value) return Promise.resolve(undefined);
     const pending = this.lookups.get(hash);
     if (pending) return pending;
     const now = Date.now();

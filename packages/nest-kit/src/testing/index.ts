@@ -1,6 +1,4 @@
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { jetstreamStreamName } from '@switchyard/contracts';
+import { deletePrefixStreams } from '@switchyard/jest-config/streams';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { createServer } from 'node:net';
@@ -21,19 +19,11 @@ export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
 /**
  * Deletes the JetStream stream of a test subject prefix (a stack's or a benchmark's), so runs leave nothing on the
  * shared server: test streams expire after an hour otherwise, all at once, under whatever runs then. Best effort:
- * a stream that does not exist (or a server that is gone) is not an error.
+ * a stream that does not exist (or a server that is gone) is not an error. The mechanism is jest-config's, which
+ * also deletes the streams of each package run's test files.
  */
 export async function deleteTestStream(natsUrl: string, prefix: string): Promise<boolean> {
-  if (prefix === 'sy') throw new Error('refusing to delete the production stream');
-  let connection: NatsConnection | undefined;
-  try {
-    connection = await connect({ servers: natsUrl, timeout: 2_000 });
-    return await (await jetstreamManager(connection, { timeout: 5_000 })).streams.delete(jetstreamStreamName(prefix));
-  } catch {
-    return false;
-  } finally {
-    await connection?.close().catch(() => undefined);
-  }
+  return (await deletePrefixStreams(natsUrl, [prefix])) > 0;
 }
 
 export function uniqueSuffix(): string {
@@ -74,7 +64,7 @@ function canListen(port: number): Promise<boolean> {
     const server = createServer();
     server.unref();
     server.once('error', () => resolve(false));
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
