@@ -22,8 +22,35 @@ export class SseWriter {
     return this.ended || this.response.destroyed || this.response.writableEnded;
   }
 
-  open(): void {
-    if (this.opened || this.isClosed) return;
+  /**
+   * Sends the status and headers, with `text` (after the skin's opening) in the same socket write: headers flushed
+   * on their own cost a write of their own and reach the client as a segment it wakes up for before the first
+   * event follows (on the next tick). Without any text the headers are flushed alone.
+   */
+  open(text = ''): void {
+    if (!this.writeHead()) return;
+    const first = this.onOpen() + text;
+    if (first) this.response.write(first);
+    else this.response.flushHeaders();
+  }
+
+  /** Raw SSE text (one or more complete events). */
+  write(text: string): void {
+    if (!text) return;
+    if (!this.opened) return this.open(text);
+    if (!this.isClosed) this.response.write(text);
+  }
+
+  end(text = ''): void {
+    if (this.ended) return;
+    if (this.writeHead()) this.response.end(this.onOpen() + text);
+    else if (!this.isClosed) this.response.end(text);
+    this.ended = true;
+  }
+
+  /** Sets the status and headers (they go out with the first write); false when already done or the client is gone. */
+  private writeHead(): boolean {
+    if (this.opened || this.isClosed) return false;
     this.opened = true;
     this.response.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -32,23 +59,7 @@ export class SseWriter {
       'X-Accel-Buffering': 'no',
       ...this.headers,
     });
-    const first = this.onOpen();
-    if (first) this.response.write(first);
-    else this.response.flushHeaders();
-  }
-
-  /** Raw SSE text (one or more complete events). */
-  write(text: string): void {
-    if (!text) return;
-    this.open();
-    if (!this.isClosed) this.response.write(text);
-  }
-
-  end(text = ''): void {
-    if (this.ended) return;
-    this.open();
-    if (!this.isClosed) this.response.end(text);
-    this.ended = true;
+    return true;
   }
 }
 
