@@ -33,4 +33,13 @@ describe('upstream origin allowlist', () => {
       expect(checkUpstreamUrl(url, origin)).toMatchObject({ ok: false });
     }
   });
+
+  it('gives each origin its own verdict for the same URL, however often and in whatever order it is checked', () => {
+    const url = 'https://api.openai.com/v1/chat/completions';
+    for (let round = 0; round < 3; round++) {
+      expect(checkUpstreamUrl(url, 'https://evil.example.com')).toMatchObject({ ok: false });
+      expect(checkUpstreamUrl(url, 'https://api.openai.com')).toEqual({ ok: true, origin: 'https://api.openai.com', path: '/v1/chat/completions' });
+      expect(checkUpstreamUrl('https://evil.example.com/v1/chat/completions', 'https://api.openai.com')).toMatchObject({ ok: false });
+    }
+  });
 });

@@ -19,8 +19,27 @@ export function upstreamOrigin(baseUrl: string): { origin: string } | { problem:
   return { origin: url.origin };
 }
 
-/** Checks an adapter-built URL against the provider's pinned origin; returns the request path (+ query) to send. */
+/** Verdicts of recent checks: adapters build the same few URLs for every attempt, and parsing one is the costly part. */
+const verdicts = new Map<string, UpstreamTarget>();
+const VERDICTS_LIMIT = 1_024;
+
+/**
+ * Checks an adapter-built URL against the provider's pinned origin; returns the request path (+ query) to send.
+ * Verdicts are remembered per (origin, URL), except for URLs with a query (which may carry a key).
+ */
 export function checkUpstreamUrl(url: string, allowedOrigin: string): UpstreamTarget {
+  if (url.includes('?')) return parseUpstreamUrl(url, allowedOrigin);
+  const key = `${allowedOrigin} ${url}`;
+  let verdict = verdicts.get(key);
+  if (!verdict) {
+    verdict = parseUpstreamUrl(url, allowedOrigin);
+    if (verdicts.size >= VERDICTS_LIMIT) verdicts.clear();
+    verdicts.set(key, verdict);
+  }
+  return verdict;
+}
+
+function parseUpstreamUrl(url: string, allowedOrigin: string): UpstreamTarget {
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -103,6 +103,23 @@ describe('ProviderAttemptClient', () => {
     expect(connection.cancels()).toEqual([{ attemptId: request.attemptId, reason: 'liveness' }]);
   });
 
+  it('keeps one liveness timer however many frames arrive, each moving the window', async () => {
+    jest.useFakeTimers();
+    const connection = new FakeConnection();
+    const client = new ProviderAttemptClient(natsWith(connection), { livenessMs: 500 });
+    const pending = client.run(request, { onParts: () => undefined });
+    for (let frame = 0; frame < 5; frame++) {
+      jest.advanceTimersByTime(400);
+      connection.deliver({ k: 'parts', parts: [{ type: 'text-delta', text: `t${frame}` }] } as ProviderFrame);
+      expect(jest.getTimerCount()).toBe(1);
+    }
+    jest.advanceTimersByTime(499);
+    expect(connection.cancels()).toEqual([]);
+    jest.advanceTimersByTime(1);
+    await expect(pending).resolves.toMatchObject({ ok: false, contentSent: true, error: { retryable: false } });
+    expect(connection.cancels()).toEqual([{ attemptId: request.attemptId, reason: 'liveness' }]);
+  });
+
   it('cancels at once when the caller aborts, and ignores frames arriving afterwards', async () => {
     const connection = new FakeConnection();
     const client = new ProviderAttemptClient(natsWith(connection));

@@ -69,7 +69,11 @@ export class ProviderAttemptClient {
       };
       const elapsed = () => performance.now() - started;
       const armLiveness = () => {
-        if (livenessTimer) clearTimeout(livenessTimer);
+        // Every frame re-arms the same timer (refresh() moves it; no clear and new timer per frame).
+        if (livenessTimer) {
+          livenessTimer.refresh();
+          return;
+        }
         livenessTimer = setTimeout(() => {
           this.cancel(request.attemptId, 'liveness');
           finish({
