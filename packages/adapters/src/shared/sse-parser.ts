@@ -1,79 +1,42 @@
+import { createParser, type EventSourceParser } from 'eventsource-parser';
 import type { SseEvent } from '../types.js';
 
 /**
- * Incremental Server-Sent Events framing (WHATWG HTML §9.2.6): feed text chunks as they arrive, split anywhere (even
- * inside a CRLF), and get complete events back. Comment lines (": OPENROUTER PROCESSING") and `id:`/`retry:` fields
- * are ignored; multi-line `data:` fields are joined with "\n"; an event is dispatched on a blank line, or by `end()`
- * for a final event the upstream did not terminate.
+ * Incremental Server-Sent Events framing (WHATWG HTML §9.2.6, by `eventsource-parser`): feed text chunks as they
+ * arrive, split anywhere (even inside a CRLF), and get complete events back. Comment lines (": OPENROUTER
+ * PROCESSING") and `id:`/`retry:` fields are ignored; multi-line `data:` fields are joined with "\n"; an event is
+ * dispatched on a blank line, or by `end()` for a final event the upstream did not terminate.
  */
 export class SseParser {
-  private buffer = '';
-  private eventName: string | undefined;
-  private dataLines: string[] = [];
-  private pendingCarriageReturn = false;
+  private events: SseEvent[] = [];
   private started = false;
+  private readonly parser: EventSourceParser = createParser({
+    onEvent: (message) => {
+      this.events.push(message.event ? { event: message.event, data: message.data } : { data: message.data });
+    },
+  });
 
   push(chunk: string): SseEvent[] {
-    const events: SseEvent[] = [];
-    let text = chunk;
-    if (!this.started && text.length > 0) {
+    if (!this.started && chunk.length > 0) {
       this.started = true;
-      if (text.startsWith('\uFEFF')) text = text.slice(1);
+      // A byte order mark decoded as text (the parser itself only drops one still in UTF-8 bytes).
+      if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
     }
-    if (this.pendingCarriageReturn) {
-      this.pendingCarriageReturn = false;
-      if (text.startsWith('\n')) text = text.slice(1);
-    }
-    this.buffer += text;
-    let start = 0;
-    for (let index = 0; index < this.buffer.length; index++) {
-      const character = this.buffer[index];
-      if (character !== '\n' && character !== '\r') continue;
-      this.processLine(this.buffer.slice(start, index), events);
-      if (character === '\r') {
-        if (index + 1 < this.buffer.length) {
-          if (this.buffer[index + 1] === '\n') index++;
-        } else {
-          this.pendingCarriageReturn = true;
-        }
-      }
-      start = index + 1;
-    }
-    this.buffer = this.buffer.slice(start);
-    return events;
+    this.parser.feed(chunk);
+    return this.take();
   }
 
   /** Flushes a last line and event that were not terminated by a blank line. */
   end(): SseEvent[] {
-    const events: SseEvent[] = [];
-    if (this.buffer.length > 0) this.processLine(this.buffer, events);
-    this.buffer = '';
-    this.dispatch(events);
+    // Ends the last line (a lone CR left pending joins this LF as one CRLF) and dispatches what it completed.
+    this.parser.feed('\n\n');
+    return this.take();
+  }
+
+  private take(): SseEvent[] {
+    const events = this.events;
+    this.events = [];
     return events;
-  }
-
-  private processLine(line: string, events: SseEvent[]): void {
-    if (line === '') {
-      this.dispatch(events);
-      return;
-    }
-    if (line.startsWith(':')) return;
-    const colon = line.indexOf(':');
-    const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? '' : line.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'data') this.dataLines.push(value);
-    else if (field === 'event') this.eventName = value;
-  }
-
-  private dispatch(events: SseEvent[]): void {
-    if (this.dataLines.length > 0) {
-      const event: SseEvent = { data: this.dataLines.join('\n') };
-      if (this.eventName !== undefined && this.eventName !== '') event.event = this.eventName;
-      events.push(event);
-    }
-    this.dataLines = [];
-    this.eventName = undefined;
   }
 }
 
