@@ -269,7 +269,7 @@ export class GenerationPipelineService {
     const finishContext = { caller, canonical, generationId, startedAt, records, upstreamTime, reservation, request, api: skin.api };
     if (outcome.kind === 'exhausted') {
       this.admission.release(reservation);
-      this.observe(finishContext, 'error');
+      this.observe(finishContext, 'error', performance.now());
       const error = outcome.failures.length > 0 ? exhaustedError(outcome.failures) : new ServiceUnavailableError('No provider could serve the request');
       if (writer && skinStream && writer.isOpen) {
         writer.end(skinStream.fail({ code: error.status, message: error.message, metadata: { error_type: error.errorType, ...error.metadata }, nativeFinishReason: null }, undefined));
@@ -321,8 +321,15 @@ export class GenerationPipelineService {
           .send(JSON.stringify(skin.body(servedIdentity, result, billed, includeReasoning)));
       }
     } finally {
-      this.observe(finishContext, outcome.kind);
-      this.record(finishContext, { attempt, result, billed, finishReason, cancelled, ttftMs: outcome.kind === 'cancelled' ? null : outcome.ttftMs, generationMs: outcome.upstreamMs });
+      const finishedAt = performance.now();
+      const ttftMs = outcome.kind === 'cancelled' ? null : outcome.ttftMs;
+      const generationMs = outcome.upstreamMs;
+      const kind = outcome.kind;
+      // The response is out: the metrics and the generation-completed event wait for the outbox's batch window.
+      this.recorder.defer(() => {
+        this.observe(finishContext, kind, finishedAt);
+        this.record(finishContext, { attempt, result, billed, finishReason, cancelled, ttftMs, generationMs }, finishedAt);
+      });
     }
   }
 
@@ -366,8 +373,9 @@ export class GenerationPipelineService {
     }
   }
 
-  private observe(context: { canonical: CanonicalChatRequest; startedAt: number; upstreamTime: { ms: number }; records: AttemptRecord[]; api: string }, outcome: string): void {
-    const overheadMs = Math.max(0, performance.now() - context.startedAt - context.upstreamTime.ms);
+  /** `finishedAt`: when the request ended (performance.now()), which the deferred call comes after. */
+  private observe(context: { canonical: CanonicalChatRequest; startedAt: number; upstreamTime: { ms: number }; records: AttemptRecord[]; api: string }, outcome: string, finishedAt: number): void {
+    const overheadMs = Math.max(0, finishedAt - context.startedAt - context.upstreamTime.ms);
     this.recorder.observe(context.api, context.canonical.stream, outcome, overheadMs, context.records);
   }
 
@@ -384,8 +392,9 @@ export class GenerationPipelineService {
       api: 'completions' | 'messages' | 'responses';
     },
     served: { attempt: PlannedAttempt; result: ChatResult; billed: BilledUsage; finishReason: string | null; cancelled: boolean; ttftMs: number | null; generationMs: number },
+    finishedAt: number,
   ): void {
-    const totalMs = performance.now() - context.startedAt;
+    const totalMs = finishedAt - context.startedAt;
     const headers = context.request.headers;
     const header = (name: string) => {
       const value = headers[name.toLowerCase()];
@@ -408,7 +417,7 @@ export class GenerationPipelineService {
       isByok: served.attempt.isByok,
       streamed: context.canonical.stream,
       cancelled: served.cancelled,
-      createdAt: new Date(Date.now() - totalMs).toISOString(),
+      createdAt: new Date(Date.now() - (performance.now() - context.startedAt)).toISOString(),
       latencyMs: round(totalMs),
       generationTimeMs: round(served.generationMs),
       overheadMs: round(Math.max(0, totalMs - context.upstreamTime.ms)),

@@ -27,6 +27,11 @@ export class GenerationRecorderService {
     this.attempts = metrics.counter({ name: 'switchyard_attempts_total', help: 'Provider attempts by provider and outcome', labelNames: ['provider', 'outcome'] });
   }
 
+  /** Runs `task` off the request's path, with the outbox's batch (see DurablePublisher.defer). */
+  defer(task: () => void): void {
+    this.publisher.defer(task);
+  }
+
   record(event: GenerationCompleted): void {
     this.publisher.publish(subjects.metering.generationCompleted, event, event.id);
   }

@@ -42,7 +42,12 @@ export class AttemptEvents implements OnApplicationBootstrap {
     }
   }
 
+  /** Deferred to the outbox's batch window (DurablePublisher.defer): the caller has its answer already. */
   completed(execution: AttemptExecution, result: AttemptResult): void {
+    this.publisher.defer(() => this.report(execution, result));
+  }
+
+  private report(execution: AttemptExecution, result: AttemptResult): void {
     const { request } = execution;
     const provider = request.endpoint.providerSlug;
     const outcome = result.ok ? 'ok' : result.interrupted === 'cancelled' ? 'cancelled' : (result.error?.errorType ?? 'unmapped');

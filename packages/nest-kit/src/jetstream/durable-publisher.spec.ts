@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { HealthRegistry } from '../admin/health.registry.js';
 import { MetricsService } from '../admin/metrics.service.js';
 import type { NatsService } from '../nats/nats.service.js';
@@ -35,5 +36,58 @@ describe('DurablePublisher', () => {
     expect(calls.subscribe).toBeLessThanOrEqual(5);
     const failures = (await metrics.registry.getSingleMetric('switchyard_outbox_publish_failures_total')?.get())?.values[0]?.value;
     expect(failures).toBe(calls.subscribe);
+  });
+
+  describe('defer', () => {
+    afterEach(() => jest.useRealTimers());
+
+    it('runs deferred tasks together when the batch window closes, then sends their events at once', async () => {
+      jest.useFakeTimers();
+      const { calls, nats } = refusingNats(0);
+      const publisher = new DurablePublisher(nats, new MetricsService(), new HealthRegistry());
+      const ran: string[] = [];
+      publisher.defer(() => {
+        ran.push('first');
+        publisher.publish('t.kit.events.v1', { id: 'e-1' }, 'e-1');
+      });
+      publisher.defer(() => {
+        ran.push('second');
+        publisher.publish('t.kit.events.v1', { id: 'e-2' }, 'e-2');
+      });
+      expect(ran).toEqual([]);
+      expect(publisher.pending).toBe(2);
+      jest.advanceTimersByTime(19);
+      expect(ran).toEqual([]);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(ran).toEqual(['first', 'second']);
+      // Both events in one batch message, sent without waiting for another window.
+      expect(calls.publish).toBe(1);
+      expect(publisher.pending).toBe(1);
+    });
+
+    it('flush runs pending tasks first, so their events are not lost at shutdown', async () => {
+      const { calls, nats } = refusingNats(0);
+      const publisher = new DurablePublisher(nats, new MetricsService(), new HealthRegistry());
+      publisher.defer(() => publisher.publish('t.kit.events.v1', { id: 'e-1' }, 'e-1'));
+      // Never acked by the fake: flush returns on its deadline with the event still held, after sending it.
+      expect(await publisher.flush(50)).toBe(1);
+      expect(calls.publish).toBe(1);
+    });
+
+    it('logs a task that throws and still runs the others', () => {
+      jest.useFakeTimers();
+      const { nats } = refusingNats(0);
+      const publisher = new DurablePublisher(nats, new MetricsService(), new HealthRegistry());
+      const logged = jest.spyOn((publisher as unknown as { logger: { error: (message: string) => void } }).logger, 'error').mockImplementation(() => undefined);
+      const ran: string[] = [];
+      publisher.defer(() => {
+        throw new Error('broken task');
+      });
+      publisher.defer(() => ran.push('after'));
+      jest.advanceTimersByTime(20);
+      expect(ran).toEqual(['after']);
+      expect(logged).toHaveBeenCalledWith(expect.stringContaining('broken task'), expect.anything());
+      expect(publisher.pending).toBe(0);
+    });
   });
 });

@@ -6,6 +6,7 @@ import { MetricsService } from '../admin/metrics.service.js';
 import { HealthRegistry } from '../admin/health.registry.js';
 import { NatsService } from '../nats/nats.service.js';
 import { activeTraceparent, type BatchItem, encodeEvents, EventBatcher, eventBatchWindowMs } from '../nats/event-batch.js';
+import { otelContext, type Context } from '../telemetry/telemetry.js';
 
 type AckWaiter = (error: Error | null, message: Msg | undefined) => void;
 
@@ -40,7 +41,10 @@ export class DurablePublisher implements BeforeApplicationShutdown {
   private readonly depthGauge;
   private readonly published;
   private readonly failures;
-  private readonly batcher = new EventBatcher((subject, items, keys) => this.enqueue(subject, items, keys), { windowMs: eventBatchWindowMs() });
+  private readonly windowMs = eventBatchWindowMs();
+  private readonly batcher = new EventBatcher((subject, items, keys) => this.enqueue(subject, items, keys), { windowMs: this.windowMs });
+  private deferred: Array<{ task: () => void; context: Context }> = [];
+  private deferTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly nats: NatsService,
@@ -53,9 +57,43 @@ export class DurablePublisher implements BeforeApplicationShutdown {
     health.register('outbox', () => ({ ok: true, detail: { pending: this.pending } }));
   }
 
-  /** Messages waiting for an ack, plus events still waiting for their batch window. */
+  /** Messages waiting for an ack, plus events still waiting for their batch window (or to be built). */
   get pending(): number {
-    return this.queue.length + this.inFlight + this.batcher.size;
+    return this.queue.length + this.inFlight + this.batcher.size + this.deferred.length;
+  }
+
+  /**
+   * Runs `task` (building and publishing the events of a request that was already answered, with its metrics)
+   * off the request's path: all such tasks of a batch window run together when it closes, and their events go out
+   * at once. On a gateway at low concurrency this keeps that work from competing for the CPU with the next request
+   * and with the client reading its answer. The task runs in the trace context it was deferred in; a task that
+   * throws is logged and dropped; flush() (shutdown) runs pending tasks first. With no batch window it runs now.
+   */
+  defer(task: () => void): void {
+    if (this.windowMs <= 0) return this.runTask(task, otelContext.active());
+    this.deferred.push({ task, context: otelContext.active() });
+    if (this.deferTimer) return;
+    this.deferTimer = setTimeout(() => this.runDeferred(), this.windowMs);
+    this.deferTimer.unref();
+  }
+
+  private runDeferred(): void {
+    if (this.deferTimer) clearTimeout(this.deferTimer);
+    this.deferTimer = undefined;
+    const tasks = this.deferred;
+    if (tasks.length === 0) return;
+    this.deferred = [];
+    for (const { task, context } of tasks) this.runTask(task, context);
+    // Their events waited a window already.
+    this.batcher.closeAll();
+  }
+
+  private runTask(task: () => void, context: Context): void {
+    try {
+      otelContext.with(context, task);
+    } catch (error) {
+      this.logger.error(`a deferred task failed: ${(error as Error)?.message ?? String(error)}`, (error as Error)?.stack);
+    }
   }
 
   /**
@@ -185,6 +223,7 @@ export class DurablePublisher implements BeforeApplicationShutdown {
 
   /** Resolves when every queued event is acked, or after `timeoutMs` (returns what is still pending). */
   async flush(timeoutMs = 10_000): Promise<number> {
+    this.runDeferred();
     this.batcher.closeAll();
     if (this.pending === 0) return 0;
     this.pump();
