@@ -123,19 +123,25 @@ const TARGETS = Object.keys(targets);
 
 /** One request: total latency (non-stream) or time to the first content event (stream), ms. */
 async function once(target, stream) {
+  globalThis.__probe?.('req'); // bench/probe: a no-op unless the probe is preloaded
   const started = performance.now();
   const response = await request(target.url, { method: 'POST', headers: target.headers, body: body(stream), dispatcher: agent });
+  globalThis.__probe?.('head');
   if (response.statusCode !== 200) {
     const text = await response.body.text();
     throw new Error(`${target.url} answered ${response.statusCode}: ${text.slice(0, 200)}`);
   }
   if (!stream) {
     await response.body.text();
+    globalThis.__probe?.('ttft');
     return performance.now() - started;
   }
   let ttft;
   for await (const chunk of response.body) {
-    if (ttft === undefined && chunk.toString().includes('"content"')) ttft = performance.now() - started;
+    if (ttft === undefined && chunk.toString().includes('"content"')) {
+      ttft = performance.now() - started;
+      globalThis.__probe?.('ttft');
+    }
   }
   return ttft ?? performance.now() - started;
 }
