@@ -68,6 +68,11 @@ export const catalogModelSchema = z.object({
 });
 export type CatalogModel = z.infer<typeof catalogModelSchema>;
 
+/** An embedding model outputs embeddings (OpenRouter's `architecture.output_modalities` contains "embeddings"). */
+export function isEmbeddingModel(model: Pick<CatalogModel, 'outputModalities'>): boolean {
+  return model.outputModalities.includes('embeddings');
+}
+
 export const endpointPricingSchema = z.object({
   prompt: decimalStringSchema,
   completion: decimalStringSchema,

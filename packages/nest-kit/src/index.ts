@@ -53,3 +53,4 @@ export {
   type TelemetryOptions,
 } from './telemetry/telemetry.js';
 export { ProviderAttemptClient, type AttemptOutcome, type AttemptCallbacks, type ProviderAttemptClientOptions } from './providers-client/provider-attempt.client.js';
+export { EmbedAttemptClient, NO_REPLICA_MESSAGE, type Embedding, type EmbedOutcome } from './providers-client/embed-attempt.client.js';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { newAttemptId, type ProviderChatRequest } from '@switchyard/contracts';
-import type { CatalogEndpoint, UpstreamError } from '@switchyard/llm-spec';
-import { type AttemptOutcome, MetricsService, NatsService, ProviderAttemptClient } from '@switchyard/nest-kit';
+import { newAttemptId, type ProviderChatRequest, type ProviderEmbedRequest } from '@switchyard/contracts';
+import { isEmbeddingModel, type CatalogEndpoint, type UpstreamError } from '@switchyard/llm-spec';
+import { type AttemptOutcome, EmbedAttemptClient, type EmbedOutcome, MetricsService, NatsService, NO_REPLICA_MESSAGE, ProviderAttemptClient } from '@switchyard/nest-kit';
 import { randomBytes } from 'node:crypto';
 import { CatalogService } from '../catalog/catalog.service.js';
 import { CLOCK, type Clock } from '../clock.js';
@@ -17,8 +17,10 @@ const LIVENESS_MESSAGE = 'No providers replica answered the attempt in time';
 
 /**
  * Active probes of half-open endpoints: a minimal chat request (`max_tokens: 1`) sent exactly as ingress sends an
- * attempt (`ProviderAttemptClient` over `sy.providers.chat.v1`), one at a time per endpoint and at most one per
- * PROBE_INTERVAL_MS from this replica (a probe result seen from another replica counts too).
+ * attempt (`ProviderAttemptClient` over `sy.providers.chat.v1`), or for an embedding model a one-input embeddings
+ * call (`EmbedAttemptClient` over `sy.providers.embed.v1`, flagged `probe`, never billed) — a chat request to an
+ * embeddings upstream says nothing about it. One at a time per endpoint and at most one per PROBE_INTERVAL_MS from
+ * this replica (a probe result seen from another replica counts too).
  *
  * Providers' request schema has no probe flag, so probes are recognisable by their generation id, which starts
  * with `probe-`: every replica treats such an `attemptCompleted` as a probe (breaker only, never public uptime).
@@ -30,6 +32,7 @@ const LIVENESS_MESSAGE = 'No providers replica answered the attempt in time';
 export class ProbeService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Probes');
   private readonly client: ProviderAttemptClient;
+  private readonly embedClient: EmbedAttemptClient;
   private readonly inFlight = new Map<string, AbortController>();
   private timer: NodeJS.Timeout | undefined;
   private readonly probes: ReturnType<MetricsService['counter']>;
@@ -43,6 +46,7 @@ export class ProbeService implements OnModuleInit, OnModuleDestroy {
     metrics: MetricsService,
   ) {
     this.client = new ProviderAttemptClient(nats, { livenessMs: config.PROBE_LIVENESS_MS });
+    this.embedClient = new EmbedAttemptClient(nats, config.PROBE_LIVENESS_MS);
     this.probes = metrics.counter({ name: 'switchyard_probes_total', help: 'Active probes sent, by outcome', labelNames: ['outcome'] });
   }
 
@@ -80,23 +84,36 @@ export class ProbeService implements OnModuleInit, OnModuleDestroy {
     this.inFlight.set(endpoint.id, controller);
     this.monitor.markProbeSent(endpoint.id);
     const attemptId = newAttemptId();
-    const request: ProviderChatRequest = {
-      attemptId,
-      generationId: `${PROBE_GENERATION_PREFIX}${randomBytes(10).toString('hex')}`,
-      accountId: this.config.PROBE_ACCOUNT_ID,
-      endpoint: { id: endpoint.id, modelId: endpoint.modelId, providerSlug: endpoint.providerSlug, upstreamModelId: endpoint.upstreamModelId },
-      byok: false,
-      request: { model: endpoint.modelId, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1, stream: false },
-      timeouts: {
-        connectMs: Math.min(5_000, this.config.PROBE_TIMEOUT_MS),
-        firstTokenMs: this.config.PROBE_TIMEOUT_MS,
-        idleMs: this.config.PROBE_TIMEOUT_MS,
-      },
-    };
+    const generationId = `${PROBE_GENERATION_PREFIX}${randomBytes(10).toString('hex')}`;
+    const target = { id: endpoint.id, modelId: endpoint.modelId, providerSlug: endpoint.providerSlug, upstreamModelId: endpoint.upstreamModelId };
+    const connectMs = Math.min(5_000, this.config.PROBE_TIMEOUT_MS);
+    const embeddings = this.isEmbeddingEndpoint(endpoint);
     let verdict: ProbeVerdict;
     try {
-      const outcome = await this.client.run(request, { onParts: () => undefined }, controller.signal);
-      verdict = this.apply(endpoint.id, attemptId, outcome);
+      if (embeddings) {
+        const request: ProviderEmbedRequest = {
+          attemptId,
+          generationId,
+          accountId: this.config.PROBE_ACCOUNT_ID,
+          endpoint: target,
+          byok: false,
+          request: { input: ['ping'], encodingFormat: 'float' },
+          timeouts: { connectMs, totalMs: this.config.PROBE_TIMEOUT_MS },
+          probe: true,
+        };
+        verdict = this.apply(endpoint.id, attemptId, fromEmbedOutcome(await this.embedClient.run(request, controller.signal)));
+      } else {
+        const request: ProviderChatRequest = {
+          attemptId,
+          generationId,
+          accountId: this.config.PROBE_ACCOUNT_ID,
+          endpoint: target,
+          byok: false,
+          request: { model: endpoint.modelId, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1, stream: false },
+          timeouts: { connectMs, firstTokenMs: this.config.PROBE_TIMEOUT_MS, idleMs: this.config.PROBE_TIMEOUT_MS },
+        };
+        verdict = this.apply(endpoint.id, attemptId, await this.client.run(request, { onParts: () => undefined }, controller.signal));
+      }
     } catch (error) {
       this.logger.warn(`probe of ${endpoint.id} could not be sent: ${(error as Error).message}`);
       verdict = 'unanswered';
@@ -105,6 +122,12 @@ export class ProbeService implements OnModuleInit, OnModuleDestroy {
     }
     this.probes.inc({ outcome: verdict });
     return verdict;
+  }
+
+  /** The endpoint serves an embedding model (by the catalog the routing service holds). */
+  private isEmbeddingEndpoint(endpoint: CatalogEndpoint): boolean {
+    const model = this.catalog.current()?.model(endpoint.modelId);
+    return model !== undefined && isEmbeddingModel(model);
   }
 
   private apply(endpointId: string, attemptId: string, outcome: AttemptOutcome): ProbeVerdict {
@@ -126,5 +149,11 @@ export class ProbeService implements OnModuleInit, OnModuleDestroy {
 }
 
 function isUnanswered(error: UpstreamError): boolean {
-  return error.phase === 'connect' && error.status === 502 && error.message === LIVENESS_MESSAGE;
+  return error.phase === 'connect' && error.status === 502 && (error.message === LIVENESS_MESSAGE || error.message === NO_REPLICA_MESSAGE);
+}
+
+/** An embeddings call's outcome in the terms of a chat attempt's (what `apply` reads). */
+function fromEmbedOutcome(outcome: EmbedOutcome): AttemptOutcome {
+  if (outcome.ok) return { ok: true, end: { upstreamMs: outcome.upstreamMs, ttftMs: null, upstreamStatus: outcome.upstreamStatus } };
+  return { ok: false, error: outcome.error, contentSent: false, upstreamMs: outcome.upstreamMs, ttftMs: null };
 }

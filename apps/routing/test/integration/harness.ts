@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { connect, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { type AttemptCompleted, type KeySnapshot, type ParsedProviderChatRequest, providerChatRequestSchema, subjects } from '@switchyard/contracts';
+import { type AttemptCompleted, type KeySnapshot, type ParsedProviderChatRequest, type ParsedProviderEmbedRequest, providerChatRequestSchema, providerEmbedRequestSchema, subjects } from '@switchyard/contracts';
 import { type CatalogSnapshot, type CatalogSnapshotInput, catalogSnapshotSchema, type RoutingTable, routingTableSchema } from '@switchyard/llm-spec';
 import { bootstrapService, createLogger, listeningPort } from '@switchyard/nest-kit';
 import { TEST_ADMIN_TOKEN, TEST_DATABASE_URL, TEST_NATS_URL } from '@switchyard/nest-kit/testing';
@@ -109,6 +109,22 @@ export function catalogSnapshot(version = 1): CatalogSnapshot {
   });
 }
 
+export const EMBED_MODEL = 'acme/embed-1';
+export const EMBED_ENDPOINT = `${EMBED_MODEL}@alpha`;
+
+/** The catalog above plus an embedding model (output modality "embeddings") served at alpha. */
+export function catalogWithEmbeddings(version = 1): CatalogSnapshot {
+  const base = catalogSnapshot(version);
+  return catalogSnapshotSchema.parse({
+    ...base,
+    models: [...base.models, { id: EMBED_MODEL, canonicalSlug: EMBED_MODEL, name: 'Embed 1', created: 1_700_000_000, contextLength: 8_192, outputModalities: ['embeddings'] }],
+    endpoints: [
+      ...base.endpoints,
+      { id: EMBED_ENDPOINT, modelId: EMBED_MODEL, providerSlug: 'alpha', tag: 'alpha', upstreamModelId: 'embed-1-alpha', pricing: { prompt: '0.0000001', completion: '0' }, contextLength: 8_192, supportedParameters: [] },
+    ],
+  });
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Fake peers on real NATS
 
@@ -130,6 +146,7 @@ export class Peers {
   catalog: CatalogSnapshot = catalogSnapshot();
   keySnapshot: KeySnapshot | undefined;
   readonly chatRequests: ParsedProviderChatRequest[] = [];
+  readonly embedRequests: ParsedProviderEmbedRequest[] = [];
   readonly tables: RoutingTable[] = [];
   behaviour = new Map<string, ProbeBehaviour>();
   publishAttemptEvents = false;
@@ -147,6 +164,7 @@ export class Peers {
         },
       }),
       this.nc.subscribe(subjects.providers.chat, { queue: 'providers', callback: (_error, message) => this.answerChat(message) }),
+      this.nc.subscribe(subjects.providers.embed, { queue: 'providers', callback: (_error, message) => this.answerEmbed(message) }),
       this.nc.subscribe(subjects.routing.tableUpdated, {
         callback: (_error, message) => {
           this.tables.push(routingTableSchema.parse(JSON.parse(new TextDecoder().decode(message.data))));
@@ -183,6 +201,22 @@ export class Peers {
         ttftMs: ok ? 8 : null,
       });
     }
+  }
+
+  /** Answers an embeddings call as providers does: the vectors, then `done` (or one `failed` frame). */
+  private answerEmbed(message: Msg): void {
+    const request = providerEmbedRequestSchema.parse(JSON.parse(new TextDecoder().decode(message.data)));
+    this.embedRequests.push(request);
+    const behaviour = this.behaviour.get(request.endpoint.id) ?? 'ok';
+    if (behaviour === 'silent' || !message.reply) return;
+    if (behaviour === 'fail') {
+      this.nc.publish(message.reply, JSON.stringify({ k: 'failed', error: { status: 503, errorType: 'provider_overloaded', message: 'upstream overloaded', retryable: true, phase: 'status' }, upstreamMs: 5 }));
+      return;
+    }
+    const count = request.request.input.length;
+    this.nc.publish(message.reply, JSON.stringify({ k: 'items', items: Array.from({ length: count }, (_, index) => ({ index, embedding: [0.1, 0.2] })) }));
+    const usage = { promptTokens: count, completionTokens: 0, totalTokens: count, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, estimated: false };
+    this.nc.publish(message.reply, JSON.stringify({ k: 'done', count, usage, upstreamId: null, upstreamModel: null, upstreamMs: 7, upstreamStatus: 200 }));
   }
 
   /** Publishes one `attemptCompleted` event (a success at alpha unless told otherwise). */

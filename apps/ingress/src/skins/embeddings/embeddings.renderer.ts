@@ -1,6 +1,6 @@
 import type { Usage } from '@switchyard/llm-spec';
 import { moneyToNumber, type Charge } from '@switchyard/money';
-import type { Embedding } from './embed-attempt.client.js';
+import type { Embedding } from '@switchyard/nest-kit';
 
 export interface EmbeddingsResponseIdentity {
   /** The generation id (also `X-Generation-Id`). */

@@ -13,7 +13,7 @@ import {
 } from '@switchyard/contracts';
 import { estimateTokens, makeUsage, type CanonicalChatRequest, type Usage } from '@switchyard/llm-spec';
 import { chargeFor, Decimal, formatMoney, usageCost, type Charge } from '@switchyard/money';
-import { extractTraceContext, NatsService, recordCarrier, SpanKind, withSpan } from '@switchyard/nest-kit';
+import { EmbedAttemptClient, extractTraceContext, NatsService, recordCarrier, SpanKind, withSpan, type Embedding } from '@switchyard/nest-kit';
 import { plan, type PlannedAttempt, type PlanResult } from '@switchyard/routing-policy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { attemptBillingFor } from '../../admission/attempt-billing.js';
@@ -25,7 +25,6 @@ import { INGRESS_CONFIG, type IngressConfig } from '../../config/ingress.config.
 import { GenerationRecorderService } from '../../generation/generation-recorder.service.js';
 import { requestStartedAt } from '../../http/request-timing.js';
 import { CatalogStateService } from '../../state/catalog-state.service.js';
-import { EmbedAttemptClient, type Embedding } from './embed-attempt.client.js';
 import type { EmbeddingsRequest } from './embeddings-request.schema.js';
 import { renderEmbeddingsResponse } from './embeddings.renderer.js';
 import { wrongEndpointError } from './endpoint-kind.js';

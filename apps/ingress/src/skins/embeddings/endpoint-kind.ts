@@ -1,14 +1,9 @@
 import { AvailabilityError } from '@switchyard/contracts';
-import type { CatalogModel } from '@switchyard/llm-spec';
+import { isEmbeddingModel, type CatalogModel } from '@switchyard/llm-spec';
 import type { CatalogIndex } from '@switchyard/routing-policy';
 
 /** Which public endpoint family a model serves: embeddings, or generation (chat, messages, responses, completions). */
 export type EndpointKind = 'embeddings' | 'chat';
-
-/** An embedding model outputs embeddings (OpenRouter's `architecture.output_modalities` contains "embeddings"). */
-export function isEmbeddingModel(model: CatalogModel): boolean {
-  return model.outputModalities.includes('embeddings');
-}
 
 /** A model the generation endpoints can serve: it outputs something other than embeddings (text, image, audio). */
 export function isGenerationModel(model: CatalogModel): boolean {

@@ -1,7 +1,7 @@
 import { headers as natsHeaders, type Msg } from '@nats-io/transport-node';
 import { subjects, type ProviderEmbedFrame, type ProviderEmbedRequest } from '@switchyard/contracts';
 import { makeUsage } from '@switchyard/llm-spec';
-import type { NatsService } from '@switchyard/nest-kit';
+import type { NatsService } from '../nats/nats.service.js';
 import { EmbedAttemptClient, NO_REPLICA_MESSAGE } from './embed-attempt.client.js';
 
 /** A NATS connection stand-in: records publishes, and lets the test deliver messages to the subscribed inbox. */

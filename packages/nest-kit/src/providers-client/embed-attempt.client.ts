@@ -1,7 +1,8 @@
 import { createInbox, type Msg, type Subscription } from '@nats-io/transport-node';
 import { providerEmbedFrameSchema, subjects, type ProviderEmbedRequest } from '@switchyard/contracts';
 import type { UpstreamError, Usage } from '@switchyard/llm-spec';
-import { decodeJson, encodeJson, type NatsService } from '@switchyard/nest-kit';
+import { decodeJson, encodeJson } from '../nats/nats-json.js';
+import type { NatsService } from '../nats/nats.service.js';
 
 /** One embedding as the client asked for it (numbers, or base64 of float32). */
 export type Embedding = number[] | string;
