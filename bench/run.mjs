@@ -165,6 +165,12 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
 async function waitReady() {
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
@@ -192,9 +198,13 @@ try {
   for (const stream of [false, true]) {
     for (const concurrency of CONCURRENCIES) {
       const collected = Object.fromEntries(TARGETS.map((name) => [name, []]));
+      /** Each round's p50 per path: differences within a round compare paths under the same machine state. */
+      const roundP50s = [];
       const seconds = Object.fromEntries(TARGETS.map((name) => [name, 0]));
       const cpuSpent = {};
       for (let round = 0; round < ROUNDS; round++) {
+        const roundP50 = {};
+        roundP50s.push(roundP50);
         // Each round rotates the order, so no path always runs first (or right after another).
         for (const name of TARGETS.map((_, index) => TARGETS[(index + round) % TARGETS.length])) {
           const floor = name === 'floor';
@@ -208,6 +218,7 @@ try {
             }
           }
           collected[name].push(...samples);
+          roundP50[name] = percentile([...samples].sort((a, b) => a - b), 50);
           seconds[name] += elapsed;
         }
       }
@@ -221,6 +232,12 @@ try {
       summary.ratioP50 = +(summary.gateway.p50 / summary.direct.p50).toFixed(2);
       summary.floorAddedP50 = +(summary.floor.p50 - summary.direct.p50).toFixed(3);
       summary.overFloorP50 = +(summary.gateway.p50 - summary.floor.p50).toFixed(3);
+      // The same figures as the median over rounds of each round's difference: steadier when the machine's speed
+      // drifts during a run (each round's paths run within a second or two of each other).
+      const pairedMedian = (from, to) => +median(roundP50s.map((round) => round[to] - round[from])).toFixed(3);
+      summary.pairedAddedP50 = pairedMedian('direct', 'gateway');
+      summary.pairedFloorAddedP50 = pairedMedian('direct', 'floor');
+      summary.pairedOverFloorP50 = pairedMedian('floor', 'gateway');
       // CPU per gateway request, by service (µs): includes the asynchronous metering and billing work it causes.
       summary.cpuMicrosecondsPerRequest = Object.fromEntries(
         Object.entries(cpuSpent).map(([service, ms]) => {
@@ -231,6 +248,7 @@ try {
       results.push(summary);
       console.log(`${summary.metric.padEnd(28)} c=${String(concurrency).padEnd(3)} direct p50 ${summary.direct.p50} ms p99 ${summary.direct.p99} ms | gateway p50 ${summary.gateway.p50} ms p99 ${summary.gateway.p99} ms | added p50 +${summary.addedP50} ms p99 +${summary.addedP99} ms | ${summary.gateway.requestsPerSecond} req/s through the gateway`);
       console.log(`${''.padEnd(33)}floor p50 ${summary.floor.p50} ms p99 ${summary.floor.p99} ms (the shape adds +${summary.floorAddedP50} ms p50, the gateway's own code +${summary.overFloorP50} ms) | ${summary.floor.requestsPerSecond} req/s through the floor`);
+      console.log(`${''.padEnd(33)}per-round differences (median of ${ROUNDS}): added +${summary.pairedAddedP50} ms, the shape +${summary.pairedFloorAddedP50} ms, the gateway's own code +${summary.pairedOverFloorP50} ms`);
       console.log(`${''.padEnd(33)}CPU µs per request (user+system): ${Object.entries(summary.cpuMicrosecondsPerRequest).map(([service, us]) => `${service} ${us.user}+${us.system}`).join(', ')}`);
     }
   }
