@@ -43,6 +43,12 @@ describe('event batch codec', () => {
     expect(decodeEvents(message)).toEqual([{ id: 'gen-1', text: 'a\nb' }]);
   });
 
+  it('takes the non-empty lines of a batch as its events (blank lines and a trailing newline are not events)', () => {
+    const { headers } = encodeEvents([{ json: '1', traceparent: undefined }, { json: '2', traceparent: undefined }]);
+    const split = splitEventBatch({ data: encoder.encode('{"a":1}\n\n{"b":2}\n'), headers })!;
+    expect(split.map((event) => decoder.decode(event.data))).toEqual(['{"a":1}', '{"b":2}']);
+  });
+
   it('counts the events in the Sy-Batch header', () => {
     expect(asMessage([{ json: '1', traceparent: undefined }, { json: '2', traceparent: undefined }]).headers.get(BATCH_HEADER)).toBe('2');
   });

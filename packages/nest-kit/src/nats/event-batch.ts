@@ -80,11 +80,15 @@ export function splitEventBatch(message: { data: Uint8Array; headers?: MsgHdrs }
   const traceparents = (message.headers?.get(BATCH_TRACEPARENTS_HEADER) ?? '').split(',');
   const events: BatchedEvent[] = [];
   const { data } = message;
+  // Buffer's indexOf is a native memchr (a view, no copy): a batch is tens of KB, and a byte-by-byte loop here was a
+  // visible share of a consumer's CPU (31 KB: 36 µs in a loop, 9 with Uint8Array's indexOf, under 1 with Buffer's).
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   let start = 0;
-  for (let index = 0; index <= data.length; index++) {
-    if (index < data.length && data[index] !== NEWLINE) continue;
-    if (index > start) events.push({ data: data.subarray(start, index), headers: eventHeaders(traceparents[events.length] || undefined) });
-    start = index + 1;
+  while (start <= data.length) {
+    let end = bytes.indexOf(NEWLINE, start);
+    if (end === -1) end = data.length;
+    if (end > start) events.push({ data: data.subarray(start, end), headers: eventHeaders(traceparents[events.length] || undefined) });
+    start = end + 1;
   }
   return events;
 }
