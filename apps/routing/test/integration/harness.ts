@@ -3,9 +3,10 @@ import { connect, type Msg, type NatsConnection, type Subscription } from '@nats
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type AttemptCompleted, type KeySnapshot, type ParsedProviderChatRequest, type ParsedProviderEmbedRequest, providerChatRequestSchema, providerEmbedRequestSchema, subjects } from '@switchyard/contracts';
 import { type CatalogSnapshot, type CatalogSnapshotInput, catalogSnapshotSchema, type RoutingTable, routingTableSchema } from '@switchyard/llm-spec';
-import { bootstrapService, createLogger, listeningPort } from '@switchyard/nest-kit';
-import { TEST_ADMIN_TOKEN, TEST_DATABASE_URL, TEST_NATS_URL } from '@switchyard/nest-kit/testing';
+import { bootstrapService, createLogger, dropSchema, listeningPort } from '@switchyard/nest-kit';
+import { TEST_ADMIN_TOKEN, TEST_DATABASE_URL, TEST_NATS_URL, uniqueSchema } from '@switchyard/nest-kit/testing';
 import { AppModule } from '../../src/app.module.js';
+import { CatalogService } from '../../src/catalog/catalog.service.js';
 import { routingConfigSchema } from '../../src/config/routing.config.js';
 
 /** Fast timings for tests: cool-down 400 ms, ticks every 50 ms. */
@@ -72,6 +73,28 @@ export async function startRouting(schema: string, env: Record<string, string> =
       return body.endpoints.find((endpoint: { id: string }) => endpoint.id === endpointId);
     },
   };
+}
+
+/**
+ * One routing service with its fake peers for a test file: started before the file's tests (with `catalog` and
+ * extra `env` if given), stopped after them, its schema dropped. Tests read `suite.peers` and `suite.routing`.
+ */
+export function routingSuite(options: { catalog?: CatalogSnapshot; env?: Record<string, string> } = {}): { peers: Peers; routing: RoutingInstance } {
+  const schema = uniqueSchema('routing');
+  const suite = {} as { peers: Peers; routing: RoutingInstance };
+  beforeAll(async () => {
+    suite.peers = new Peers();
+    if (options.catalog) suite.peers.catalog = options.catalog;
+    await suite.peers.start();
+    suite.routing = await startRouting(schema, options.env);
+    await suite.routing.app.get(CatalogService).ready;
+  });
+  afterAll(async () => {
+    await suite.routing?.close();
+    await suite.peers?.stop();
+    await dropSchema(TEST_DATABASE_URL, schema);
+  });
+  return suite;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

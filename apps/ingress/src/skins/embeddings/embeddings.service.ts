@@ -139,7 +139,7 @@ export class EmbeddingsService {
 
     if (outcome.kind === 'exhausted') {
       this.admission.release(reservation);
-      this.observe(exchange, 'error');
+      this.observe(exchange, 'error', performance.now());
       throw outcome.failures.length > 0 ? exhaustedError(outcome.failures) : new ServiceUnavailableError('No provider could serve the request');
     }
 
@@ -171,8 +171,13 @@ export class EmbeddingsService {
           .send(JSON.stringify(body));
       }
     } finally {
-      this.observe(exchange, result.kind);
-      this.record(exchange, attempt, { usage, charge, finishReason, cancelled: !served, upstreamId: served ? result.upstreamId : null, generationMs: served ? result.upstreamMs : 0 });
+      const finishedAt = performance.now();
+      const recorded = { usage, charge, finishReason, cancelled: !served, upstreamId: served ? result.upstreamId : null, generationMs: served ? result.upstreamMs : 0 };
+      // The response is out: the metrics and the generation-completed event wait for the outbox's batch window.
+      this.recorder.defer(() => {
+        this.observe(exchange, result.kind, finishedAt);
+        this.record(exchange, attempt, recorded, finishedAt);
+      });
     }
   }
 
@@ -266,13 +271,14 @@ export class EmbeddingsService {
     return { kind: 'exhausted', failures };
   }
 
-  private observe(exchange: Exchange, outcome: string): void {
-    const overheadMs = Math.max(0, performance.now() - exchange.startedAt - exchange.upstreamMs);
+  /** `finishedAt`: when the request ended (performance.now()), which the deferred call comes after. */
+  private observe(exchange: Exchange, outcome: string, finishedAt: number): void {
+    const overheadMs = Math.max(0, finishedAt - exchange.startedAt - exchange.upstreamMs);
     this.recorder.observe('embeddings', false, outcome, overheadMs, exchange.records);
   }
 
-  private record(exchange: Exchange, attempt: PlannedAttempt, served: { usage: Usage; charge: Charge; finishReason: string | null; cancelled: boolean; upstreamId: string | null; generationMs: number }): void {
-    const totalMs = performance.now() - exchange.startedAt;
+  private record(exchange: Exchange, attempt: PlannedAttempt, served: { usage: Usage; charge: Charge; finishReason: string | null; cancelled: boolean; upstreamId: string | null; generationMs: number }, finishedAt: number): void {
+    const totalMs = finishedAt - exchange.startedAt;
     const headers = exchange.request.headers;
     const header = (name: string) => {
       const value = headers[name.toLowerCase()];
@@ -295,7 +301,7 @@ export class EmbeddingsService {
       isByok: attempt.isByok,
       streamed: false,
       cancelled: served.cancelled,
-      createdAt: new Date(Date.now() - totalMs).toISOString(),
+      createdAt: new Date(Date.now() - (performance.now() - exchange.startedAt)).toISOString(),
       latencyMs: round(totalMs),
       generationTimeMs: round(served.generationMs),
       overheadMs: round(Math.max(0, totalMs - exchange.upstreamMs)),
