@@ -29,9 +29,17 @@ export function storableJsonValue(value: unknown): unknown {
   return value;
 }
 
+/**
+ * What JSON.stringify writes for the characters `jsonb` refuses: NUL as \u0000, a lone surrogate as \ud800–\udfff
+ * (a valid pair is written as itself). A literal backslash before such text also matches: it only costs the slow path.
+ */
+const SUSPECT_ESCAPE = /\\u0000|\\ud[89a-f]/i;
+
 /** JSON text for a `jsonb` column, or null for null/undefined. */
 export function storableJson(value: unknown): string | null {
   if (value === undefined || value === null) return null;
-  const text = JSON.stringify(storableJsonValue(value));
-  return text === undefined ? null : text;
+  const text = JSON.stringify(value);
+  if (text === undefined) return null;
+  // Almost always clean: only a text that may hold a refused character pays for the deep copy.
+  return SUSPECT_ESCAPE.test(text) ? JSON.stringify(storableJsonValue(value)) : text;
 }

@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { Queryable } from '../common/queryable.js';
-import { unnestInput, type UnnestColumn } from '../common/unnest.js';
+import { recordsetInput, type RecordsetColumn } from '../common/recordset.js';
 import { type DeadLetter, payloadDigest } from './dead-letter.js';
 
-const COLUMNS: ReadonlyArray<UnnestColumn<DeadLetter>> = [
+const COLUMNS: ReadonlyArray<RecordsetColumn<DeadLetter>> = [
   { name: 'consumer', type: 'text', value: (letter) => letter.consumer },
   { name: 'subject', type: 'text', value: (letter) => letter.subject },
   { name: 'stream_sequence', type: 'bigint', value: (letter) => letter.streamSequence },
@@ -31,7 +31,7 @@ export class DeadLettersRepository {
   /** Records dead letters; the same message redelivered is recorded once. Returns how many are new. */
   async insert(queryable: Queryable, letters: ReadonlyArray<DeadLetter>): Promise<number> {
     if (letters.length === 0) return 0;
-    const input = unnestInput(COLUMNS, letters, 'letter');
+    const input = recordsetInput(COLUMNS, letters, 'letter');
     const rows = await queryable.query<Array<{ id: string }>>(
       `INSERT INTO dead_letters (${input.columns}) SELECT ${input.columns} FROM ${input.from}
        ON CONFLICT ON CONSTRAINT dead_letters_once DO NOTHING RETURNING id`,

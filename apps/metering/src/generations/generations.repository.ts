@@ -2,12 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { Queryable } from '../common/queryable.js';
-import { unnestInput, type UnnestColumn } from '../common/unnest.js';
+import { recordsetInput, type RecordsetColumn } from '../common/recordset.js';
 import type { GenerationRow } from './generation-row.js';
 import type { StoredGeneration } from './generation-view.js';
 
 /** The columns of `generations` written from a GenerationRow. */
-const GENERATION_COLUMNS: ReadonlyArray<UnnestColumn<GenerationRow>> = [
+const GENERATION_COLUMNS: ReadonlyArray<RecordsetColumn<GenerationRow>> = [
   { name: 'id', type: 'text', value: (row) => row.id },
   { name: 'request_id', type: 'text', value: (row) => row.requestId },
   { name: 'account_id', type: 'text', value: (row) => row.accountId },
@@ -55,8 +55,8 @@ const GENERATION_COLUMNS: ReadonlyArray<UnnestColumn<GenerationRow>> = [
   { name: 'has_content', type: 'boolean', value: (row) => row.content !== null },
 ];
 
-/** Carried in the same `unnest` but written to `generation_contents`. */
-const CONTENT_COLUMNS: ReadonlyArray<UnnestColumn<GenerationRow>> = [
+/** Carried in the same recordset but written to `generation_contents`. */
+const CONTENT_COLUMNS: ReadonlyArray<RecordsetColumn<GenerationRow>> = [
   { name: 'content_input', type: 'jsonb', value: (row) => row.content?.input ?? null },
   { name: 'content_output', type: 'jsonb', value: (row) => row.content?.output ?? null },
 ];
@@ -172,7 +172,7 @@ export class GenerationsRepository {
       );
       superseded = result.removed;
     }
-    const input = unnestInput([...GENERATION_COLUMNS, ...CONTENT_COLUMNS], sorted, 'batch');
+    const input = recordsetInput([...GENERATION_COLUMNS, ...CONTENT_COLUMNS], sorted, 'batch');
     const [result] = await queryable.query<Array<{ inserted: number }>>(
       `WITH batch AS MATERIALIZED (
          SELECT * FROM ${input.from}

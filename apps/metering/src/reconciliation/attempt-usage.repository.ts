@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { Queryable } from '../common/queryable.js';
-import { unnestInput, type UnnestColumn } from '../common/unnest.js';
+import { recordsetInput, type RecordsetColumn } from '../common/recordset.js';
 import type { AttemptUsageRow, StoredAttemptUsage } from './attempt-usage-row.js';
 
-const COLUMNS: ReadonlyArray<UnnestColumn<AttemptUsageRow>> = [
+const COLUMNS: ReadonlyArray<RecordsetColumn<AttemptUsageRow>> = [
   { name: 'attempt_id', type: 'text', value: (row) => row.attemptId },
   { name: 'generation_id', type: 'text', value: (row) => row.generationId },
   { name: 'account_id', type: 'text', value: (row) => row.accountId },
@@ -31,7 +31,7 @@ export class AttemptUsageRepository {
     const unique = new Map<string, AttemptUsageRow>();
     for (const row of rows) if (!unique.has(row.attemptId)) unique.set(row.attemptId, row);
     const sorted = [...unique.values()].sort((left, right) => (left.attemptId < right.attemptId ? -1 : left.attemptId > right.attemptId ? 1 : 0));
-    const input = unnestInput(COLUMNS, sorted, 'batch');
+    const input = recordsetInput(COLUMNS, sorted, 'batch');
     const inserted = await queryable.query<unknown[]>(
       `INSERT INTO attempt_usage (${input.columns}) SELECT ${input.columns} FROM ${input.from}
        ON CONFLICT (attempt_id) DO NOTHING RETURNING 1`,
