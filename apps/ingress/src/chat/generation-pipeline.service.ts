@@ -115,8 +115,11 @@ function midStreamFailure(attempt: PlannedAttempt, error: UpstreamError, nativeF
   };
 }
 
-/** Collects one attempt's parts: into a result (always) and, for streams, straight onto the client's stream. */
-class ExchangeSink implements AttemptSink {
+/**
+ * Collects one attempt's parts: into a result (always) and, for streams, straight onto the client's stream — one
+ * write per frame (a burst of sixteen parts is one chunk on the wire, not sixteen writes through Node's HTTP layer).
+ */
+export class ExchangeSink implements AttemptSink {
   assembler = new ResultAssembler();
   attempt: PlannedAttempt | undefined;
   contentStarted = false;
@@ -136,6 +139,7 @@ class ExchangeSink implements AttemptSink {
   }
 
   onParts(parts: StreamPart[]): void {
+    let text = '';
     for (const part of parts) {
       this.assembler.add(part);
       if (part.type === 'usage') this.usage = part.usage;
@@ -150,8 +154,9 @@ class ExchangeSink implements AttemptSink {
       if (part.type === 'response-metadata' && part.systemFingerprint !== undefined && !this.contentStarted && this.attempt) {
         this.stream.skin.reset({ ...this.stream.identity(this.attempt), systemFingerprint: part.systemFingerprint ?? null });
       }
-      this.stream.writer.write(this.stream.skin.part(part));
+      text += this.stream.skin.part(part);
     }
+    if (this.stream && text) this.stream.writer.write(text);
   }
 }
 
