@@ -84,36 +84,34 @@ export class ProbeService implements OnModuleInit, OnModuleDestroy {
     this.inFlight.set(endpoint.id, controller);
     this.monitor.markProbeSent(endpoint.id);
     const attemptId = newAttemptId();
-    const generationId = `${PROBE_GENERATION_PREFIX}${randomBytes(10).toString('hex')}`;
-    const target = { id: endpoint.id, modelId: endpoint.modelId, providerSlug: endpoint.providerSlug, upstreamModelId: endpoint.upstreamModelId };
+    // What every probe carries; the request itself is the smallest of the endpoint's kind.
+    const base = {
+      attemptId,
+      generationId: `${PROBE_GENERATION_PREFIX}${randomBytes(10).toString('hex')}`,
+      accountId: this.config.PROBE_ACCOUNT_ID,
+      endpoint: { id: endpoint.id, modelId: endpoint.modelId, providerSlug: endpoint.providerSlug, upstreamModelId: endpoint.upstreamModelId },
+      byok: false,
+    };
     const connectMs = Math.min(5_000, this.config.PROBE_TIMEOUT_MS);
-    const embeddings = this.isEmbeddingEndpoint(endpoint);
     let verdict: ProbeVerdict;
     try {
-      if (embeddings) {
-        const request: ProviderEmbedRequest = {
-          attemptId,
-          generationId,
-          accountId: this.config.PROBE_ACCOUNT_ID,
-          endpoint: target,
-          byok: false,
-          request: { input: ['ping'], encodingFormat: 'float' },
-          timeouts: { connectMs, totalMs: this.config.PROBE_TIMEOUT_MS },
-          probe: true,
-        };
-        verdict = this.apply(endpoint.id, attemptId, fromEmbedOutcome(await this.embedClient.run(request, controller.signal)));
-      } else {
-        const request: ProviderChatRequest = {
-          attemptId,
-          generationId,
-          accountId: this.config.PROBE_ACCOUNT_ID,
-          endpoint: target,
-          byok: false,
-          request: { model: endpoint.modelId, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1, stream: false },
-          timeouts: { connectMs, firstTokenMs: this.config.PROBE_TIMEOUT_MS, idleMs: this.config.PROBE_TIMEOUT_MS },
-        };
-        verdict = this.apply(endpoint.id, attemptId, await this.client.run(request, { onParts: () => undefined }, controller.signal));
-      }
+      const outcome = this.isEmbeddingEndpoint(endpoint)
+        ? fromEmbedOutcome(
+            await this.embedClient.run(
+              { ...base, request: { input: ['ping'], encodingFormat: 'float' }, timeouts: { connectMs, totalMs: this.config.PROBE_TIMEOUT_MS }, probe: true } satisfies ProviderEmbedRequest,
+              controller.signal,
+            ),
+          )
+        : await this.client.run(
+            {
+              ...base,
+              request: { model: endpoint.modelId, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1, stream: false },
+              timeouts: { connectMs, firstTokenMs: this.config.PROBE_TIMEOUT_MS, idleMs: this.config.PROBE_TIMEOUT_MS },
+            } satisfies ProviderChatRequest,
+            { onParts: () => undefined },
+            controller.signal,
+          );
+      verdict = this.apply(endpoint.id, attemptId, outcome);
     } catch (error) {
       this.logger.warn(`probe of ${endpoint.id} could not be sent: ${(error as Error).message}`);
       verdict = 'unanswered';

@@ -1,6 +1,9 @@
 import { jest } from '@jest/globals';
 import { HealthRegistry } from '../admin/health.registry.js';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { createContextKey } from '@opentelemetry/api';
 import { MetricsService } from '../admin/metrics.service.js';
+import { otelContext } from '../telemetry/telemetry.js';
 import type { NatsService } from '../nats/nats.service.js';
 import { DurablePublisher } from './durable-publisher.js';
 
@@ -72,6 +75,23 @@ describe('DurablePublisher', () => {
       // Never acked by the fake: flush returns on its deadline with the event still held, after sending it.
       expect(await publisher.flush(50)).toBe(1);
       expect(calls.publish).toBe(1);
+    });
+
+    it('runs each task in the trace context it was deferred in', () => {
+      jest.useFakeTimers();
+      const manager = new AsyncLocalStorageContextManager().enable();
+      otelContext.setGlobalContextManager(manager);
+      try {
+        const { nats } = refusingNats(0);
+        const publisher = new DurablePublisher(nats, new MetricsService(), new HealthRegistry());
+        const request = createContextKey('request');
+        const seen: unknown[] = [];
+        for (const id of ['req-1', 'req-2']) otelContext.with(otelContext.active().setValue(request, id), () => publisher.defer(() => seen.push(otelContext.active().getValue(request))));
+        jest.advanceTimersByTime(20);
+        expect(seen).toEqual(['req-1', 'req-2']);
+      } finally {
+        otelContext.disable();
+      }
     });
 
     it('logs a task that throws and still runs the others', () => {
