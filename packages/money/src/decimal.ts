@@ -39,13 +39,15 @@ export function toDecimal(value: DecimalInput): Decimal {
 
 /** Rounds to the money scale and prints a canonical plain decimal string without trailing zeros ("0.00014"). */
 export function formatMoney(value: DecimalInput): string {
-  const rounded = toDecimal(value).toDecimalPlaces(MONEY_SCALE, Decimal.ROUND_HALF_EVEN);
+  const rounded = roundMoney(value);
   return rounded.isZero() ? '0' : rounded.toString();
 }
 
 /** Rounds to the money scale, keeping a Decimal. */
 export function roundMoney(value: DecimalInput): Decimal {
-  return toDecimal(value).toDecimalPlaces(MONEY_SCALE, Decimal.ROUND_HALF_EVEN);
+  const decimal = toDecimal(value);
+  // Already at the money scale (every per-token price times a token count is): nothing to round, nothing to allocate.
+  return decimal.decimalPlaces() <= MONEY_SCALE ? decimal : decimal.toDecimalPlaces(MONEY_SCALE, Decimal.ROUND_HALF_EVEN);
 }
 
 /**

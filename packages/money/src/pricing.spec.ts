@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Decimal, formatMoney, moneyToNumber, sumMoney } from './decimal.js';
+import { Decimal, formatMoney, MONEY_SCALE, moneyToNumber, roundMoney, sumMoney } from './decimal.js';
 import { affordableCompletionTokens, perMillionToPerToken, usageCost } from './pricing.js';
 
 describe('usageCost', () => {
@@ -61,6 +61,21 @@ describe('usageCost', () => {
 describe('price units', () => {
   it('converts USD per million tokens to USD per token', () => {
     expect(perMillionToPerToken('2.5').toString()).toBe('0.0000025');
+  });
+
+  it('rounds to the money scale half-to-even, and leaves an amount already at it as it is (property)', () => {
+    expect(formatMoney('0.0000000000005')).toBe('0');
+    expect(formatMoney('0.0000000000015')).toBe('0.000000000002');
+    expect(roundMoney('1.0000000000025').toString()).toBe('1.000000000002');
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }), fc.integer({ min: 0, max: 24 }), (digits, scale) => {
+        const amount = new Decimal(digits.toString()).dividedBy(new Decimal(10).pow(scale));
+        const expected = amount.toDecimalPlaces(MONEY_SCALE, Decimal.ROUND_HALF_EVEN);
+        expect(roundMoney(amount).eq(expected)).toBe(true);
+        if (scale <= MONEY_SCALE) expect(roundMoney(amount)).toBe(amount);
+        expect(formatMoney(amount)).toBe(expected.isZero() ? '0' : expected.toString());
+      }),
+    );
   });
 
   it('prints tiny prices as plain decimals, never exponents', () => {

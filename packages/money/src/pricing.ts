@@ -62,9 +62,9 @@ function priceOrZero(value: string | null | undefined): Decimal {
   return value === undefined || value === null || value === '' ? ZERO : parsePrice(value);
 }
 
-/** `price × count`, without the arithmetic when the count is zero (most requests have no cache, image or request fee). */
+/** `price × count`, without the arithmetic when either is zero (most requests have no cache, image or request fee). */
 function times(price: Decimal, count: number): Decimal {
-  return count === 0 ? ZERO : price.times(count);
+  return count === 0 || price.isZero() ? ZERO : price.times(count);
 }
 
 function assertTokenCount(name: string, value: number): void {
@@ -107,7 +107,10 @@ export function usageCost(usage: BillableUsage, pricing: TokenPricing): CostBrea
   const cacheDiscount = cached + cacheWrite === 0 ? ZERO : cacheRead.plus(cacheWriteCost).minus(promptPrice.times(cached + cacheWrite));
 
   let total = prompt.plus(completion);
-  for (const term of [cacheRead, cacheWriteCost, request, image]) if (term !== ZERO) total = total.plus(term);
+  if (cacheRead !== ZERO) total = total.plus(cacheRead);
+  if (cacheWriteCost !== ZERO) total = total.plus(cacheWriteCost);
+  if (request !== ZERO) total = total.plus(request);
+  if (image !== ZERO) total = total.plus(image);
   const discount = pricing.discount === undefined || pricing.discount === null ? ZERO : toDecimal(pricing.discount);
   if (!discount.isZero()) total = total.times(new Decimal(1).minus(discount));
   return { prompt, completion, cacheRead, cacheWrite: cacheWriteCost, request, image, cacheDiscount, total: roundMoney(total) };

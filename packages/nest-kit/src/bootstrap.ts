@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { ServerNats } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { GatewayExceptionFilter, type HttpErrorRenderer } from './http/gateway-exception.filter.js';
+import { installJsonBodyParser } from './http/json-body-parser.js';
 import { extractTraceContext, otelContext, otelTrace, SpanKind, tracer, type Span } from './telemetry/telemetry.js';
 
 export interface ServiceBootstrapOptions {
@@ -37,7 +38,9 @@ function rpcSubject(context: unknown): string {
  */
 export async function bootstrapService(options: ServiceBootstrapOptions): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimitBytes ?? 1_048_576, logger: false, return503OnClosing: true });
-  const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { logger: options.logger, abortOnError: false });
+  // Nest's body parsers are off: JSON bodies go through installJsonBodyParser (no service takes form bodies).
+  const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { logger: options.logger, abortOnError: false, bodyParser: false });
+  installJsonBodyParser(adapter.getInstance());
   app.useGlobalFilters(new GatewayExceptionFilter(options.httpErrorRenderer));
 
   if (options.rpc !== false) {

@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { request as httpRequest } from 'node:http';
 import OpenAI from 'openai';
 import { Decimal, formatMoney } from '@switchyard/money';
 import { waitFor } from '@switchyard/nest-kit/testing';
@@ -82,10 +83,32 @@ describe('the gateway end to end, driven by the official openai SDK', () => {
     expect((apiError.error as { metadata?: { availability_code?: string } }).metadata?.availability_code).toBe('model_not_found');
   });
 
-  it('answers malformed JSON and invalid fields with 400 in the OpenRouter envelope, never 500', async () => {
-    const malformed = await fetch(`${stack.baseUrl}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${stack.demoKey}`, 'content-type': 'application/json' }, body: '{"model": "openai/gpt-4o-mini", "messages": [' });
+  it('answers malformed JSON, a poisoned or empty body and invalid fields with 400 and a body over the limit with 413, in the OpenRouter envelope, never 500', async () => {
+    const post = (body: string) => fetch(`${stack.baseUrl}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${stack.demoKey}`, 'content-type': 'application/json' }, body });
+    const malformed = await post('{"model": "openai/gpt-4o-mini", "messages": [');
     expect(malformed.status).toBe(400);
     expect(await malformed.json()).toMatchObject({ error: { code: 400 } });
+    const poisoned = await post('{"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "x"}], "__proto__": {"admin": true}}');
+    expect(poisoned.status).toBe(400);
+    expect(await poisoned.json()).toMatchObject({ error: { code: 400, message: expect.stringContaining('prototype') } });
+    const empty = await post('');
+    expect(empty.status).toBe(400);
+    expect(await empty.json()).toMatchObject({ error: { code: 400, message: expect.stringContaining('empty') } });
+    // Over the default limit (8 MiB) by its declared length: refused before the body is read (sending the 9 MiB
+    // as well races the early answer against the upload, and the client may see the connection reset instead).
+    const oversized = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = httpRequest(`${stack.baseUrl}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${stack.demoKey}`, 'content-type': 'application/json', 'content-length': String(9 * 1024 * 1024) } }, (response) => {
+        let body = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => {
+          resolve({ status: response.statusCode ?? 0, body });
+          request.destroy();
+        });
+      });
+      request.on('error', reject);
+      request.write('{"model": "openai/gpt-4o-mini", "messages": [');
+    });
+    expect(oversized.status).toBe(413);
+    expect(JSON.parse(oversized.body)).toMatchObject({ error: { code: 413, message: 'Request body is too large' } });
     const invalid = await fetch(`${stack.baseUrl}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${stack.demoKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], temperature: 9 }) });
     expect(invalid.status).toBe(400);
     const body = (await invalid.json()) as { error: { message: string } };

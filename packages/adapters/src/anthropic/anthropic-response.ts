@@ -255,14 +255,14 @@ function responseMetadata(message: { id?: string | null; model?: string | null }
 
 // Wire schemas: lenient, only what the adapter reads.
 
-const anthropicUsageSchema = z.looseObject({
+const anthropicUsageSchema = z.object({
   input_tokens: z.number().nullish(),
   output_tokens: z.number().nullish(),
   cache_creation_input_tokens: z.number().nullish(),
   cache_read_input_tokens: z.number().nullish(),
 });
 
-const anthropicContentBlockSchema = z.looseObject({
+const anthropicContentBlockSchema = z.object({
   type: z.string(),
   text: z.string().nullish(),
   thinking: z.string().nullish(),
@@ -274,9 +274,9 @@ const anthropicContentBlockSchema = z.looseObject({
 });
 type AnthropicContentBlock = z.infer<typeof anthropicContentBlockSchema>;
 
-const anthropicErrorObjectSchema = z.looseObject({ type: z.string().nullish(), message: z.string().nullish() });
+const anthropicErrorObjectSchema = z.object({ type: z.string().nullish(), message: z.string().nullish() });
 
-const anthropicMessageSchema = z.looseObject({
+const anthropicMessageSchema = z.object({
   type: z.string().nullish(),
   id: z.string().nullish(),
   model: z.string().nullish(),
@@ -286,7 +286,7 @@ const anthropicMessageSchema = z.looseObject({
   error: anthropicErrorObjectSchema.nullish(),
 });
 
-const anthropicDeltaSchema = z.looseObject({
+const anthropicDeltaSchema = z.object({
   type: z.string().nullish(),
   text: z.string().nullish(),
   partial_json: z.string().nullish(),
@@ -296,9 +296,9 @@ const anthropicDeltaSchema = z.looseObject({
 });
 type AnthropicDelta = z.infer<typeof anthropicDeltaSchema>;
 
-const anthropicStreamEventSchema = z.looseObject({
+const anthropicStreamEventSchema = z.object({
   type: z.string(),
-  message: z.looseObject({ id: z.string().nullish(), model: z.string().nullish(), usage: anthropicUsageSchema.nullish() }).nullish(),
+  message: z.object({ id: z.string().nullish(), model: z.string().nullish(), usage: anthropicUsageSchema.nullish() }).nullish(),
   index: z.number().nullish(),
   content_block: anthropicContentBlockSchema.nullish(),
   delta: anthropicDeltaSchema.nullish(),
@@ -306,4 +306,4 @@ const anthropicStreamEventSchema = z.looseObject({
   error: anthropicErrorObjectSchema.nullish(),
 });
 
-const anthropicErrorBodySchema = z.looseObject({ type: z.string().nullish(), error: anthropicErrorObjectSchema.nullish() });
+const anthropicErrorBodySchema = z.object({ type: z.string().nullish(), error: anthropicErrorObjectSchema.nullish() });

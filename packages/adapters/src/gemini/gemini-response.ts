@@ -203,15 +203,15 @@ function responseMetadata(response: { responseId?: string | null; modelVersion?:
 
 // Wire schemas: lenient, only what the adapter reads.
 
-const geminiPartSchema = z.looseObject({
+const geminiPartSchema = z.object({
   text: z.string().nullish(),
   thought: z.boolean().nullish(),
   thoughtSignature: z.string().nullish(),
-  functionCall: z.looseObject({ name: z.string(), args: z.unknown().optional(), id: z.string().nullish() }).nullish(),
+  functionCall: z.object({ name: z.string(), args: z.unknown().optional(), id: z.string().nullish() }).nullish(),
 });
 type GeminiWirePart = z.infer<typeof geminiPartSchema>;
 
-const geminiUsageSchema = z.looseObject({
+const geminiUsageSchema = z.object({
   promptTokenCount: z.number().nullish(),
   candidatesTokenCount: z.number().nullish(),
   thoughtsTokenCount: z.number().nullish(),
@@ -221,24 +221,24 @@ const geminiUsageSchema = z.looseObject({
 });
 type GeminiUsage = z.infer<typeof geminiUsageSchema>;
 
-const geminiErrorObjectSchema = z.looseObject({
+const geminiErrorObjectSchema = z.object({
   code: z.number().nullish(),
   message: z.string().nullish(),
   status: z.string().nullish(),
-  details: z.array(z.looseObject({ retryDelay: z.string().nullish(), reason: z.string().nullish() })).nullish(),
+  details: z.array(z.object({ retryDelay: z.string().nullish(), reason: z.string().nullish() })).nullish(),
 });
 type GeminiErrorObject = z.infer<typeof geminiErrorObjectSchema>;
 
-const geminiResponseSchema = z.looseObject({
+const geminiResponseSchema = z.object({
   candidates: z
     .array(
-      z.looseObject({
-        content: z.looseObject({ parts: z.array(geminiPartSchema).nullish() }).nullish(),
+      z.object({
+        content: z.object({ parts: z.array(geminiPartSchema).nullish() }).nullish(),
         finishReason: z.string().nullish(),
       }),
     )
     .nullish(),
-  promptFeedback: z.looseObject({ blockReason: z.string().nullish() }).nullish(),
+  promptFeedback: z.object({ blockReason: z.string().nullish() }).nullish(),
   usageMetadata: geminiUsageSchema.nullish(),
   modelVersion: z.string().nullish(),
   responseId: z.string().nullish(),
@@ -246,6 +246,6 @@ const geminiResponseSchema = z.looseObject({
 });
 
 const geminiErrorEnvelopeSchema = z.union([
-  z.looseObject({ error: geminiErrorObjectSchema.nullish() }),
-  z.array(z.looseObject({ error: geminiErrorObjectSchema.nullish() })),
+  z.object({ error: geminiErrorObjectSchema.nullish() }),
+  z.array(z.object({ error: geminiErrorObjectSchema.nullish() })),
 ]);

@@ -220,34 +220,34 @@ function contentText(content: string | ReadonlyArray<{ type?: string | null; tex
 
 // Wire schemas: lenient, only what the adapter reads (unknown fields pass, so upstream additions never break us).
 
-const openAiUsageSchema = z.looseObject({
+const openAiUsageSchema = z.object({
   prompt_tokens: z.number().nullish(),
   completion_tokens: z.number().nullish(),
   total_tokens: z.number().nullish(),
-  prompt_tokens_details: z.looseObject({ cached_tokens: z.number().nullish(), cache_write_tokens: z.number().nullish() }).nullish(),
-  completion_tokens_details: z.looseObject({ reasoning_tokens: z.number().nullish() }).nullish(),
+  prompt_tokens_details: z.object({ cached_tokens: z.number().nullish(), cache_write_tokens: z.number().nullish() }).nullish(),
+  completion_tokens_details: z.object({ reasoning_tokens: z.number().nullish() }).nullish(),
   prompt_cache_hit_tokens: z.number().nullish(),
 });
 type OpenAiUsage = z.infer<typeof openAiUsageSchema>;
 
-const openAiErrorObjectSchema = z.looseObject({
+const openAiErrorObjectSchema = z.object({
   message: z.string().nullish(),
   type: z.string().nullish(),
   code: z.union([z.string(), z.number()]).nullish(),
-  metadata: z.looseObject({ error_type: z.string().nullish(), provider_code: z.string().nullish() }).nullish(),
+  metadata: z.object({ error_type: z.string().nullish(), provider_code: z.string().nullish() }).nullish(),
 });
 type OpenAiErrorObject = z.infer<typeof openAiErrorObjectSchema>;
 
-const contentSchema = z.union([z.string(), z.array(z.looseObject({ type: z.string().nullish(), text: z.string().nullish() }))]).nullish();
+const contentSchema = z.union([z.string(), z.array(z.object({ type: z.string().nullish(), text: z.string().nullish() }))]).nullish();
 
-const openAiResponseSchema = z.looseObject({
+const openAiResponseSchema = z.object({
   id: z.string().nullish(),
   model: z.string().nullish(),
   created: z.number().nullish(),
   system_fingerprint: z.string().nullish(),
   choices: z
     .array(
-      z.looseObject({
+      z.object({
         index: z.number().nullish(),
         message: z
           .looseObject({
@@ -258,9 +258,9 @@ const openAiResponseSchema = z.looseObject({
             refusal: z.string().nullish(),
             tool_calls: z
               .array(
-                z.looseObject({
+                z.object({
                   id: z.string().nullish(),
-                  function: z.looseObject({ name: z.string(), arguments: z.union([z.string(), z.record(z.string(), z.unknown())]).nullish() }),
+                  function: z.object({ name: z.string(), arguments: z.union([z.string(), z.record(z.string(), z.unknown())]).nullish() }),
                 }),
               )
               .nullish(),
@@ -276,14 +276,14 @@ const openAiResponseSchema = z.looseObject({
   error: openAiErrorObjectSchema.nullish(),
 });
 
-const openAiChunkSchema = z.looseObject({
+const openAiChunkSchema = z.object({
   id: z.string().nullish(),
   model: z.string().nullish(),
   created: z.number().nullish(),
   system_fingerprint: z.string().nullish(),
   choices: z
     .array(
-      z.looseObject({
+      z.object({
         index: z.number().nullish(),
         delta: z
           .looseObject({
@@ -294,10 +294,10 @@ const openAiChunkSchema = z.looseObject({
             refusal: z.string().nullish(),
             tool_calls: z
               .array(
-                z.looseObject({
+                z.object({
                   index: z.number().nullish(),
                   id: z.string().nullish(),
-                  function: z.looseObject({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
+                  function: z.object({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
                 }),
               )
               .nullish(),
@@ -309,11 +309,11 @@ const openAiChunkSchema = z.looseObject({
     )
     .nullish(),
   usage: openAiUsageSchema.nullish(),
-  x_groq: z.looseObject({ usage: openAiUsageSchema.nullish() }).nullish(),
+  x_groq: z.object({ usage: openAiUsageSchema.nullish() }).nullish(),
   error: openAiErrorObjectSchema.nullish(),
 });
 
-const openAiErrorBodySchema = z.looseObject({
+const openAiErrorBodySchema = z.object({
   error: z.union([openAiErrorObjectSchema, z.string()]).nullish(),
   message: z.unknown().optional(),
   type: z.string().nullish(),
