@@ -120,6 +120,20 @@ describe('CreditLeaseService', () => {
     expect(nats.calls[0]!.data.requested).toBe('0.1');
   });
 
+  it('asks ahead of need for a quarter of the balance it last saw: a changed balance changes the refill', async () => {
+    const nats = billing('10');
+    const service = new CreditLeaseService(nats, config, new MetricsService());
+    const first = await service.reserve(caller({ account: { balance: '0.4' } }), new Decimal('0.01'));
+    expect(nats.calls.map((call) => call.data.requested)).toEqual(['0.1']);
+    // The balance billing announced fell to 0.08: the next admission fits the room, and the refill is now 0.02.
+    const second = await service.reserve(caller({ account: { balance: '0.08' } }), new Decimal('0.01'));
+    expect(nats.calls).toHaveLength(1);
+    service.settle(second, new Decimal('0.086')); // room 0.1 - 0.086 - 0.01 = 0.004, under a quarter of the refill
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(nats.calls.map((call) => call.data.requested)).toEqual(['0.1', '0.02']);
+    service.release(first);
+  });
+
   it('answers 503 (not 402) when billing cannot be reached and the lease cannot cover the request', async () => {
     const down = fakeNats(() => {
       throw new ServiceUnavailableError('billing down');

@@ -8,14 +8,45 @@ import type { Caller } from '../auth/authenticator.service.js';
 import { INGRESS_CONFIG, type IngressConfig } from '../config/ingress.config.js';
 import { billingUnavailable, FreeModelQuota } from './free-model-quota.js';
 
-/** Room of one lease scope (the account, or one limited key) within the current lease epoch. */
+/**
+ * Room of one lease scope (the account, or one limited key) within the current lease epoch. `available` is read
+ * several times per request and changes only when one of its terms does: it is computed once per change.
+ */
 class Room {
-  grantedTotal = new Decimal(0);
-  spent = new Decimal(0);
-  reserved = new Decimal(0);
+  private granted = new Decimal(0);
+  private spentSoFar = new Decimal(0);
+  private reservedNow = new Decimal(0);
+  private room: Decimal | undefined;
+
+  get grantedTotal(): Decimal {
+    return this.granted;
+  }
+
+  set grantedTotal(value: Decimal) {
+    this.granted = value;
+    this.room = undefined;
+  }
+
+  get spent(): Decimal {
+    return this.spentSoFar;
+  }
+
+  set spent(value: Decimal) {
+    this.spentSoFar = value;
+    this.room = undefined;
+  }
+
+  get reserved(): Decimal {
+    return this.reservedNow;
+  }
+
+  set reserved(value: Decimal) {
+    this.reservedNow = value;
+    this.room = undefined;
+  }
 
   get available(): Decimal {
-    return this.grantedTotal.minus(this.spent).minus(this.reserved);
+    return (this.room ??= this.granted.minus(this.spentSoFar).minus(this.reservedNow));
   }
 
   reset(): void {
@@ -30,6 +61,10 @@ class AccountLease {
   leaseId: string | undefined;
   /** How much to ask for ahead of need (see `CreditLeaseService.chunkFor`), as of the last admission. */
   refill = new Decimal(0);
+  /** A quarter of `refill`: below this much room, a settled request asks billing for more ahead of need. */
+  refillBelow = new Decimal(0);
+  /** What `refill` was computed from (balance, overdraft, key limit left): recomputed only when one changes. */
+  refillFrom: { balance: string; overdraft: string; keyLimit: string | null } | undefined;
   expiresAt = 0;
   lastUsedAt = Date.now();
   shrunk = false;
@@ -126,7 +161,13 @@ export class CreditLeaseService implements OnModuleInit, OnApplicationShutdown {
     const keyLimited = caller.key.limit !== null;
     const lease = this.lease(accountId);
     lease.lastUsedAt = Date.now();
-    lease.refill = this.chunkFor(caller, keyLimited);
+    const keyLimit = keyLimited ? caller.key.limitRemaining : null;
+    const from = lease.refillFrom;
+    if (!from || from.balance !== caller.account.balance || from.overdraft !== caller.account.overdraft || from.keyLimit !== keyLimit) {
+      lease.refill = this.chunkFor(caller, keyLimited);
+      lease.refillBelow = lease.refill.dividedBy(4);
+      lease.refillFrom = { balance: caller.account.balance, overdraft: caller.account.overdraft, keyLimit };
+    }
     const room = () => (keyLimited ? Decimal.min(lease.account.available, lease.key(keyHash).available) : lease.account.available);
     const short = () => room().lt(maxCost);
     const expiring = () => Date.now() > lease.expiresAt - this.config.LEASE_SAFETY_MS;
@@ -175,7 +216,7 @@ export class CreditLeaseService implements OnModuleInit, OnApplicationShutdown {
       key.spent = key.spent.plus(cost);
     }
     // Refill ahead of need so the next request does not wait on billing.
-    if (lease.refill.gt(0) && lease.account.available.lt(lease.refill.dividedBy(4)) && !lease.inFlight) {
+    if (lease.refill.gt(0) && lease.account.available.lt(lease.refillBelow) && !lease.inFlight) {
       void this.requestLease(reservation.accountId, lease, { requested: lease.refill, keyHash: reservation.keyLimited ? reservation.keyHash : undefined }).catch(() => undefined);
     }
   }
