@@ -9,50 +9,51 @@ import { INGRESS_CONFIG, type IngressConfig } from '../config/ingress.config.js'
 import { billingUnavailable, FreeModelQuota } from './free-model-quota.js';
 
 /**
- * Room of one lease scope (the account, or one limited key) within the current lease epoch. `available` is read
- * several times per request and changes only when one of its terms does: it is computed once per change.
+ * Room of one lease scope (the account, or one limited key) within the current lease epoch:
+ * `available = granted − spent − reserved`, read several times per request, computed once per change.
  */
 class Room {
   private granted = new Decimal(0);
-  private spentSoFar = new Decimal(0);
-  private reservedNow = new Decimal(0);
+  private spent = new Decimal(0);
+  private reserved = new Decimal(0);
   private room: Decimal | undefined;
 
-  get grantedTotal(): Decimal {
-    return this.granted;
-  }
-
-  set grantedTotal(value: Decimal) {
-    this.granted = value;
-    this.room = undefined;
-  }
-
-  get spent(): Decimal {
-    return this.spentSoFar;
-  }
-
-  set spent(value: Decimal) {
-    this.spentSoFar = value;
-    this.room = undefined;
-  }
-
-  get reserved(): Decimal {
-    return this.reservedNow;
-  }
-
-  set reserved(value: Decimal) {
-    this.reservedNow = value;
-    this.room = undefined;
-  }
-
   get available(): Decimal {
-    return (this.room ??= this.granted.minus(this.spentSoFar).minus(this.reservedNow));
+    return (this.room ??= this.granted.minus(this.spent).minus(this.reserved));
+  }
+
+  /** Spent and reserved: what a shrunk lease must keep. */
+  get committed(): Decimal {
+    return this.spent.plus(this.reserved);
+  }
+
+  /** No request holds a reservation. */
+  get idle(): boolean {
+    return this.reserved.isZero();
+  }
+
+  grant(total: Decimal): void {
+    this.granted = total;
+    this.room = undefined;
+  }
+
+  reserve(amount: Decimal): void {
+    this.reserved = this.reserved.plus(amount);
+    this.room = undefined;
+  }
+
+  /** A reservation ends with what it actually cost. */
+  settle(reserved: Decimal, cost: Decimal): void {
+    this.reserved = this.reserved.minus(reserved);
+    this.spent = this.spent.plus(cost);
+    this.room = undefined;
   }
 
   reset(): void {
-    this.grantedTotal = new Decimal(0);
+    this.granted = new Decimal(0);
     this.spent = new Decimal(0);
     this.reserved = new Decimal(0);
+    this.room = undefined;
   }
 }
 
@@ -196,8 +197,8 @@ export class CreditLeaseService implements OnModuleInit, OnApplicationShutdown {
       this.refusals.inc({ scope: 'key' });
       throw new PaymentRequiredError('This API key has reached its credit limit', { available: formatMoney(Decimal.max(lease.key(keyHash).available, 0)), required: formatMoney(maxCost) });
     }
-    lease.account.reserved = lease.account.reserved.plus(maxCost);
-    if (keyLimited) lease.key(keyHash).reserved = lease.key(keyHash).reserved.plus(maxCost);
+    lease.account.reserve(maxCost);
+    if (keyLimited) lease.key(keyHash).reserve(maxCost);
     lease.shrunk = false;
     return { accountId, keyHash, keyLimited, amount: maxCost, leaseId: lease.leaseId ?? null, settled: false };
   }
@@ -208,13 +209,8 @@ export class CreditLeaseService implements OnModuleInit, OnApplicationShutdown {
     reservation.settled = true;
     const lease = this.leases.get(reservation.accountId);
     if (!lease || lease.leaseId !== reservation.leaseId) return; // an ended epoch no longer limits the room
-    lease.account.reserved = lease.account.reserved.minus(reservation.amount);
-    lease.account.spent = lease.account.spent.plus(cost);
-    if (reservation.keyLimited) {
-      const key = lease.key(reservation.keyHash);
-      key.reserved = key.reserved.minus(reservation.amount);
-      key.spent = key.spent.plus(cost);
-    }
+    lease.account.settle(reservation.amount, cost);
+    if (reservation.keyLimited) lease.key(reservation.keyHash).settle(reservation.amount, cost);
     // Refill ahead of need so the next request does not wait on billing.
     if (lease.refill.gt(0) && lease.account.available.lt(lease.refillBelow) && !lease.inFlight) {
       void this.requestLease(reservation.accountId, lease, { requested: lease.refill, keyHash: reservation.keyLimited ? reservation.keyHash : undefined }).catch(() => undefined);
@@ -286,16 +282,16 @@ export class CreditLeaseService implements OnModuleInit, OnApplicationShutdown {
       for (const room of lease.keys.values()) room.reset();
     }
     lease.expiresAt = reply.expiresAt;
-    lease.account.grantedTotal = toDecimal(reply.grantedTotal ?? reply.granted);
+    lease.account.grant(toDecimal(reply.grantedTotal ?? reply.granted));
     if (keyHash && reply.keyGrantedTotal !== undefined && reply.keyGrantedTotal !== null) {
-      lease.key(keyHash).grantedTotal = toDecimal(reply.keyGrantedTotal);
+      lease.key(keyHash).grant(toDecimal(reply.keyGrantedTotal));
     }
   }
 
   private async shrink(accountId: string, lease: AccountLease): Promise<void> {
     if (!lease.leaseId || lease.shrunk) return;
     lease.shrunk = true;
-    await this.requestLease(accountId, lease, { requested: new Decimal(0), shrinkTo: lease.account.spent.plus(lease.account.reserved) });
+    await this.requestLease(accountId, lease, { requested: new Decimal(0), shrinkTo: lease.account.committed });
   }
 
   /** Renews leases in use; gives back the room of idle ones; forgets long-idle ones. */
@@ -304,7 +300,7 @@ export class CreditLeaseService implements OnModuleInit, OnApplicationShutdown {
     for (const [accountId, lease] of this.leases) {
       if (!lease.leaseId) continue;
       const idleMs = now - lease.lastUsedAt;
-      const busy = !lease.account.reserved.isZero();
+      const busy = !lease.account.idle;
       if (!busy && idleMs > this.config.LEASE_IDLE_MS) {
         if (lease.shrunk && now > lease.expiresAt) this.leases.delete(accountId);
         else await this.shrink(accountId, lease).catch(() => undefined);
