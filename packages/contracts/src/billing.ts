@@ -69,6 +69,8 @@ export const keySnapshotSchema = z.object({
   accounts: z.array(accountRecordSchema),
 });
 export type KeySnapshot = z.infer<typeof keySnapshotSchema>;
+/** The arrays a key snapshot is split across when it travels in pages (thousands of keys). */
+export const keySnapshotPagedArrays = ['keys', 'accounts'] as const;
 
 /**
  * `sy.billing.keys-changed.v1` (core NATS): records that changed since `version - 1`. A cache that missed a

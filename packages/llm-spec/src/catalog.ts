@@ -121,4 +121,6 @@ export const catalogSnapshotSchema = z.object({
   aliases: z.record(z.string(), z.string()).default({}),
 });
 export type CatalogSnapshot = z.infer<typeof catalogSnapshotSchema>;
+/** The arrays a catalog snapshot is split across when it travels in pages (larger than one NATS message). */
+export const catalogSnapshotPagedArrays = ['providers', 'models', 'endpoints'] as const;
 export type CatalogSnapshotInput = z.input<typeof catalogSnapshotSchema>;

@@ -55,6 +55,11 @@ export const billingConfigSchema = baseConfigSchema.extend({
   MAINTENANCE_INTERVAL_MS: envInt(1_000, 50),
   /** How long `keys-changed` waits for a missing earlier version before publishing out of order, ms. */
   KEYS_CHANGED_GAP_WAIT_MS: envInt(200, 0),
+  /**
+   * Largest page of the key snapshot, bytes of JSON (capped below the NATS server's max_payload): a snapshot of many
+   * thousands of keys is answered in pages instead of one message the server would refuse.
+   */
+  KEY_SNAPSHOT_PAGE_BYTES: envInt(512 * 1024, 1_024),
 
   /** Demo seeding: a full API key; on start an account "Demo" owning it is ensured (idempotent). */
   SWITCHYARD_DEMO_API_KEY: z.string().trim().min(16).optional(),

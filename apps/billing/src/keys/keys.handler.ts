@@ -1,7 +1,10 @@
-import { Controller } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { type KeyLookupReply, type KeySnapshot, keyInfoRequestSchema, keyLookupRequestSchema, subjects } from '@switchyard/contracts';
+import { type KeyLookupReply, type KeySnapshot, keyInfoRequestSchema, keyLookupRequestSchema, keySnapshotPagedArrays, subjects } from '@switchyard/contracts';
+import { NatsService, replyInPages } from '@switchyard/nest-kit';
+import type { Observable } from 'rxjs';
 import { parseOrBadRequest } from '../common/validation.js';
+import { BILLING_CONFIG, type BillingConfig } from '../config/billing.config.js';
 import { KeysService } from './keys.service.js';
 
 /**
@@ -10,11 +13,19 @@ import { KeysService } from './keys.service.js';
  */
 @Controller()
 export class KeysHandler {
-  constructor(private readonly keys: KeysService) {}
+  constructor(
+    private readonly keys: KeysService,
+    private readonly nats: NatsService,
+    @Inject(BILLING_CONFIG) private readonly config: BillingConfig,
+  ) {}
 
+  /**
+   * Every key and account, in pages when they would not fit in one NATS message (one reply message per page, all
+   * of one version; callers collect them with NatsService.requestAll): thousands of keys stay servable.
+   */
   @MessagePattern(subjects.billing.keySnapshot)
-  snapshot(): Promise<KeySnapshot> {
-    return this.keys.snapshot();
+  async snapshot(): Promise<Observable<KeySnapshot>> {
+    return replyInPages(await this.keys.snapshot(), keySnapshotPagedArrays, { maxPayload: this.nats.connection.info?.max_payload, pageBytes: this.config.KEY_SNAPSHOT_PAGE_BYTES });
   }
 
   @MessagePattern(subjects.billing.keyLookup)

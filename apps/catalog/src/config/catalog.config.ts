@@ -29,6 +29,8 @@ export const catalogConfigSchema = baseConfigSchema.extend({
   CATALOG_VERSION_CHECK_INTERVAL_MS: z.coerce.number().int().positive().default(10_000),
   /** A different seed file (JSON in the shape of seed/market.json); the bundled one when unset. */
   CATALOG_SEED_FILE: z.string().optional(),
+  /** Largest page of the snapshot RPC's answer, bytes of JSON (capped below NATS' max_payload; see SnapshotHandler). */
+  CATALOG_SNAPSHOT_PAGE_BYTES: z.coerce.number().int().min(1_024).default(512 * 1024),
 });
 
 export type CatalogConfig = z.infer<typeof catalogConfigSchema>;

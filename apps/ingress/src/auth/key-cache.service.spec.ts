@@ -1,5 +1,5 @@
 import { hashApiKey, subjects, type KeyRecord, type KeySnapshot } from '@switchyard/contracts';
-import { HealthRegistry, type NatsService } from '@switchyard/nest-kit';
+import { HealthRegistry, snapshotPages, type NatsService } from '@switchyard/nest-kit';
 import { AuthenticatorService } from './authenticator.service.js';
 import { KeyCacheService } from './key-cache.service.js';
 import { accountRecord, keyRecord } from '../../test/support/records.js';
@@ -19,8 +19,18 @@ class FakeNats {
   readonly lookups: string[] = [];
   private changed: ((data: unknown) => void) | undefined;
 
+  /** Billing's page size: small, so snapshots of a few keys already come in several pages, as thousands would. */
+  pageBytes = 600;
+  readonly snapshotPageCounts: number[] = [];
+
+  async requestAll(subject: string): Promise<unknown[]> {
+    if (subject !== subjects.billing.keySnapshot) throw new Error(`unexpected paged request on ${subject}`);
+    const pages = snapshotPages(structuredClone(this.snapshot), ['keys', 'accounts'], this.pageBytes);
+    this.snapshotPageCounts.push(pages.length);
+    return pages;
+  }
+
   async request(subject: string, data: { hash?: string }): Promise<unknown> {
-    if (subject === subjects.billing.keySnapshot) return structuredClone(this.snapshot);
     if (subject === subjects.billing.keyLookup) {
       this.lookups.push(data.hash!);
       return this.lookup(data.hash!);
@@ -48,8 +58,9 @@ describe('KeyCacheService: a key the table does not hold yet is looked up in bil
   let cache: KeyCacheService;
   let authenticator: AuthenticatorService;
 
-  async function start(config: { KEY_LOOKUPS_PER_SECOND?: number } = {}): Promise<void> {
+  async function start(config: { KEY_LOOKUPS_PER_SECOND?: number } = {}, snapshot?: KeySnapshot): Promise<void> {
     nats = new FakeNats();
+    if (snapshot) nats.snapshot = snapshot;
     cache = new KeyCacheService(nats as unknown as NatsService, new HealthRegistry(), { KEY_LOOKUPS_PER_SECOND: config.KEY_LOOKUPS_PER_SECOND ?? 50, KEY_LOOKUP_TIMEOUT_MS: 1_000 });
     cache.onModuleInit();
     await (cache as unknown as { cache: { ready: Promise<void> } }).cache.ready;
@@ -57,6 +68,14 @@ describe('KeyCacheService: a key the table does not hold yet is looked up in bil
   }
 
   afterEach(() => cache.onApplicationShutdown());
+
+  it('loads a snapshot billing answers in pages: every key of every page authenticates without asking', async () => {
+    const keys = Array.from({ length: 40 }, (_, index) => `sk-sy-v1-${String(index).padStart(64, '0')}`);
+    await start({}, { version: 9, keys: keys.map((key) => recordOf(key)), accounts: [accountRecord()] });
+    expect(nats.snapshotPageCounts[0]).toBeGreaterThan(5);
+    for (const key of keys) expect((await authenticator.authenticate({ authorization: `Bearer ${key}` })).key.hash).toBe(hashApiKey(key));
+    expect(nats.lookups).toHaveLength(0);
+  });
 
   it('authenticates a key created after the snapshot whose keys-changed has not arrived, and keeps it', async () => {
     await start();

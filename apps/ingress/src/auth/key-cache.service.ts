@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { keyLookupReplySchema, keysChangedSchema, keySnapshotSchema, subjects, type AccountRecord, type KeyRecord, type KeySnapshot } from '@switchyard/contracts';
+import { keyLookupReplySchema, keysChangedSchema, keySnapshotPagedArrays, keySnapshotSchema, subjects, type AccountRecord, type KeyRecord, type KeySnapshot } from '@switchyard/contracts';
 import { HealthRegistry, NatsService, SnapshotCache } from '@switchyard/nest-kit';
 import { INGRESS_CONFIG, type IngressConfig } from '../config/ingress.config.js';
 
@@ -50,6 +50,8 @@ export class KeyCacheService implements OnModuleInit, OnApplicationShutdown {
         snapshotSubject: subjects.billing.keySnapshot,
         changedSubject: subjects.billing.keysChanged,
         schema: keySnapshotSchema.transform(tableFrom),
+        // Billing answers in pages past one NATS message (thousands of keys).
+        pagedArrays: keySnapshotPagedArrays,
         version: (table) => table.version,
         apply: (current, event) => {
           const change = keysChangedSchema.parse(event);

@@ -1,6 +1,6 @@
 import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { catalogChangedSchema, subjects } from '@switchyard/contracts';
-import { catalogSnapshotSchema, emptyRoutingTable, routingTableSchema, type CatalogSnapshot, type RoutingTable } from '@switchyard/llm-spec';
+import { catalogSnapshotPagedArrays, catalogSnapshotSchema, emptyRoutingTable, routingTableSchema, type CatalogSnapshot, type RoutingTable } from '@switchyard/llm-spec';
 import { HealthRegistry, MetricsService, NatsService, SnapshotCache } from '@switchyard/nest-kit';
 import { CatalogIndex } from '@switchyard/routing-policy';
 
@@ -21,6 +21,7 @@ export class CatalogStateService implements OnModuleInit, OnApplicationShutdown 
       {
         name: 'catalog',
         snapshotSubject: subjects.catalog.snapshot,
+        pagedArrays: catalogSnapshotPagedArrays,
         changedSubject: subjects.catalog.changed,
         schema: catalogSnapshotSchema,
         version: (snapshot) => snapshot.version,

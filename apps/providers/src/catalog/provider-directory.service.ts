@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { catalogChangedSchema, catalogSnapshotReplySchema, subjects } from '@switchyard/contracts';
-import type { CatalogSnapshot } from '@switchyard/llm-spec';
+import { catalogSnapshotPagedArrays, type CatalogSnapshot } from '@switchyard/llm-spec';
 import { HealthRegistry, NatsService, SnapshotCache } from '@switchyard/nest-kit';
 import { resolveProviders, type ResolvedProvider } from './resolved-provider.js';
 
@@ -23,6 +23,7 @@ export class ProviderDirectory implements OnApplicationBootstrap, OnModuleDestro
       {
         name: 'catalog',
         snapshotSubject: subjects.catalog.snapshot,
+        pagedArrays: catalogSnapshotPagedArrays,
         changedSubject: subjects.catalog.changed,
         schema: catalogSnapshotReplySchema,
         version: (snapshot) => snapshot.version,

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { catalogChangedSchema, subjects } from '@switchyard/contracts';
-import { type CatalogEndpoint, type CatalogSnapshot, catalogSnapshotSchema } from '@switchyard/llm-spec';
+import { type CatalogEndpoint, type CatalogSnapshot, catalogSnapshotPagedArrays, catalogSnapshotSchema } from '@switchyard/llm-spec';
 import { HealthRegistry, NatsService, SnapshotCache } from '@switchyard/nest-kit';
 import { CatalogIndex } from '@switchyard/routing-policy';
 import { ROUTING_CONFIG, type RoutingConfig } from '../config/routing.config.js';
@@ -25,6 +25,7 @@ export class CatalogService implements OnModuleInit, OnModuleDestroy {
       {
         name: 'catalog',
         snapshotSubject: subjects.catalog.snapshot,
+        pagedArrays: catalogSnapshotPagedArrays,
         changedSubject: subjects.catalog.changed,
         schema: catalogSnapshotSchema,
         version: (snapshot) => snapshot.version,

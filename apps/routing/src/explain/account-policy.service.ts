@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type KeySnapshot, keySnapshotSchema, NotFoundError, subjects } from '@switchyard/contracts';
-import { NatsService } from '@switchyard/nest-kit';
+import { type KeySnapshot, keySnapshotPagedArrays, keySnapshotSchema, NotFoundError, subjects } from '@switchyard/contracts';
+import { mergeSnapshotPages, NatsService } from '@switchyard/nest-kit';
 import { type AccountPolicy, defaultAccountPolicy } from '@switchyard/routing-policy';
 import { CLOCK, type Clock } from '../clock.js';
 import { ROUTING_CONFIG, type RoutingConfig } from '../config/routing.config.js';
@@ -61,8 +61,9 @@ export class AccountPolicyService {
     if (this.cached && now - this.cached.fetchedAt < this.config.ACCOUNT_CACHE_TTL_MS) return this.cached.snapshot;
     this.fetching ??= (async () => {
       try {
-        const raw = await this.nats.request<unknown>(subjects.billing.keySnapshot, {}, { timeoutMs: this.config.ACCOUNT_LOOKUP_TIMEOUT_MS });
-        const parsed = keySnapshotSchema.safeParse(raw);
+        // Billing answers in pages past one NATS message (thousands of keys).
+        const pages = await this.nats.requestAll<KeySnapshot>(subjects.billing.keySnapshot, {}, { timeoutMs: this.config.ACCOUNT_LOOKUP_TIMEOUT_MS });
+        const parsed = keySnapshotSchema.safeParse(mergeSnapshotPages(pages, keySnapshotPagedArrays));
         if (!parsed.success) throw new Error('billing sent a malformed key snapshot');
         this.cached = { snapshot: parsed.data, fetchedAt: this.clock.now() };
         return parsed.data;

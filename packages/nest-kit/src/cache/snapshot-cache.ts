@@ -3,6 +3,7 @@ import type { Subscription } from '@nats-io/transport-node';
 import type { z } from 'zod';
 import type { HealthRegistry } from '../admin/health.registry.js';
 import type { NatsService } from '../nats/nats.service.js';
+import { mergeSnapshotPages } from './snapshot-pages.js';
 
 export interface SnapshotCacheOptions<T> {
   name: string;
@@ -21,6 +22,11 @@ export interface SnapshotCacheOptions<T> {
   refreshIntervalMs?: number;
   /** Snapshot RPC timeout, ms. */
   timeoutMs?: number;
+  /**
+   * The snapshot's arrays when its owner may answer in pages (a snapshot larger than one NATS message, see
+   * snapshot-pages.ts): the pages are collected and put back together before the schema reads them.
+   */
+  pagedArrays?: readonly string[];
 }
 
 /**
@@ -109,7 +115,11 @@ export class SnapshotCache<T> {
     }
     this.fetching = (async () => {
       try {
-        const raw = await this.nats.request<unknown>(this.options.snapshotSubject, {}, { timeoutMs: this.options.timeoutMs ?? 5_000 });
+        const timeoutMs = this.options.timeoutMs ?? 5_000;
+        const arrays = this.options.pagedArrays;
+        const raw = arrays
+          ? mergeSnapshotPages(await this.nats.requestAll<Record<string, unknown>>(this.options.snapshotSubject, {}, { timeoutMs }), arrays)
+          : await this.nats.request<unknown>(this.options.snapshotSubject, {}, { timeoutMs });
         this.set(this.options.schema.parse(raw));
       } catch (error) {
         const message = (error as Error).message;

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { connect, headers as createHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { connect, createInbox, headers as createHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { GatewayError, serializedGatewayErrorSchema, ServiceUnavailableError } from '@switchyard/contracts';
 import { randomUUID } from 'node:crypto';
@@ -148,13 +148,52 @@ export class NatsService implements OnModuleInit, OnApplicationShutdown {
       const code = (error as { code?: string; name?: string }).name ?? (error as { code?: string }).code;
       throw new ServiceUnavailableError(`${subject} did not answer (${code ?? 'error'}): ${(error as Error).message}`, { subject });
     }
-    const packet = decodeJson(reply.data) as { response?: unknown; err?: unknown };
-    if (packet.err !== undefined && packet.err !== null) {
-      const parsed = serializedGatewayErrorSchema.safeParse(packet.err);
-      if (parsed.success) throw GatewayError.fromJSON(parsed.data);
-      throw new GatewayError(500, `RPC ${subject} failed`, { errorType: 'server', metadata: { subject }, cause: packet.err });
-    }
+    const packet = decodeJson(reply.data) as ReplyPacket;
+    if (packet.err !== undefined && packet.err !== null) throw handlerError(subject, packet.err);
     return packet.response as T;
+  }
+
+  /**
+   * Request/reply to a handler that may answer in several messages (it returns an Observable, e.g. a snapshot in
+   * pages, see snapshot-pages.ts): every response in order, once the last one (`isDisposed`) arrived. A handler
+   * that answers once gives one response. Fails like `request` on a timeout, no responder or a handler error.
+   */
+  requestAll<T>(subject: string, data: unknown, options: RequestOptions = {}): Promise<T[]> {
+    const timeout = options.timeoutMs ?? 5_000;
+    const nc = this.connection;
+    return new Promise<T[]>((resolve, reject) => {
+      const responses: T[] = [];
+      const inbox = createInbox();
+      let subscription: Subscription | undefined;
+      const end = (error?: Error) => {
+        clearTimeout(timer);
+        subscription?.unsubscribe();
+        if (error) reject(error);
+        else resolve(responses);
+      };
+      const timer = setTimeout(() => end(new ServiceUnavailableError(`${subject} did not answer (TimeoutError): ${responses.length} message(s) in ${timeout} ms`, { subject })), timeout);
+      subscription = nc.subscribe(inbox, {
+        callback: (error, message) => {
+          if (error) return end(new ServiceUnavailableError(`${subject} did not answer: ${error.message}`, { subject }));
+          // nats-server answers a request nobody listens to with an empty message (status 503).
+          if (message.data.length === 0) return end(new ServiceUnavailableError(`${subject} did not answer (no responders)`, { subject }));
+          let packet: ReplyPacket;
+          try {
+            packet = decodeJson(message.data) as ReplyPacket;
+          } catch {
+            return end(new ServiceUnavailableError(`${subject} answered with something that is not JSON`, { subject }));
+          }
+          if (packet.err !== undefined && packet.err !== null) return end(handlerError(subject, packet.err));
+          if (packet.response !== undefined) responses.push(packet.response as T);
+          if (packet.isDisposed) end();
+        },
+      });
+      try {
+        nc.publish(subject, encodeJson({ pattern: subject, data, id: randomUUID() }), { reply: inbox, headers: this.traceHeaders() });
+      } catch (error) {
+        end(new ServiceUnavailableError(`${subject} could not be asked: ${(error as Error).message}`, { subject }));
+      }
+    });
   }
 
   /**
@@ -209,4 +248,18 @@ export class NatsService implements OnModuleInit, OnApplicationShutdown {
       await nc.close().catch(() => undefined);
     }
   }
+}
+
+/** A reply of Nest's NATS transport. */
+interface ReplyPacket {
+  response?: unknown;
+  err?: unknown;
+  isDisposed?: boolean;
+}
+
+/** The GatewayError a handler threw (serialised by GatewayExceptionFilter), or a 500 naming the subject. */
+function handlerError(subject: string, err: unknown): GatewayError {
+  const parsed = serializedGatewayErrorSchema.safeParse(err);
+  if (parsed.success) return GatewayError.fromJSON(parsed.data);
+  return new GatewayError(500, `RPC ${subject} failed`, { errorType: 'server', metadata: { subject }, cause: err });
 }

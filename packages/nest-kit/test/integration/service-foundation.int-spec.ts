@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Body, Controller, Injectable, Module, Post, type OnModuleInit } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
+import { from, type Observable } from 'rxjs';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { GatewayError, PaymentRequiredError, SUBJECT_PREFIX } from '@switchyard/contracts';
@@ -19,6 +20,7 @@ import { TEST_ADMIN_TOKEN, TEST_DATABASE_URL, TEST_NATS_URL, uniqueSchema, waitF
 const schema = uniqueSchema('kit');
 const echoSubject = `${SUBJECT_PREFIX}.kit.echo.v1`;
 const failSubject = `${SUBJECT_PREFIX}.kit.fail.v1`;
+const pagesSubject = `${SUBJECT_PREFIX}.kit.pages.v1`;
 const eventSubject = `${SUBJECT_PREFIX}.metering.generation-completed.v1`;
 
 class CreateNotes1700000000000 implements MigrationInterface {
@@ -41,6 +43,12 @@ class EchoHandler {
   @MessagePattern(echoSubject)
   echo(@Payload() data: { text: string }): { echoed: string } {
     return { echoed: data.text };
+  }
+
+  /** Answers in `count` messages (an Observable), as a snapshot too large for one message is. */
+  @MessagePattern(pagesSubject)
+  async pages(@Payload() data: { count: number }): Promise<Observable<{ page: number }>> {
+    return from(Array.from({ length: data.count }, (_, page) => ({ page })));
   }
 
   @MessagePattern(failSubject)
@@ -141,6 +149,17 @@ describe('service foundation (real NATS and Postgres)', () => {
     const error = await nats.request(failSubject, {}).catch((caught: unknown) => caught);
     expect(GatewayError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({ status: 402, errorType: 'payment_required', metadata: { balance: '0' } });
+  });
+
+  it('collects every message of an RPC answered in several, in order, and fails like a single request', async () => {
+    const nats = app.get(NatsService);
+    await expect(nats.requestAll(pagesSubject, { count: 5 })).resolves.toEqual([0, 1, 2, 3, 4].map((page) => ({ page })));
+    await expect(nats.requestAll(pagesSubject, { count: 1 })).resolves.toEqual([{ page: 0 }]);
+    await expect(nats.requestAll(echoSubject, { text: 'once' })).resolves.toEqual([{ echoed: 'once' }]);
+    expect(await nats.requestAll(failSubject, {}).catch((caught: unknown) => caught)).toMatchObject({ status: 402, errorType: 'payment_required' });
+    const started = Date.now();
+    expect(await nats.requestAll(`${SUBJECT_PREFIX}.kit.nobody.v1`, {}, { timeoutMs: 2_000 }).catch((caught: unknown) => caught)).toMatchObject({ status: 503 });
+    expect(Date.now() - started).toBeLessThan(1_500); // no responders: answered at once, not at the timeout
   });
 
   it('times out an RPC nobody serves with a 503', async () => {

@@ -1,0 +1,38 @@
+import fc from 'fast-check';
+import { mergeSnapshotPages, snapshotPages } from './snapshot-pages.js';
+
+interface Snapshot {
+  version: number;
+  keys: Array<{ hash: string; name: string }>;
+  accounts: Array<{ accountId: string; balance: string }>;
+}
+
+const key = fc.record({ hash: fc.string({ minLength: 1, maxLength: 64 }), name: fc.string({ maxLength: 200 }) });
+const account = fc.record({ accountId: fc.string({ minLength: 1, maxLength: 40 }), balance: fc.string({ maxLength: 20 }) });
+const snapshot = fc.record({ version: fc.nat(), keys: fc.array(key, { maxLength: 60 }), accounts: fc.array(account, { maxLength: 60 }) });
+const ARRAYS = ['keys', 'accounts'] as const;
+
+describe('snapshot pages', () => {
+  it('puts back exactly the snapshot it split, every page within the size unless one item alone is larger (property)', () => {
+    fc.assert(
+      fc.property(snapshot, fc.integer({ min: 64, max: 4_096 }), (value: Snapshot, maxBytes) => {
+        const pages = snapshotPages(value, ARRAYS, maxBytes);
+        expect(mergeSnapshotPages(pages, ARRAYS)).toEqual(value);
+        for (const page of pages) {
+          expect(page.version).toBe(value.version);
+          const items = page.keys.length + page.accounts.length;
+          if (items > 1) expect(Buffer.byteLength(JSON.stringify(page))).toBeLessThanOrEqual(maxBytes);
+        }
+      }),
+    );
+  });
+
+  it('keeps a snapshot that fits as one page equal to it, and splits a large one', () => {
+    const small: Snapshot = { version: 7, keys: [{ hash: 'a', name: 'one' }], accounts: [{ accountId: 'acct', balance: '1' }] };
+    expect(snapshotPages(small, ARRAYS, 1_024)).toEqual([small]);
+    const large: Snapshot = { version: 8, keys: Array.from({ length: 300 }, (_, index) => ({ hash: `hash-${index}`, name: 'x'.repeat(100) })), accounts: [] };
+    const pages = snapshotPages(large, ARRAYS, 4_096);
+    expect(pages.length).toBeGreaterThan(8);
+    expect(pages.flatMap((page) => page.keys).map((entry) => entry.hash)).toEqual(large.keys.map((entry) => entry.hash));
+  });
+});
