@@ -15,12 +15,16 @@ import { DurablePublisher } from '../../src/jetstream/durable-publisher.js';
 import { HealthRegistry } from '../../src/admin/health.registry.js';
 import { MetricsService } from '../../src/admin/metrics.service.js';
 import { NatsService } from '../../src/nats/nats.service.js';
+import { mergeSnapshotPages, replyInPages } from '../../src/cache/snapshot-pages.js';
 import { TEST_ADMIN_TOKEN, TEST_DATABASE_URL, TEST_NATS_URL, uniqueSchema, waitFor } from '../../src/testing/index.js';
 
 const schema = uniqueSchema('kit');
 const echoSubject = `${SUBJECT_PREFIX}.kit.echo.v1`;
 const failSubject = `${SUBJECT_PREFIX}.kit.fail.v1`;
 const pagesSubject = `${SUBJECT_PREFIX}.kit.pages.v1`;
+const bigSnapshotSubject = `${SUBJECT_PREFIX}.kit.big-snapshot.v1`;
+/** A snapshot of 12,000 keys: about 1.5 MB of JSON, past NATS' default 1 MiB max_payload. */
+const bigSnapshot = { version: 42, keys: Array.from({ length: 12_000 }, (_, index) => ({ hash: index.toString(16).padStart(64, '0'), name: `key ${index}`, accountId: `acct-${index % 50}`, limit: null })), accounts: [] as unknown[] };
 const eventSubject = `${SUBJECT_PREFIX}.metering.generation-completed.v1`;
 
 class CreateNotes1700000000000 implements MigrationInterface {
@@ -49,6 +53,11 @@ class EchoHandler {
   @MessagePattern(pagesSubject)
   async pages(@Payload() data: { count: number }): Promise<Observable<{ page: number }>> {
     return from(Array.from({ length: data.count }, (_, page) => ({ page })));
+  }
+
+  @MessagePattern(bigSnapshotSubject)
+  async bigSnapshot(): Promise<Observable<typeof bigSnapshot>> {
+    return replyInPages(bigSnapshot, ['keys', 'accounts']);
   }
 
   @MessagePattern(failSubject)
@@ -160,6 +169,14 @@ describe('service foundation (real NATS and Postgres)', () => {
     const started = Date.now();
     expect(await nats.requestAll(`${SUBJECT_PREFIX}.kit.nobody.v1`, {}, { timeoutMs: 2_000 }).catch((caught: unknown) => caught)).toMatchObject({ status: 503 });
     expect(Date.now() - started).toBeLessThan(1_500); // no responders: answered at once, not at the timeout
+  });
+
+  it('carries a snapshot past max_payload in pages at the default page size, put back together exactly', async () => {
+    const nats = app.get(NatsService);
+    expect(Buffer.byteLength(JSON.stringify(bigSnapshot))).toBeGreaterThan(nats.connection.info!.max_payload);
+    const pages = await nats.requestAll<typeof bigSnapshot>(bigSnapshotSubject, {}, { timeoutMs: 10_000 });
+    expect(pages.length).toBeGreaterThanOrEqual(3);
+    expect(mergeSnapshotPages(pages, ['keys', 'accounts'])).toEqual(bigSnapshot);
   });
 
   it('times out an RPC nobody serves with a 503', async () => {
