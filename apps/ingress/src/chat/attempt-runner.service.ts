@@ -4,6 +4,7 @@ import type { CanonicalChatRequest, StreamPart, UpstreamError } from '@switchyar
 import { NatsService, ProviderAttemptClient, withSpan, SpanKind } from '@switchyard/nest-kit';
 import type { PlannedAttempt } from '@switchyard/routing-policy';
 import { INGRESS_CONFIG, type IngressConfig } from '../config/ingress.config.js';
+import { roundMs } from '../generation/generation-event.js';
 
 export interface AttemptSink {
   /** A new attempt starts: forget any non-content parts of the previous one. */
@@ -99,7 +100,7 @@ export class AttemptRunnerService {
         status: outcome.ok ? outcome.end.upstreamStatus : outcome.error.status,
         errorType: outcome.ok ? null : outcome.error.errorType,
         message: outcome.ok ? null : outcome.error.message,
-        latencyMs: round(elapsed),
+        latencyMs: roundMs(elapsed),
         isByok: attempt.isByok,
       });
       if (outcome.ok) return { kind: 'served', attempt, upstreamMs, ttftMs: outcome.end.ttftMs };
@@ -110,8 +111,4 @@ export class AttemptRunnerService {
     }
     return { kind: 'exhausted', failures };
   }
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
 }

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
-  AvailabilityError,
   BadRequestError,
   GatewayError,
   httpHeaders,
@@ -9,7 +8,6 @@ import {
   ProviderFailureError,
   ServiceUnavailableError,
   type AttemptRecord,
-  type GenerationCompleted,
 } from '@switchyard/contracts';
 import {
   estimatePromptTokens,
@@ -22,9 +20,9 @@ import {
   type UpstreamError,
   type Usage,
 } from '@switchyard/llm-spec';
-import { affordableCompletionTokens, chargeFor, Decimal, formatMoney, toDecimal, usageCost } from '@switchyard/money';
+import { affordableCompletionTokens, chargeFor, Decimal, toDecimal, usageCost } from '@switchyard/money';
 import { extractTraceContext, recordCarrier, SpanKind, withSpan } from '@switchyard/nest-kit';
-import { plan, type AccountPolicy, type PlannedAttempt, type PlanResult } from '@switchyard/routing-policy';
+import { plan, type AccountPolicy, type PlannedAttempt } from '@switchyard/routing-policy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { attemptBillingFor } from '../admission/attempt-billing.js';
@@ -38,16 +36,13 @@ import { AttemptRunnerService, type AttemptSink, type FailedAttempt } from './at
 import type { BilledUsage, MidStreamFailure, ResponseIdentity, Skin, SkinStream } from './skin.js';
 import { SseWriter } from './sse-writer.js';
 import { wrongEndpointError } from '../skins/embeddings/endpoint-kind.js';
+import { generationCompletedEvent, modelLabel, planFailure } from '../generation/generation-event.js';
 
 /** Turns zod issues into one readable 400. */
 export function invalidRequest(error: z.ZodError): BadRequestError {
   const issues = error.issues.slice(0, 10).map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
   const summary = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
   return new BadRequestError(`Invalid request: ${summary}`, { issues });
-}
-
-export function modelLabel(attempt: PlannedAttempt): string {
-  return attempt.endpoint.variant === 'standard' ? attempt.model.id : `${attempt.model.id}:${attempt.endpoint.variant}`;
 }
 
 export function accountPolicyOf(caller: Caller): AccountPolicy {
@@ -59,15 +54,6 @@ export function accountPolicyOf(caller: Caller): AccountPolicy {
     ignoredProviders: caller.account.ignoredProviders,
     byokProviders: caller.account.byokProviders,
   };
-}
-
-function planFailure(result: Extract<PlanResult, { ok: false }>): GatewayError {
-  const error = result.error;
-  return new AvailabilityError(error.status, error.code, error.message, {
-    requested_models: error.requestedModels,
-    excluded_by: error.excludedBy,
-    ...(error.constraint ? { constraint: error.constraint } : {}),
-  });
 }
 
 /** The error a client gets when every attempt failed: the most useful status, with every provider's error. */
@@ -271,7 +257,7 @@ export class GenerationPipelineService {
       reply.raw.off('close', onClose);
     }
 
-    const finishContext = { caller, canonical, generationId, startedAt, records, upstreamTime, reservation, request, api: skin.api };
+    const finishContext: FinishContext = { caller, canonical, generationId, startedAt, records, upstreamTime, reservation, request, api: skin.api };
     if (outcome.kind === 'exhausted') {
       this.admission.release(reservation);
       this.observe(finishContext, 'error', performance.now());
@@ -379,73 +365,55 @@ export class GenerationPipelineService {
   }
 
   /** `finishedAt`: when the request ended (performance.now()), which the deferred call comes after. */
-  private observe(context: { canonical: CanonicalChatRequest; startedAt: number; upstreamTime: { ms: number }; records: AttemptRecord[]; api: string }, outcome: string, finishedAt: number): void {
-    const overheadMs = Math.max(0, finishedAt - context.startedAt - context.upstreamTime.ms);
-    this.recorder.observe(context.api, context.canonical.stream, outcome, overheadMs, context.records);
+  private observe(context: FinishContext, outcome: string, finishedAt: number): void {
+    this.recorder.observe(context.api, context.canonical.stream, outcome, { startedAt: context.startedAt, finishedAt, upstreamMs: context.upstreamTime.ms }, context.records);
   }
 
   private record(
-    context: {
-      caller: Caller;
-      canonical: CanonicalChatRequest;
-      generationId: string;
-      startedAt: number;
-      records: AttemptRecord[];
-      upstreamTime: { ms: number };
-      reservation: Reservation;
-      request: FastifyRequest;
-      api: 'completions' | 'messages' | 'responses';
-    },
+    context: FinishContext,
     served: { attempt: PlannedAttempt; result: ChatResult; billed: BilledUsage; finishReason: string | null; cancelled: boolean; ttftMs: number | null; generationMs: number },
     finishedAt: number,
   ): void {
-    const totalMs = finishedAt - context.startedAt;
-    const headers = context.request.headers;
-    const header = (name: string) => {
-      const value = headers[name.toLowerCase()];
-      return (Array.isArray(value) ? value[0] : value) ?? null;
-    };
-    const event: GenerationCompleted = {
-      id: context.generationId,
-      requestId: context.generationId,
-      accountId: context.caller.account.accountId,
-      keyId: context.caller.key.keyId,
-      keyHash: context.caller.key.hash,
-      leaseId: context.reservation.leaseId,
-      apiType: context.api,
-      model: modelLabel(served.attempt),
-      requestedModel: context.canonical.model,
-      endpointId: served.attempt.endpoint.id,
-      providerSlug: served.attempt.endpoint.providerSlug,
-      providerName: served.attempt.provider.name,
-      upstreamId: served.result.upstreamId ?? null,
-      isByok: served.attempt.isByok,
-      streamed: context.canonical.stream,
-      cancelled: served.cancelled,
-      createdAt: new Date(Date.now() - (performance.now() - context.startedAt)).toISOString(),
-      latencyMs: round(totalMs),
-      generationTimeMs: round(served.generationMs),
-      overheadMs: round(Math.max(0, totalMs - context.upstreamTime.ms)),
-      ttftMs: served.ttftMs === null ? null : round(served.ttftMs),
-      usage: served.billed.usage,
-      pricing: served.attempt.endpoint.pricing,
-      cost: formatMoney(served.billed.charge.cost),
-      upstreamCost: formatMoney(served.billed.charge.listCost),
-      cacheDiscount: formatMoney(served.billed.charge.breakdown.cacheDiscount),
-      finishReason: served.finishReason,
-      nativeFinishReason: served.result.nativeFinishReason ?? null,
-      attempts: context.records,
-      sessionId: context.canonical.session_id ?? header(httpHeaders.sessionId),
-      externalUser: context.canonical.user ?? null,
-      appTitle: header(httpHeaders.title) ?? header(httpHeaders.legacyTitle),
-      httpReferer: header(httpHeaders.referer),
-      userAgent: header('user-agent'),
-      content: context.caller.account.privacy.logPrompts ? { input: context.canonical.messages, output: served.result.text } : null,
-    };
-    this.recorder.record(event);
+    const { caller, canonical } = context;
+    this.recorder.record(
+      generationCompletedEvent({
+        generationId: context.generationId,
+        apiType: context.api,
+        caller,
+        reservation: context.reservation,
+        request: context.request,
+        requestedModel: canonical.model,
+        attempt: served.attempt,
+        records: context.records,
+        startedAt: context.startedAt,
+        finishedAt,
+        upstreamMs: context.upstreamTime.ms,
+        generationMs: served.generationMs,
+        ttftMs: served.ttftMs,
+        streamed: canonical.stream,
+        cancelled: served.cancelled,
+        usage: served.billed.usage,
+        charge: served.billed.charge,
+        finishReason: served.finishReason,
+        nativeFinishReason: served.result.nativeFinishReason ?? null,
+        upstreamId: served.result.upstreamId ?? null,
+        sessionId: canonical.session_id,
+        externalUser: canonical.user ?? null,
+        content: caller.account.privacy.logPrompts ? { input: canonical.messages, output: served.result.text } : null,
+      }),
+    );
   }
 }
 
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
+/** What the end of a request needs to observe and record it. */
+interface FinishContext {
+  caller: Caller;
+  canonical: CanonicalChatRequest;
+  generationId: string;
+  startedAt: number;
+  records: AttemptRecord[];
+  upstreamTime: { ms: number };
+  reservation: Reservation;
+  request: FastifyRequest;
+  api: 'completions' | 'messages' | 'responses';
 }

@@ -36,8 +36,10 @@ export class GenerationRecorderService {
     this.publisher.publish(subjects.metering.generationCompleted, event, event.id);
   }
 
-  observe(api: string, streamed: boolean, outcome: string, overheadMs: number, attempts: readonly AttemptRecord[]): void {
+  /** The request's outcome and overhead (its time less the upstream time; `startedAt`/`finishedAt` from performance.now()). */
+  observe(api: string, streamed: boolean, outcome: string, timing: { startedAt: number; finishedAt: number; upstreamMs: number }, attempts: readonly AttemptRecord[]): void {
     const labels = { api, streamed: String(streamed) };
+    const overheadMs = Math.max(0, timing.finishedAt - timing.startedAt - timing.upstreamMs);
     this.overhead.observe(labels, overheadMs / 1000);
     this.requests.inc({ ...labels, outcome });
     for (const attempt of attempts) this.attempts.inc({ provider: attempt.providerSlug, outcome: attempt.ok ? 'ok' : (attempt.errorType ?? 'error') });

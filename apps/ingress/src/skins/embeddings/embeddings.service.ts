@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
-  AvailabilityError,
   BadRequestError,
   httpHeaders,
   newAttemptId,
@@ -8,19 +7,19 @@ import {
   PaymentRequiredError,
   ServiceUnavailableError,
   type AttemptRecord,
-  type GenerationCompleted,
   type ProviderEmbedRequest,
 } from '@switchyard/contracts';
 import { estimateTokens, makeUsage, type CanonicalChatRequest, type Usage } from '@switchyard/llm-spec';
 import { chargeFor, Decimal, formatMoney, usageCost, type Charge } from '@switchyard/money';
 import { EmbedAttemptClient, extractTraceContext, NatsService, recordCarrier, SpanKind, withSpan, type Embedding } from '@switchyard/nest-kit';
-import { plan, type PlannedAttempt, type PlanResult } from '@switchyard/routing-policy';
+import { plan, type PlannedAttempt } from '@switchyard/routing-policy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { attemptBillingFor } from '../../admission/attempt-billing.js';
 import { CreditLeaseService, type Reservation } from '../../admission/credit-lease.service.js';
 import type { Caller } from '../../auth/authenticator.service.js';
 import type { FailedAttempt } from '../../chat/attempt-runner.service.js';
-import { accountPolicyOf, exhaustedError, modelLabel } from '../../chat/generation-pipeline.service.js';
+import { accountPolicyOf, exhaustedError } from '../../chat/generation-pipeline.service.js';
+import { generationCompletedEvent, modelLabel, planFailure, roundMs } from '../../generation/generation-event.js';
 import { INGRESS_CONFIG, type IngressConfig } from '../../config/ingress.config.js';
 import { GenerationRecorderService } from '../../generation/generation-recorder.service.js';
 import { requestStartedAt } from '../../http/request-timing.js';
@@ -260,7 +259,7 @@ export class EmbeddingsService {
         status: outcome.ok ? outcome.upstreamStatus : outcome.error.status,
         errorType: outcome.ok ? null : outcome.error.errorType,
         message: outcome.ok ? null : outcome.error.message,
-        latencyMs: round(elapsed),
+        latencyMs: roundMs(elapsed),
         isByok: attempt.isByok,
       });
       if (outcome.ok) return { kind: 'served', attempt, embeddings: outcome.embeddings, usage: outcome.usage, upstreamId: outcome.upstreamId, upstreamMs: outcome.upstreamMs };
@@ -273,68 +272,36 @@ export class EmbeddingsService {
 
   /** `finishedAt`: when the request ended (performance.now()), which the deferred call comes after. */
   private observe(exchange: Exchange, outcome: string, finishedAt: number): void {
-    const overheadMs = Math.max(0, finishedAt - exchange.startedAt - exchange.upstreamMs);
-    this.recorder.observe('embeddings', false, outcome, overheadMs, exchange.records);
+    this.recorder.observe('embeddings', false, outcome, { startedAt: exchange.startedAt, finishedAt, upstreamMs: exchange.upstreamMs }, exchange.records);
   }
 
   private record(exchange: Exchange, attempt: PlannedAttempt, served: { usage: Usage; charge: Charge; finishReason: string | null; cancelled: boolean; upstreamId: string | null; generationMs: number }, finishedAt: number): void {
-    const totalMs = finishedAt - exchange.startedAt;
-    const headers = exchange.request.headers;
-    const header = (name: string) => {
-      const value = headers[name.toLowerCase()];
-      return (Array.isArray(value) ? value[0] : value) ?? null;
-    };
-    const event: GenerationCompleted = {
-      id: exchange.generationId,
-      requestId: exchange.generationId,
-      accountId: exchange.caller.account.accountId,
-      keyId: exchange.caller.key.keyId,
-      keyHash: exchange.caller.key.hash,
-      leaseId: exchange.reservation.leaseId,
-      apiType: 'embeddings',
-      model: modelLabel(attempt),
-      requestedModel: exchange.embeddings.model,
-      endpointId: attempt.endpoint.id,
-      providerSlug: attempt.endpoint.providerSlug,
-      providerName: attempt.provider.name,
-      upstreamId: served.upstreamId,
-      isByok: attempt.isByok,
-      streamed: false,
-      cancelled: served.cancelled,
-      createdAt: new Date(Date.now() - (performance.now() - exchange.startedAt)).toISOString(),
-      latencyMs: round(totalMs),
-      generationTimeMs: round(served.generationMs),
-      overheadMs: round(Math.max(0, totalMs - exchange.upstreamMs)),
-      ttftMs: null,
-      usage: served.usage,
-      pricing: attempt.endpoint.pricing,
-      cost: formatMoney(served.charge.cost),
-      upstreamCost: formatMoney(served.charge.listCost),
-      cacheDiscount: '0',
-      finishReason: served.finishReason,
-      nativeFinishReason: null,
-      attempts: exchange.records,
-      sessionId: header(httpHeaders.sessionId),
-      externalUser: exchange.embeddings.user ?? null,
-      appTitle: header(httpHeaders.title) ?? header(httpHeaders.legacyTitle),
-      httpReferer: header(httpHeaders.referer),
-      userAgent: header('user-agent'),
-      // The inputs only: embeddings are numbers, not content worth logging.
-      content: exchange.caller.account.privacy.logPrompts ? { input: exchange.embeddings.input, output: null } : null,
-    };
-    this.recorder.record(event);
+    this.recorder.record(
+      generationCompletedEvent({
+        generationId: exchange.generationId,
+        apiType: 'embeddings',
+        caller: exchange.caller,
+        reservation: exchange.reservation,
+        request: exchange.request,
+        requestedModel: exchange.embeddings.model,
+        attempt,
+        records: exchange.records,
+        startedAt: exchange.startedAt,
+        finishedAt,
+        upstreamMs: exchange.upstreamMs,
+        generationMs: served.generationMs,
+        ttftMs: null,
+        streamed: false,
+        cancelled: served.cancelled,
+        usage: served.usage,
+        charge: served.charge,
+        finishReason: served.finishReason,
+        nativeFinishReason: null,
+        upstreamId: served.upstreamId,
+        externalUser: exchange.embeddings.user ?? null,
+        // The inputs only: embeddings are numbers, not content worth logging.
+        content: exchange.caller.account.privacy.logPrompts ? { input: exchange.embeddings.input, output: null } : null,
+      }),
+    );
   }
-}
-
-function planFailure(result: Extract<PlanResult, { ok: false }>): AvailabilityError {
-  const error = result.error;
-  return new AvailabilityError(error.status, error.code, error.message, {
-    requested_models: error.requestedModels,
-    excluded_by: error.excludedBy,
-    ...(error.constraint ? { constraint: error.constraint } : {}),
-  });
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
 }
