@@ -1,7 +1,8 @@
-import { attemptUsageSchema, providerChatRequestSchema, type ProviderChatRequest } from '@switchyard/contracts';
+import { attemptUsageSchema, providerChatRequestSchema, subjects, type ProviderChatRequest } from '@switchyard/contracts';
 import { makeUsage } from '@switchyard/llm-spec';
+import { MetricsService, type DurablePublisher, type NatsService } from '@switchyard/nest-kit';
 import type { AttemptExecution, AttemptResult } from './attempt-execution.js';
-import { attemptUsageEvent } from './attempt-events.service.js';
+import { AttemptEvents, attemptUsageEvent } from './attempt-events.service.js';
 
 const billing = {
   keyId: 'key-1',
@@ -85,5 +86,23 @@ describe('attemptUsageEvent', () => {
     const event = attemptUsageEvent(execution(), result({ usage: null, contentChars: 9 }));
     expect(event?.usage).toMatchObject({ completionTokens: 3, estimated: true });
     expect(event?.usage.promptTokens).toBeGreaterThan(0);
+  });
+});
+
+describe('AttemptEvents.completed', () => {
+  it("reports an attempt only when the outbox's batch window closes, never on the caller's path", () => {
+    const deferred: Array<() => void> = [];
+    const published: Array<{ subject: string; id?: string }> = [];
+    const publisher = { defer: (task: () => void) => deferred.push(task), publish: (subject: string, _event: unknown, id?: string) => published.push({ subject, id }) } as unknown as DurablePublisher;
+    const nats = { publishBatched: (subject: string) => published.push({ subject }) } as unknown as NatsService;
+    const metrics = new MetricsService();
+    const events = new AttemptEvents(nats, publisher, metrics);
+
+    events.completed(execution({ billing }), result({}));
+    expect(published).toEqual([]);
+    expect(deferred).toHaveLength(1);
+
+    deferred[0]!();
+    expect(published).toEqual([{ subject: subjects.providers.attemptCompleted }, { subject: subjects.providers.attemptUsage, id: 'att-1' }]);
   });
 });
