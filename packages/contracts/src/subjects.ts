@@ -63,11 +63,12 @@ export const JETSTREAM_STREAM = jetstreamStreamName(SUBJECT_PREFIX);
 export function jetstreamStreamName(prefix: string): string {
   return prefix === 'sy' ? 'SWITCHYARD' : `SWITCHYARD_${prefix.replace(/[^A-Za-z0-9_-]/g, '_').toUpperCase()}`;
 }
-export const JETSTREAM_SUBJECTS: readonly string[] = [subjects.metering.generationCompleted, subjects.providers.attemptUsage];
+export const JETSTREAM_SUBJECTS: readonly string[] = [subjects.metering.generationCompleted, subjects.providers.attemptUsage, subjects.providers.credentialsChanged];
 
 /** Durable consumer names (one per consuming service and subject). */
 export const durableConsumers = {
   meteringGenerations: 'metering-generations',
   meteringAttemptUsage: 'metering-attempt-usage',
   billingGenerations: 'billing-generations',
+  billingCredentials: 'billing-credentials',
 } as const;

@@ -12,7 +12,7 @@ export { NatsService, NATS_OPTIONS, type NatsModuleOptions, type RequestOptions,
 export { encodeJson, decodeJson } from './nats/nats-json.js';
 export { ensureSwitchyardStream } from './jetstream/stream.js';
 export { DurablePublisher } from './jetstream/durable-publisher.js';
-export { DurableConsumer, unpackMessages, type ConsumedMessage, type DurableConsumerOptions } from './jetstream/durable-consumer.js';
+export { DurableConsumer, parseConsumed, unpackMessages, type ConsumedMessage, type DurableConsumerOptions } from './jetstream/durable-consumer.js';
 export {
   BATCH_HEADER,
   BATCH_TRACEPARENTS_HEADER,

@@ -1,16 +1,20 @@
 import { Controller, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import type { Subscription } from '@nats-io/transport-node';
-import { type Credits, credentialsChangedSchema, creditsRequestSchema, subjects } from '@switchyard/contracts';
-import { NatsService } from '@switchyard/nest-kit';
+import { type Credits, credentialsChangedSchema, creditsRequestSchema, durableConsumers, subjects } from '@switchyard/contracts';
+import { type ConsumedMessage, DurableConsumer, NatsService, parseConsumed } from '@switchyard/nest-kit';
 import { parseOrBadRequest } from '../common/validation.js';
 import { AccountsService } from './accounts.service.js';
 
-/** RPC `credits`, and the BYOK credentials feed from the providers service. */
+/**
+ * RPC `credits`, and the BYOK credentials feed from the providers service: `credentials-changed` from JetStream
+ * (durable `billing-credentials`), so a key added while billing was down is applied when it is back. Each event is
+ * applied in order and acked after; an older event than the one applied is ignored (by its `at`), so a redelivery
+ * changes nothing.
+ */
 @Controller()
 export class AccountsHandler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('AccountsHandler');
-  private subscription: Subscription | undefined;
+  private consumer: DurableConsumer | undefined;
 
   constructor(
     private readonly accounts: AccountsService,
@@ -23,23 +27,29 @@ export class AccountsHandler implements OnApplicationBootstrap, OnModuleDestroy 
     return this.accounts.credits(request.accountId);
   }
 
-  onApplicationBootstrap(): void {
-    // Queue group: one billing replica applies each event (the others hear the resulting keys-changed).
-    this.subscription = this.nats.subscribe(
-      subjects.providers.credentialsChanged,
-      async (data) => {
-        const parsed = credentialsChangedSchema.safeParse(data);
-        if (!parsed.success) {
-          this.logger.warn(`ignored a malformed credentials-changed event: ${parsed.error.message}`);
-          return;
-        }
-        await this.accounts.applyCredentialsChanged(parsed.data);
-      },
-      { queue: 'billing', spanName: 'billing byok-sync' },
-    );
+  async onApplicationBootstrap(): Promise<void> {
+    this.consumer = new DurableConsumer(this.nats, {
+      durable: durableConsumers.billingCredentials,
+      filterSubject: subjects.providers.credentialsChanged,
+      batchSize: 50,
+      handler: (messages) => this.applyCredentials(messages),
+    });
+    await this.consumer.start();
   }
 
-  onModuleDestroy(): void {
-    this.subscription?.unsubscribe();
+  private async applyCredentials(messages: ConsumedMessage[]): Promise<void> {
+    for (const message of messages) {
+      const parsed = parseConsumed(message, credentialsChangedSchema);
+      if (!parsed.success) {
+        // It would fail on every redelivery: logged and acked with the batch.
+        this.logger.warn(`ignored a malformed credentials-changed event (stream seq ${message.seq}): ${parsed.error.message}`);
+        continue;
+      }
+      await this.accounts.applyCredentialsChanged(parsed.data);
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.consumer?.stop();
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { type ParsedGenerationCompleted, durableConsumers, generationCompletedSchema, subjects } from '@switchyard/contracts';
-import { type ConsumedMessage, DurableConsumer, HealthRegistry, LATENCY_BUCKETS_SECONDS, MetricsService, NatsService } from '@switchyard/nest-kit';
+import { type ConsumedMessage, DurableConsumer, HealthRegistry, LATENCY_BUCKETS_SECONDS, MetricsService, NatsService, parseConsumed } from '@switchyard/nest-kit';
 import { BILLING_CONFIG, type BillingConfig } from '../config/billing.config.js';
 import { DebitsService } from './debits.service.js';
 
@@ -48,13 +48,7 @@ export class DebitsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private async handle(messages: ConsumedMessage[]): Promise<void> {
     const events: ParsedGenerationCompleted[] = [];
     for (const message of messages) {
-      let raw: unknown;
-      try {
-        raw = message.json();
-      } catch {
-        raw = undefined;
-      }
-      const parsed = generationCompletedSchema.safeParse(raw);
+      const parsed = parseConsumed(message, generationCompletedSchema);
       if (parsed.success) {
         events.push(parsed.data);
       } else {

@@ -1,5 +1,7 @@
+import { jetstream } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { subjects } from '@switchyard/contracts';
-import { waitFor } from '@switchyard/nest-kit/testing';
+import { TEST_NATS_URL, waitFor } from '@switchyard/nest-kit/testing';
 import { BillingTestApp } from './billing-test-app.js';
 
 const HOUR = 3_600_000;
@@ -204,6 +206,19 @@ describe('billing admin API and credits (real NATS + Postgres)', () => {
     billing.nats.publish(subjects.providers.credentialsChanged, { accountId: account.id, providerSlugs: [], at: 1_000 }); // stale
     billing.nats.publish(subjects.providers.credentialsChanged, { accountId: account.id, providerSlugs: ['groq'], at: 3_000 });
     await waitFor(async () => (await billing.account(account.id)).byokProviders.join() === 'groq', { message: 'newest byok providers stored' });
+  });
+
+  it('applies a credentials-changed event published while billing was down once it is back (JetStream, durable)', async () => {
+    const account = await billing.createAccount({ name: 'Byok offline' });
+    await billing.close();
+    const nc = await connect({ servers: TEST_NATS_URL });
+    try {
+      await jetstream(nc).publish(subjects.providers.credentialsChanged, JSON.stringify({ accountId: account.id, providerSlugs: ['mistral'], at: 5_000 }), { msgID: `${account.id}:5000` });
+    } finally {
+      await nc.close();
+    }
+    await billing.boot();
+    await waitFor(async () => (await billing.account(account.id)).byokProviders.join() === 'mistral', { message: 'byok providers applied after the restart' });
   });
 
   it('answers credits for unknown accounts and malformed requests with typed errors', async () => {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Subscription } from '@nats-io/transport-node';
 import { NotFoundError, subjects, type CredentialsChanged } from '@switchyard/contracts';
-import { HealthRegistry, NatsService } from '@switchyard/nest-kit';
+import { DurablePublisher, HealthRegistry, NatsService } from '@switchyard/nest-kit';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { PROVIDERS_CONFIG, type ProvidersConfig } from '../config/providers.config.js';
@@ -48,6 +48,7 @@ export class CredentialsService implements OnModuleInit, OnApplicationBootstrap,
     @Inject(PROVIDERS_CONFIG) private readonly config: ProvidersConfig,
     private readonly repository: CredentialsRepository,
     private readonly nats: NatsService,
+    private readonly publisher: DurablePublisher,
     health: HealthRegistry,
   ) {
     this.store = new CredentialStore(config.platformApiKeys);
@@ -154,8 +155,10 @@ export class CredentialsService implements OnModuleInit, OnApplicationBootstrap,
     const invalidation: CredentialsInvalidated = { replicaId: this.replicaId, provider, accountId, at: Date.now() };
     this.nats.publish(credentialsInvalidatedSubject, invalidation);
     if (accountId !== null) {
+      // Through the outbox to JetStream (retried until acked): billing must learn of every BYOK key, even one added
+      // while it was down, or the account's requests would go on the platform key at platform prices.
       const changed: CredentialsChanged = { accountId, providerSlugs: this.store.accountProviders(accountId), at: Date.now() };
-      this.nats.publish(subjects.providers.credentialsChanged, changed);
+      this.publisher.publish(subjects.providers.credentialsChanged, changed, `${accountId}:${changed.at}`);
     }
   }
 

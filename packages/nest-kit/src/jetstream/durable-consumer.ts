@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { AckPolicy, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/transport-node';
 import { JETSTREAM_STREAM } from '@switchyard/contracts';
+import type { z } from 'zod';
 import type { NatsService } from '../nats/nats.service.js';
 import { ensureSwitchyardStream } from './stream.js';
 import { linkFrom, SpanKind, withSpan } from '../telemetry/telemetry.js';
@@ -23,6 +24,17 @@ export interface ConsumedMessage {
 }
 
 const textDecoder = new TextDecoder();
+
+/** An event's JSON through its schema; a body that is not JSON fails the same way as one that does not match. */
+export function parseConsumed<Schema extends z.ZodType>(message: ConsumedMessage, schema: Schema): ReturnType<Schema['safeParse']> {
+  let raw: unknown;
+  try {
+    raw = message.json();
+  } catch {
+    raw = undefined;
+  }
+  return schema.safeParse(raw) as ReturnType<Schema['safeParse']>;
+}
 
 /** The events of fetched messages, in order: a plain message as itself, a batch message as its events. */
 export function unpackMessages(messages: readonly JsMsg[]): ConsumedMessage[] {
