@@ -27,6 +27,11 @@ export const catalogProviderSchema = z.object({
   /** Which OpenAI-compatible preset of the adapters describes this provider ("openai", "groq", ...). */
   adapter: z.string().optional(),
   baseUrl: z.url(),
+  /**
+   * The API version this provider's account is on: Azure's `api-version` query parameter, Anthropic's
+   * `anthropic-version` header. Absent: the adapter's default.
+   */
+  apiVersion: z.string().min(1).max(64).optional(),
   dataPolicy: dataPolicySchema,
   statusPageUrl: z.string().nullable().default(null),
   privacyPolicyUrl: z.string().nullable().default(null),

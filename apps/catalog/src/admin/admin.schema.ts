@@ -31,6 +31,8 @@ export const providerPatchSchema = z
     wireFormat: wireFormatSchema,
     adapter: z.string().min(1).nullable(),
     baseUrl: z.url(),
+    /** null: back to the adapter's default. */
+    apiVersion: z.string().min(1).max(64).nullable(),
     dataPolicy: dataPolicySchema.partial().strict(),
     statusPageUrl: z.string().nullable(),
     privacyPolicyUrl: z.string().nullable(),

@@ -107,10 +107,12 @@ export class CatalogAdminService {
   updateProvider(slug: string, patch: ProviderPatch): Promise<Mutation<CatalogProvider>> {
     return this.mutate(`provider ${slug} updated`, async (writer) => {
       const before = await this.requireProvider(writer, slug);
-      const { dataPolicy, adapter, ...rest } = patch;
+      const { dataPolicy, adapter, apiVersion, ...rest } = patch;
       const after: CatalogProvider = { ...before, ...rest, dataPolicy: { ...before.dataPolicy, ...dataPolicy } };
       if (adapter === null) delete after.adapter;
       else if (adapter !== undefined) after.adapter = adapter;
+      if (apiVersion === null) delete after.apiVersion;
+      else if (apiVersion !== undefined) after.apiVersion = apiVersion;
       return this.saveProvider(writer, before, parseInput(catalogProviderSchema, after));
     });
   }

@@ -78,6 +78,7 @@ export const PROVIDER_FIELDS = [
   'wireFormat',
   'adapter',
   'baseUrl',
+  'apiVersion',
   'dataPolicy',
   'statusPageUrl',
   'privacyPolicyUrl',

@@ -21,6 +21,7 @@ export function providerFromEntity(row: ProviderEntity): CatalogProvider {
     status: row.status as CatalogProvider['status'],
   };
   if (row.adapter !== null) provider.adapter = row.adapter;
+  if (row.apiVersion !== null) provider.apiVersion = row.apiVersion;
   return provider;
 }
 
@@ -31,6 +32,7 @@ export function providerToEntity(provider: CatalogProvider): Writable<ProviderEn
     wireFormat: provider.wireFormat,
     adapter: provider.adapter ?? null,
     baseUrl: provider.baseUrl,
+    apiVersion: provider.apiVersion ?? null,
     trainsOnData: provider.dataPolicy.training,
     retainsPrompts: provider.dataPolicy.retainsPrompts,
     retentionDays: provider.dataPolicy.retentionDays ?? null,

@@ -17,6 +17,9 @@ export class ProviderEntity {
   @Column({ name: 'base_url', type: 'text' })
   baseUrl!: string;
 
+  @Column({ name: 'api_version', type: 'text', nullable: true })
+  apiVersion!: string | null;
+
   @Column({ name: 'trains_on_data', type: 'boolean' })
   trainsOnData!: boolean;
 

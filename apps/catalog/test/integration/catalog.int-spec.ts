@@ -262,6 +262,20 @@ describe('catalog service (real Postgres and NATS)', () => {
     expect(renamed.body.data).toMatchObject({ name: 'Acme Cloud AI', dataPolicy: { training: false, retainsPrompts: true, retentionDays: 7, zdr: true } });
   });
 
+  it("sets a provider's API version through PATCH (served in the snapshot, logged), clears it with null, refuses an empty one", async () => {
+    const set = await admin(base, 'PATCH', '/admin/providers/azure', { apiVersion: '2025-04-01-preview' });
+    expect(set.status).toBe(200);
+    expect(set.body.data).toMatchObject({ slug: 'azure', apiVersion: '2025-04-01-preview' });
+    await eventFor(set.body.version);
+    const log = await admin(base, 'GET', `/admin/catalog/changes?since=${set.body.version - 1}`);
+    expect(log.body.data[0].changes[0]).toEqual({ kind: 'provider', id: 'azure', action: 'updated', fields: { apiVersion: { from: null, to: '2025-04-01-preview' } } });
+    expect((await snapshot()).providers.find((provider) => provider.slug === 'azure')?.apiVersion).toBe('2025-04-01-preview');
+    expect((await admin(base, 'PATCH', '/admin/providers/azure', { apiVersion: '' })).status).toBe(400);
+    const cleared = await admin(base, 'PATCH', '/admin/providers/azure', { apiVersion: null });
+    expect(cleared.body.data).not.toHaveProperty('apiVersion');
+    expect((await snapshot()).providers.find((provider) => provider.slug === 'azure')).not.toHaveProperty('apiVersion');
+  });
+
   it('imports an OpenRouter model list: dry run writes nothing, apply bumps the version once, re-import is all unchanged', async () => {
     const before = (await admin(base, 'GET', '/admin/catalog/version')).body.version as number;
     const dry = await admin(base, 'POST', '/admin/import', { provider: 'acme-cloud', models: openRouterList(), dryRun: true });

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { AdapterRequestError, getAdapter, type ProviderAdapter } from '@switchyard/adapters';
+import { AdapterRequestError, defaultAzureApiVersion, getAdapter, type ProviderAdapter } from '@switchyard/adapters';
 import { providerChatRequestSchema, providerFrameSchema, type ProviderFrame } from '@switchyard/contracts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,7 +17,7 @@ const request = providerChatRequestSchema.parse({
 });
 
 function provider(adapter: ProviderAdapter, overrides: Partial<ResolvedProvider> = {}): ResolvedProvider {
-  return { slug: 'fake', name: 'Fake', active: true, wireFormat: 'openai', preset: 'openai', baseUrl: 'https://api.fake.test/v1', origin: 'https://api.fake.test', adapter, problem: null, simulator: false, ...overrides };
+  return { slug: 'fake', name: 'Fake', active: true, wireFormat: 'openai', preset: 'openai', baseUrl: 'https://api.fake.test/v1', apiVersion: undefined, origin: 'https://api.fake.test', adapter, problem: null, simulator: false, ...overrides };
 }
 
 function harness(resolved: ResolvedProvider | undefined, options: { maxResponseBytes?: number; stream?: boolean } = {}) {
@@ -96,9 +96,12 @@ describe('AttemptExecution reading the upstream answer', () => {
   let origin: string;
   let pool: Pool;
   let answer: { status: number; body: string; contentType?: string } = { status: 200, body: '' };
+  /** The path and query of every request the upstream received. */
+  const received: string[] = [];
 
   beforeAll(async () => {
     server = createServer((incoming, response) => {
+      received.push(incoming.url ?? '');
       incoming.resume();
       incoming.on('end', () => {
         response.writeHead(answer.status, { 'content-type': answer.contentType ?? 'application/json' });
@@ -131,6 +134,17 @@ describe('AttemptExecution reading the upstream answer', () => {
     expect(result).toMatchObject({ ok: true, status: 200, usage: { promptTokens: 3, completionTokens: 2 }, finishReason: 'stop' });
     expect(frames).toHaveLength(1);
     expect(frames[0]).toMatchObject({ k: 'parts', parts: expect.arrayContaining([{ type: 'text-delta', text: 'hello there' }]), end: { upstreamStatus: 200 } });
+  });
+
+  it("calls an Azure deployment with the catalog provider's api-version, and the adapter's default without one", async () => {
+    answer = { status: 200, body: completion('from azure') };
+    for (const [apiVersion, expected] of [['2025-04-01-preview', '2025-04-01-preview'], [undefined, defaultAzureApiVersion]] as const) {
+      const setup = harness(provider(getAdapter('azure'), { wireFormat: 'azure', preset: undefined, baseUrl: origin, origin, apiVersion }));
+      setup.dispatcher.mockReturnValue(pool);
+      received.length = 0;
+      expect(await setup.run()).toMatchObject({ ok: true });
+      expect(received).toEqual([`/openai/deployments/x/chat/completions?api-version=${expected}`]);
+    }
   });
 
   it('sends the first token of a stream on its own when the whole answer arrives in one read, then the rest', async () => {

@@ -159,7 +159,7 @@ export class AttemptExecution {
 
     let upstream: UpstreamHttpRequest;
     try {
-      const built = provider.adapter.buildRequest(request.request, { baseUrl: provider.baseUrl, upstreamModelId: request.endpoint.upstreamModelId, apiKey: key.apiKey, preset: provider.preset });
+      const built = provider.adapter.buildRequest(request.request, { baseUrl: provider.baseUrl, upstreamModelId: request.endpoint.upstreamModelId, apiKey: key.apiKey, preset: provider.preset, apiVersion: provider.apiVersion });
       upstream = built.request;
     } catch (error) {
       if (AdapterRequestError.isInstance(error)) return this.fail(error.toUpstreamError());

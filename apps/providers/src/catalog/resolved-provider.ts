@@ -11,6 +11,8 @@ export interface ResolvedProvider {
   /** OpenAI-compatible preset actually used (after a fallback). */
   preset: string | undefined;
   baseUrl: string;
+  /** Azure `api-version` / `anthropic-version` from the catalog; undefined: the adapter's default. */
+  apiVersion: string | undefined;
   /** The only origin this provider's calls may go to; null when the base URL is unusable. */
   origin: string | null;
   adapter: ProviderAdapter | null;
@@ -55,6 +57,7 @@ export function resolveProviders(providers: readonly CatalogProvider[], warn: (m
       wireFormat: provider.wireFormat,
       preset,
       baseUrl: provider.baseUrl,
+      apiVersion: provider.apiVersion,
       origin: 'origin' in origin ? origin.origin : null,
       adapter: problem === null ? adapter : null,
       problem,

@@ -21,7 +21,7 @@ function embedRequest(overrides: Partial<ProviderEmbedRequest> = {}, request: Pa
 
 function provider(overrides: Partial<ResolvedProvider> = {}): ResolvedProvider {
   const adapter: ProviderAdapter = getAdapter('openai', 'openai');
-  return { slug: 'fake', name: 'Fake', active: true, wireFormat: 'openai', preset: 'openai', baseUrl: `${ORIGIN}/v1`, origin: ORIGIN, adapter, problem: null, simulator: false, ...overrides };
+  return { slug: 'fake', name: 'Fake', active: true, wireFormat: 'openai', preset: 'openai', baseUrl: `${ORIGIN}/v1`, apiVersion: undefined, origin: ORIGIN, adapter, problem: null, simulator: false, ...overrides };
 }
 
 function harness(options: { resolved?: ResolvedProvider; maxFrameBytes?: number; publish?: (frame: string) => void } = {}) {

@@ -124,7 +124,7 @@ export class EmbedExecution {
 
     let upstream: UpstreamHttpRequest;
     try {
-      const built = adapter.buildRequest(request.request, { baseUrl: provider.baseUrl, upstreamModelId: request.endpoint.upstreamModelId, apiKey: key.apiKey, preset: provider.preset });
+      const built = adapter.buildRequest(request.request, { baseUrl: provider.baseUrl, upstreamModelId: request.endpoint.upstreamModelId, apiKey: key.apiKey, preset: provider.preset, apiVersion: provider.apiVersion });
       upstream = built.request;
       for (const warning of built.warnings) this.dependencies.onWarning?.(`embeddings ${request.attemptId} on ${provider.slug}: ${warning}`);
     } catch (error) {
