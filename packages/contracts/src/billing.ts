@@ -194,3 +194,10 @@ export const freeQuotaReplySchema = z.object({
   retryAfterSeconds: z.number().int().nonnegative().default(0),
 });
 export type FreeQuotaReply = z.infer<typeof freeQuotaReplySchema>;
+
+/**
+ * `sy.billing.free-quota-taken.v1` (core NATS, every billing replica): a `:free` request a replica allowed, so the
+ * others count it in the account's one-minute window too (the daily count converges through Postgres).
+ */
+export const freeQuotaTakenSchema = z.object({ replicaId: z.string(), accountId: z.string(), at: z.number().int().nonnegative() });
+export type FreeQuotaTaken = z.infer<typeof freeQuotaTakenSchema>;

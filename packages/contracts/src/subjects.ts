@@ -49,6 +49,8 @@ export const subjects = {
     accountChanged: subject('billing', 'account-changed'),
     /** RPC: take one request from the account's `:free` model quota (shared by every ingress replica). */
     freeQuota: subject('billing', 'free-quota'),
+    /** Broadcast between billing replicas: a `:free` request one of them allowed (their shared minute window). */
+    freeQuotaTaken: subject('billing', 'free-quota-taken'),
   },
   metering: {
     generationCompleted: subject('metering', 'generation-completed'),

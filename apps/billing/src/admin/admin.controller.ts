@@ -173,7 +173,7 @@ export class AdminController {
     const [lots, leases] = await Promise.all([this.credits.lots(row.id), this.leases.forAccount(this.dataSource, row.id)]);
     return {
       ...view,
-      freeQuota: { usedToday: this.freeQuota.usedToday(row.id) },
+      freeQuota: { usedToday: this.freeQuota.usedToday(row.id), usedThisMinute: this.freeQuota.usedThisMinute(row.id) },
       lots: lots.map(lotView),
       leases: leases.map((lease) => ({
         replicaId: lease.replicaId,

@@ -35,6 +35,21 @@ describe('FreeQuotaLimiter', () => {
     expect(tight.usedToday('b', MIDNIGHT + 20)).toBe(50);
   });
 
+  it("counts other replicas' requests in the minute window (in time order, not in today's count), ignoring ones over a minute old", () => {
+    const limiter = new FreeQuotaLimiter(20);
+    const start = MIDNIGHT + 3_600_000;
+    for (let index = 0; index < 10; index++) expect(limiter.take('a', 50, start + index * 1000).allowed).toBe(true);
+    // Another replica allowed ten in between, and one long ago.
+    for (let index = 0; index < 10; index++) limiter.observe('a', start + 500 + index * 1000, start + 10_000);
+    limiter.observe('a', start - 61_000, start + 10_000);
+    const refused = limiter.take('a', 50, start + 10_000);
+    expect(refused).toMatchObject({ allowed: false, window: 'minute', resetAt: start + 60_000 });
+    expect(limiter.usedToday('a', start + 10_000)).toBe(10);
+    // The oldest of the twenty (this replica's, at `start`) leaves first, then the other replica's at start + 500.
+    expect(limiter.take('a', 50, start + 60_000).allowed).toBe(true);
+    expect(limiter.take('a', 50, start + 60_100)).toMatchObject({ allowed: false, resetAt: start + 60_500 });
+  });
+
   it('keeps accounts apart', () => {
     const limiter = new FreeQuotaLimiter(1);
     expect(limiter.take('a', 50, MIDNIGHT).allowed).toBe(true);

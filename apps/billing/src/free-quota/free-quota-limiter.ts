@@ -21,7 +21,8 @@ export interface PendingCount {
 /**
  * In-memory `:free` model quota of every account: a sliding one-minute window (the last `perMinute` request times)
  * and a fixed UTC-day counter. Refused requests do not count. The daily counts are persisted in batches
- * (`drainPending` → write → `confirm`), so they survive a restart; the minute window is memory only.
+ * (`drainPending` → write → `confirm`), so they survive a restart; the minute window is memory only, and counts
+ * the other replicas' requests too (`observe`).
  */
 export class FreeQuotaLimiter {
   private readonly accounts = new Map<string, AccountQuota>();
@@ -51,6 +52,26 @@ export class FreeQuotaLimiter {
       return { allowed: true, window: 'minute', limit: this.perMinute, remaining: minuteRemaining, resetAt: quota.minute[0]! + MINUTE_MS, retryAfterSeconds: 0 };
     }
     return { allowed: true, window: 'day', limit: dayLimit, remaining: dayRemaining, resetAt: dayResetAt, retryAfterSeconds: 0 };
+  }
+
+  /**
+   * A request another replica allowed at `at`: it counts in this account's minute window here too (kept in time
+   * order), not in the daily count (that one converges through Postgres).
+   */
+  observe(accountId: string, at: number, now: number): void {
+    if (at <= now - MINUTE_MS) return;
+    const window = this.quotaFor(accountId, now).minute;
+    let index = window.length;
+    while (index > 0 && window[index - 1]! > at) index -= 1;
+    window.splice(index, 0, at);
+  }
+
+  /** Requests in the account's current minute window, every replica's (for the admin view). */
+  usedThisMinute(accountId: string, now: number): number {
+    const window = this.accounts.get(accountId)?.minute ?? [];
+    let used = 0;
+    for (const at of window) if (at > now - MINUTE_MS) used += 1;
+    return used;
   }
 
   /** What the account used today (persisted + pending), for the admin view. */

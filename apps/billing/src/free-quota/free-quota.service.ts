@@ -1,6 +1,9 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { type FreeQuotaReply, type FreeQuotaRequest, NotFoundError } from '@switchyard/contracts';
+import { type FreeQuotaReply, type FreeQuotaRequest, type FreeQuotaTaken, freeQuotaTakenSchema, NotFoundError, subjects } from '@switchyard/contracts';
+import { NatsService } from '@switchyard/nest-kit';
+import type { Subscription } from '@nats-io/transport-node';
+import { randomUUID } from 'node:crypto';
 import { toDecimal } from '@switchyard/money';
 import type { DataSource } from 'typeorm';
 import { AccountsRepository } from '../accounts/accounts.repository.js';
@@ -15,7 +18,9 @@ import { FreeQuotaRepository } from './free-quota.repository.js';
  * The `:free` model quota shared by every ingress replica, answered from memory (no database on the request).
  * Daily counts are written in batches every FREE_QUOTA_FLUSH_MS and on shutdown, and read back at start, so a
  * restart keeps them; each write returns the day's total in Postgres, so several billing replicas converge on one
- * count (each may admit up to one flush interval of requests on its own before it learns of the others').
+ * count (each may admit up to one flush interval of requests on its own before it learns of the others'). The
+ * one-minute window is shared too: each allowed request is broadcast to the other replicas (`free-quota-taken`,
+ * core NATS), which count it in that account's window, so N replicas do not allow N × the per-minute limit.
  */
 @Injectable()
 export class FreeQuotaService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -25,6 +30,8 @@ export class FreeQuotaService implements OnApplicationBootstrap, BeforeApplicati
   private readonly purchased = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
+  private readonly replicaId = randomUUID();
+  private taken: Subscription | undefined;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -33,6 +40,7 @@ export class FreeQuotaService implements OnApplicationBootstrap, BeforeApplicati
     private readonly feed: ChangeFeed,
     @Inject(BILLING_CONFIG) private readonly config: BillingConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly nats: NatsService,
   ) {
     this.limiter = new FreeQuotaLimiter(config.FREE_REQUESTS_PER_MINUTE);
   }
@@ -47,20 +55,36 @@ export class FreeQuotaService implements OnApplicationBootstrap, BeforeApplicati
     });
     this.timer = setInterval(() => void this.flush(), this.config.FREE_QUOTA_FLUSH_MS);
     this.timer.unref();
+    // Every replica hears every other one's allowed requests (no queue group).
+    this.taken = this.nats.subscribe(subjects.billing.freeQuotaTaken, (data) => {
+      const parsed = freeQuotaTakenSchema.safeParse(data);
+      if (parsed.success && parsed.data.replicaId !== this.replicaId) this.limiter.observe(parsed.data.accountId, parsed.data.at, this.clock.now());
+    });
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.taken?.unsubscribe();
     await this.flush();
   }
 
   async take(request: FreeQuotaRequest): Promise<FreeQuotaReply> {
     const dayLimit = (await this.isPaidTier(request.accountId)) ? this.config.FREE_REQUESTS_PER_DAY_PAID : this.config.FREE_REQUESTS_PER_DAY;
-    return this.limiter.take(request.accountId, dayLimit, this.clock.now());
+    const now = this.clock.now();
+    const reply = this.limiter.take(request.accountId, dayLimit, now);
+    if (reply.allowed) {
+      const taken: FreeQuotaTaken = { replicaId: this.replicaId, accountId: request.accountId, at: now };
+      this.nats.publishBatched(subjects.billing.freeQuotaTaken, taken);
+    }
+    return reply;
   }
 
   usedToday(accountId: string): number {
     return this.limiter.usedToday(accountId, this.clock.now());
+  }
+
+  usedThisMinute(accountId: string): number {
+    return this.limiter.usedThisMinute(accountId, this.clock.now());
   }
 
   /** Persists pending counts now (coalesced with a flush in progress). */
