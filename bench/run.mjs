@@ -43,19 +43,44 @@ const services = [
 ];
 
 const children = [];
+/**
+ * --allocations: every service and floor process runs with --trace-gc-nvp, whose lines say how many bytes were
+ * allocated since the previous GC; their sum per process gives KB allocated per request (steady from run to run,
+ * unlike latency on this machine, so it shows work removed even when the latency cannot).
+ */
+const ALLOCATIONS = args.allocations !== undefined;
+const ALLOCATION_FLAGS = ALLOCATIONS ? ['--trace-gc-nvp'] : [];
+
+/** Spawns a process with stdout counted for --allocations (or ignored). */
+function spawnCounted(entry, flags, options) {
+  const child = spawn(process.execPath, [...flags, ...ALLOCATION_FLAGS, ...entry], { ...options, stdio: ['ignore', ALLOCATIONS ? 'pipe' : 'ignore', 'inherit'] });
+  child.allocatedBytes = 0;
+  if (ALLOCATIONS) {
+    let rest = '';
+    child.stdout.setEncoding('utf8').on('data', (text) => {
+      const lines = (rest + text).split('\n');
+      rest = lines.pop();
+      for (const line of lines) {
+        const allocated = / allocated=(\d+)/.exec(line);
+        if (allocated) child.allocatedBytes += Number(allocated[1]);
+      }
+    });
+  }
+  return child;
+}
+
 function startServices() {
   for (const [name, specific] of services) {
     // --profile=<service> writes a V8 CPU profile of that service to bench/results/profiles/ when it exits.
     const profile = args.profile === name ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'bench', 'results', 'profiles')}`] : [];
-    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...profile, path.join(root, 'apps', name, 'dist', 'main.js')], {
+    const child = spawnCounted([path.join(root, 'apps', name, 'dist', 'main.js')], [...SERVICE_NODE_FLAGS, ...profile], {
       env: { ...process.env, NATS_URL, DATABASE_URL, ADMIN_TOKEN: adminToken, SWITCHYARD_SUBJECT_PREFIX: prefix, DB_SCHEMA: `${name}_${prefix}`, LOG_LEVEL: 'warn', HOST: '127.0.0.1', OTEL_TRACES_SAMPLER_ARG: '0', ...Object.fromEntries(Object.entries(specific).map(([key, value]) => [key, String(value)])) },
-      stdio: ['ignore', 'ignore', 'inherit'],
     });
     children.push({ name, child });
   }
   const floorSubject = `${prefix}.floor.chat`;
   for (const [name, args] of [['floor-providers', ['providers', `http://127.0.0.1:${ports.simulator}`]], ['floor-ingress', ['ingress', ports.floor]]]) {
-    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, path.join(root, 'bench', 'floor.mjs'), ...args, NATS_URL, floorSubject], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawnCounted([path.join(root, 'bench', 'floor.mjs'), ...args, NATS_URL, floorSubject], SERVICE_NODE_FLAGS, {});
     children.push({ name, child, floor: true });
   }
 }
@@ -99,8 +124,9 @@ function cpuMs(pid) {
   }
 }
 
+/** CPU time (ms) and, with --allocations, bytes allocated so far, per process of the gateway or of the floor. */
 function cpuSnapshot(floor) {
-  return Object.fromEntries(children.filter((entry) => Boolean(entry.floor) === floor).map(({ name, child }) => [name, cpuMs(child.pid)]));
+  return Object.fromEntries(children.filter((entry) => Boolean(entry.floor) === floor).map(({ name, child }) => [name, { ...cpuMs(child.pid), allocated: child.allocatedBytes }]));
 }
 
 function rssMb(pid) {
@@ -212,9 +238,10 @@ try {
           const { samples, seconds: elapsed } = await measure(targets[name], stream, concurrency, Math.ceil(REQUESTS / ROUNDS));
           if (before) {
             for (const [service, ms] of Object.entries(cpuSnapshot(floor))) {
-              const spent = (cpuSpent[service] ??= { user: 0, system: 0 });
+              const spent = (cpuSpent[service] ??= { user: 0, system: 0, allocated: 0 });
               spent.user += ms.user - before[service].user;
               spent.system += ms.system - before[service].system;
+              spent.allocated += ms.allocated - before[service].allocated;
             }
           }
           collected[name].push(...samples);
@@ -239,17 +266,18 @@ try {
       summary.pairedFloorAddedP50 = pairedMedian('direct', 'floor');
       summary.pairedOverFloorP50 = pairedMedian('floor', 'gateway');
       // CPU per gateway request, by service (µs): includes the asynchronous metering and billing work it causes.
+      const requestsOf = (service) => (children.find((entry) => entry.name === service)?.floor ? summary.floor.n : summary.gateway.n);
       summary.cpuMicrosecondsPerRequest = Object.fromEntries(
-        Object.entries(cpuSpent).map(([service, ms]) => {
-          const n = children.find((entry) => entry.name === service)?.floor ? summary.floor.n : summary.gateway.n;
-          return [service, { user: Math.round((ms.user * 1000) / n), system: Math.round((ms.system * 1000) / n) }];
-        }),
+        Object.entries(cpuSpent).map(([service, ms]) => [service, { user: Math.round((ms.user * 1000) / requestsOf(service)), system: Math.round((ms.system * 1000) / requestsOf(service)) }]),
       );
+      // Counted at each GC, so a path's figure is exact to within one GC interval (tens of requests) per round.
+      if (ALLOCATIONS) summary.allocatedKbPerRequest = Object.fromEntries(Object.entries(cpuSpent).map(([service, ms]) => [service, +(ms.allocated / 1024 / requestsOf(service)).toFixed(1)]));
       results.push(summary);
       console.log(`${summary.metric.padEnd(28)} c=${String(concurrency).padEnd(3)} direct p50 ${summary.direct.p50} ms p99 ${summary.direct.p99} ms | gateway p50 ${summary.gateway.p50} ms p99 ${summary.gateway.p99} ms | added p50 +${summary.addedP50} ms p99 +${summary.addedP99} ms | ${summary.gateway.requestsPerSecond} req/s through the gateway`);
       console.log(`${''.padEnd(33)}floor p50 ${summary.floor.p50} ms p99 ${summary.floor.p99} ms (the shape adds +${summary.floorAddedP50} ms p50, the gateway's own code +${summary.overFloorP50} ms) | ${summary.floor.requestsPerSecond} req/s through the floor`);
       console.log(`${''.padEnd(33)}per-round differences (median of ${ROUNDS}): added +${summary.pairedAddedP50} ms, the shape +${summary.pairedFloorAddedP50} ms, the gateway's own code +${summary.pairedOverFloorP50} ms`);
       console.log(`${''.padEnd(33)}CPU µs per request (user+system): ${Object.entries(summary.cpuMicrosecondsPerRequest).map(([service, us]) => `${service} ${us.user}+${us.system}`).join(', ')}`);
+      if (summary.allocatedKbPerRequest) console.log(`${''.padEnd(33)}KB allocated per request: ${Object.entries(summary.allocatedKbPerRequest).map(([service, kb]) => `${service} ${kb}`).join(', ')}`);
     }
   }
   const memory = Object.fromEntries(children.filter((entry) => !entry.floor).map(({ name, child }) => [name, rssMb(child.pid)]));
