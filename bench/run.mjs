@@ -49,11 +49,13 @@ const children = [];
  * unlike latency on this machine, so it shows work removed even when the latency cannot).
  */
 const ALLOCATIONS = args.allocations !== undefined;
+/** --ab: a path `gateway-b`, the same gateway with `globalThis.__ab` switched on (bench/ab/ab.cjs), in every round. */
+const AB = args.ab !== undefined;
 const ALLOCATION_FLAGS = ALLOCATIONS ? ['--trace-gc-nvp'] : [];
 
 /** Spawns a process with stdout counted for --allocations (or ignored). */
 function spawnCounted(entry, flags, options) {
-  const child = spawn(process.execPath, [...flags, ...ALLOCATION_FLAGS, ...entry], { ...options, stdio: ['ignore', ALLOCATIONS ? 'pipe' : 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...flags, ...ALLOCATION_FLAGS, ...(AB ? ['--require', path.join(root, 'bench', 'ab', 'ab.cjs')] : []), ...entry], { ...options, stdio: ['ignore', ALLOCATIONS ? 'pipe' : 'ignore', 'inherit'] });
   child.allocatedBytes = 0;
   if (ALLOCATIONS) {
     let rest = '';
@@ -145,6 +147,13 @@ const targets = {
   floor: { url: `http://127.0.0.1:${ports.floor}/chat`, headers: { 'content-type': 'application/json' } },
   gateway: { url: `http://127.0.0.1:${ports.public}/api/v1/chat/completions`, headers: { authorization: `Bearer ${demoKey}`, 'content-type': 'application/json' } },
 };
+if (AB) targets['gateway-b'] = { ...targets.gateway };
+
+/** --ab: switches `globalThis.__ab` in every gateway process (on for `gateway-b`, off for `gateway`), then lets the signals land. */
+async function switchAb(on) {
+  for (const { child, floor } of children) if (!floor) child.kill(on ? 'SIGWINCH' : 'SIGURG');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
 const TARGETS = Object.keys(targets);
 
 /** One request: total latency (non-stream) or time to the first content event (stream), ms. */
@@ -219,7 +228,12 @@ startServices();
 try {
   await waitReady();
   // Warm up both paths (JIT, connection pools, caches): a gateway in service runs warm, so the figures are of warm code.
-  for (const stream of [false, true]) for (const target of Object.values(targets)) await measure(target, stream, 8, WARMUP);
+  for (const stream of [false, true]) {
+    for (const [name, target] of Object.entries(targets)) {
+      if (AB && (name === 'gateway' || name === 'gateway-b')) await switchAb(name === 'gateway-b'); // both variants warm
+      await measure(target, stream, 8, WARMUP);
+    }
+  }
   const results = [];
   for (const stream of [false, true]) {
     for (const concurrency of CONCURRENCIES) {
@@ -234,7 +248,9 @@ try {
         // Each round rotates the order, so no path always runs first (or right after another).
         for (const name of TARGETS.map((_, index) => TARGETS[(index + round) % TARGETS.length])) {
           const floor = name === 'floor';
-          const before = name === 'direct' ? undefined : cpuSnapshot(floor);
+          if (AB && (name === 'gateway' || name === 'gateway-b')) await switchAb(name === 'gateway-b');
+          // CPU and allocations are counted for `gateway` (switched off) only.
+          const before = name === 'direct' || name === 'gateway-b' ? undefined : cpuSnapshot(floor);
           const { samples, seconds: elapsed } = await measure(targets[name], stream, concurrency, Math.ceil(REQUESTS / ROUNDS));
           if (before) {
             for (const [service, ms] of Object.entries(cpuSnapshot(floor))) {
@@ -276,6 +292,10 @@ try {
       console.log(`${summary.metric.padEnd(28)} c=${String(concurrency).padEnd(3)} direct p50 ${summary.direct.p50} ms p99 ${summary.direct.p99} ms | gateway p50 ${summary.gateway.p50} ms p99 ${summary.gateway.p99} ms | added p50 +${summary.addedP50} ms p99 +${summary.addedP99} ms | ${summary.gateway.requestsPerSecond} req/s through the gateway`);
       console.log(`${''.padEnd(33)}floor p50 ${summary.floor.p50} ms p99 ${summary.floor.p99} ms (the shape adds +${summary.floorAddedP50} ms p50, the gateway's own code +${summary.overFloorP50} ms) | ${summary.floor.requestsPerSecond} req/s through the floor`);
       console.log(`${''.padEnd(33)}per-round differences (median of ${ROUNDS}): added +${summary.pairedAddedP50} ms, the shape +${summary.pairedFloorAddedP50} ms, the gateway's own code +${summary.pairedOverFloorP50} ms`);
+      if (AB) {
+        summary.pairedAbP50 = pairedMedian('gateway', 'gateway-b');
+        console.log(`${''.padEnd(33)}A/B: gateway-b (__ab on) p50 ${summary['gateway-b'].p50} ms against ${summary.gateway.p50}; per-round differences (median of ${ROUNDS}): ${summary.pairedAbP50 >= 0 ? '+' : ''}${summary.pairedAbP50} ms`);
+      }
       console.log(`${''.padEnd(33)}CPU µs per request (user+system): ${Object.entries(summary.cpuMicrosecondsPerRequest).map(([service, us]) => `${service} ${us.user}+${us.system}`).join(', ')}`);
       if (summary.allocatedKbPerRequest) console.log(`${''.padEnd(33)}KB allocated per request: ${Object.entries(summary.allocatedKbPerRequest).map(([service, kb]) => `${service} ${kb}`).join(', ')}`);
     }
