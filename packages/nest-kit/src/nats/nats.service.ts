@@ -172,23 +172,23 @@ export class NatsService implements OnModuleInit, OnApplicationShutdown {
         else resolve(responses);
       };
       const timer = setTimeout(() => end(new ServiceUnavailableError(`${subject} did not answer (TimeoutError): ${responses.length} message(s) in ${timeout} ms`, { subject })), timeout);
-      subscription = nc.subscribe(inbox, {
-        callback: (error, message) => {
-          if (error) return end(new ServiceUnavailableError(`${subject} did not answer: ${error.message}`, { subject }));
-          // nats-server answers a request nobody listens to with an empty message (status 503).
-          if (message.data.length === 0) return end(new ServiceUnavailableError(`${subject} did not answer (no responders)`, { subject }));
-          let packet: ReplyPacket;
-          try {
-            packet = decodeJson(message.data) as ReplyPacket;
-          } catch {
-            return end(new ServiceUnavailableError(`${subject} answered with something that is not JSON`, { subject }));
-          }
-          if (packet.err !== undefined && packet.err !== null) return end(handlerError(subject, packet.err));
-          if (packet.response !== undefined) responses.push(packet.response as T);
-          if (packet.isDisposed) end();
-        },
-      });
       try {
+        subscription = nc.subscribe(inbox, {
+          callback: (error, message) => {
+            if (error) return end(new ServiceUnavailableError(`${subject} did not answer: ${error.message}`, { subject }));
+            // nats-server answers a request nobody listens to with an empty message (status 503).
+            if (message.data.length === 0) return end(new ServiceUnavailableError(`${subject} did not answer (no responders)`, { subject }));
+            let packet: ReplyPacket;
+            try {
+              packet = decodeJson(message.data) as ReplyPacket;
+            } catch {
+              return end(new ServiceUnavailableError(`${subject} answered with something that is not JSON`, { subject }));
+            }
+            if (packet.err !== undefined && packet.err !== null) return end(handlerError(subject, packet.err));
+            if (packet.response !== undefined) responses.push(packet.response as T);
+            if (packet.isDisposed) end();
+          },
+        });
         nc.publish(subject, encodeJson({ pattern: subject, data, id: randomUUID() }), { reply: inbox, headers: this.traceHeaders() });
       } catch (error) {
         end(new ServiceUnavailableError(`${subject} could not be asked: ${(error as Error).message}`, { subject }));
