@@ -221,6 +221,15 @@ describe('billing admin API and credits (real NATS + Postgres)', () => {
     await waitFor(async () => (await billing.account(account.id)).byokProviders.join() === 'mistral', { message: 'byok providers applied after the restart' });
   });
 
+  it('acks a malformed credentials-changed event and goes on with the next one (the consumer is not stuck on it)', async () => {
+    const account = await billing.createAccount({ name: 'Byok malformed' });
+    const js = billing.nats.jetstream();
+    await js.publish(subjects.providers.credentialsChanged, 'not json', { msgID: `${account.id}:bad-1` });
+    await js.publish(subjects.providers.credentialsChanged, JSON.stringify({ accountId: account.id, providerSlugs: 'groq' }), { msgID: `${account.id}:bad-2` });
+    await js.publish(subjects.providers.credentialsChanged, JSON.stringify({ accountId: account.id, providerSlugs: ['groq'], at: 7_000 }), { msgID: `${account.id}:7000` });
+    await waitFor(async () => (await billing.account(account.id)).byokProviders.join() === 'groq', { message: 'the valid event after two malformed ones applied' });
+  });
+
   it('answers credits for unknown accounts and malformed requests with typed errors', async () => {
     await expect(billing.rpc(subjects.billing.credits, { accountId: 'missing' })).rejects.toMatchObject({ status: 404 });
     await expect(billing.rpc(subjects.billing.credits, {})).rejects.toMatchObject({ status: 400 });

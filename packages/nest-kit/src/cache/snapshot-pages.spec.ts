@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { mergeSnapshotPages, snapshotPages } from './snapshot-pages.js';
+import { firstValueFrom, toArray } from 'rxjs';
+import { mergeSnapshotPages, replyInPages, snapshotPages } from './snapshot-pages.js';
 
 interface Snapshot {
   version: number;
@@ -34,5 +35,13 @@ describe('snapshot pages', () => {
     const pages = snapshotPages(large, ARRAYS, 4_096);
     expect(pages.length).toBeGreaterThan(8);
     expect(pages.flatMap((page) => page.keys).map((entry) => entry.hash)).toEqual(large.keys.map((entry) => entry.hash));
+  });
+
+  it('answers in pages that leave room for the reply envelope below the server max_payload, whatever page size is configured', async () => {
+    const large: Snapshot = { version: 9, keys: Array.from({ length: 200 }, (_, index) => ({ hash: `hash-${index}`, name: 'x'.repeat(100) })), accounts: [] };
+    const pages = await firstValueFrom(replyInPages(large, ARRAYS, { maxPayload: 8_192, pageBytes: 1_048_576 }).pipe(toArray()));
+    expect(pages.length).toBeGreaterThan(3);
+    for (const page of pages) expect(Buffer.byteLength(JSON.stringify(page))).toBeLessThanOrEqual(8_192 - 1_024);
+    expect(mergeSnapshotPages(pages, ARRAYS)).toEqual(large);
   });
 });
