@@ -52,6 +52,8 @@ const ALLOCATIONS = args.allocations !== undefined;
 /** --ab: a path `gateway-b`, the same gateway with `globalThis.__ab` switched on (bench/ab/ab.cjs), in every round. */
 const AB = args.ab !== undefined;
 const ALLOCATION_FLAGS = ALLOCATIONS ? ['--trace-gc-nvp'] : [];
+/** --soak=<minutes>: instead of the rounds, a steady load through the gateway with memory sampled (bench/soak.mjs). */
+const SOAK_MINUTES = args.soak !== undefined ? Number(args.soak || 15) : undefined;
 
 /** Spawns a process with stdout counted for --allocations (or ignored). */
 function spawnCounted(entry, flags, options) {
@@ -129,6 +131,11 @@ function cpuMs(pid) {
 /** CPU time (ms) and, with --allocations, bytes allocated so far, per process of the gateway or of the floor. */
 function cpuSnapshot(floor) {
   return Object.fromEntries(children.filter((entry) => Boolean(entry.floor) === floor).map(({ name, child }) => [name, { ...cpuMs(child.pid), allocated: child.allocatedBytes }]));
+}
+
+/** Resident memory of every gateway service now, MB. */
+function servicesRssMb() {
+  return Object.fromEntries(children.filter((entry) => !entry.floor).map(({ name, child }) => [name, rssMb(child.pid)]));
 }
 
 function rssMb(pid) {
@@ -234,6 +241,45 @@ try {
       await measure(target, stream, 8, WARMUP);
     }
   }
+  if (SOAK_MINUTES !== undefined) {
+    await runSoak();
+  } else {
+    await runRounds();
+  }
+} finally {
+  await agent.close();
+  await stopServices();
+}
+
+async function runSoak() {
+  const { soak } = await import('./soak.mjs');
+  const rate = Number(args['soak-rate'] ?? 200);
+  const concurrency = Number(args['soak-concurrency'] ?? 8);
+  console.log(`soak: ${SOAK_MINUTES} min at ${rate} req/s (${concurrency} clients, half streaming) through the gateway`);
+  const result = await soak({ minutes: SOAK_MINUTES, rate, concurrency, send: (stream) => once(targets.gateway, stream), residentMb: servicesRssMb });
+  console.log(`${result.completed} requests, ${result.failed} failed${result.lastError ? ` (last: ${result.lastError})` : ''}, ${result.requestsPerSecond} req/s`);
+  console.log('resident memory (MB): after warm-up → peak → end; trend of the second half');
+  for (const [name, figures] of Object.entries(result.summary)) {
+    console.log(`  ${name.padEnd(10)} ${figures.startMb} → ${figures.peakMb} → ${figures.endMb}; ${figures.secondHalfMbPerHour >= 0 ? '+' : ''}${figures.secondHalfMbPerHour} MB/h`);
+  }
+  writeReport('soak', { soak: result });
+}
+
+function writeReport(kind, fields) {
+  const date = new Date().toISOString();
+  const report = { date, machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version }, model: MODEL, ...fields };
+  mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
+  const file = path.join(root, 'bench', 'results', `${kind}-${date.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(report, null, 2));
+  console.log(`written ${path.relative(root, file)}`);
+}
+
+async function runRounds() {
+  // Peak resident memory of each service while the rounds run (sampled every second), beside the figure after the run.
+  const peakMb = {};
+  const peakSampler = setInterval(() => {
+    for (const [name, mb] of Object.entries(servicesRssMb())) if (mb !== null) peakMb[name] = Math.max(peakMb[name] ?? 0, mb);
+  }, 1000);
   const results = [];
   for (const stream of [false, true]) {
     for (const concurrency of CONCURRENCIES) {
@@ -300,14 +346,9 @@ try {
       if (summary.allocatedKbPerRequest) console.log(`${''.padEnd(33)}KB allocated per request: ${Object.entries(summary.allocatedKbPerRequest).map(([service, kb]) => `${service} ${kb}`).join(', ')}`);
     }
   }
-  const memory = Object.fromEntries(children.filter((entry) => !entry.floor).map(({ name, child }) => [name, rssMb(child.pid)]));
+  clearInterval(peakSampler);
+  const memory = servicesRssMb();
   console.log(`resident memory after the run (MB): ${Object.entries(memory).map(([name, mb]) => `${name} ${mb}`).join(', ')}`);
-  const report = { date: new Date().toISOString(), machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version }, model: MODEL, rounds: ROUNDS, requests: REQUESTS, results, memoryMb: memory };
-  mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
-  const file = path.join(root, 'bench', 'results', `bench-${report.date.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify(report, null, 2));
-  console.log(`written ${path.relative(root, file)}`);
-} finally {
-  await agent.close();
-  await stopServices();
+  console.log(`peak resident memory during the rounds (MB): ${Object.entries(peakMb).map(([name, mb]) => `${name} ${mb}`).join(', ')}`);
+  writeReport('bench', { rounds: ROUNDS, requests: REQUESTS, results, memoryMb: memory, peakMemoryMb: peakMb });
 }
