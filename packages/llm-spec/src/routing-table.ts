@@ -39,6 +39,9 @@ export const routingTableSchema = z.object({
 });
 export type RoutingTable = z.infer<typeof routingTableSchema>;
 
+/** The routing table's field a snapshot reply pages when the table is larger than one NATS message (nest-kit snapshot-pages). */
+export const routingTablePagedFields = ['endpoints'] as const;
+
 export const defaultEndpointHealth: EndpointHealth = Object.freeze(endpointHealthSchema.parse({})) as EndpointHealth;
 
 export function emptyRoutingTable(): RoutingTable {

@@ -30,7 +30,8 @@ export { DatabaseModule, type DatabaseModuleOptions } from './database/database.
 export { ensureDatabaseAndSchema, dropSchema } from './database/database.js';
 export { RedactingTypeOrmLogger } from './database/redacting-logger.js';
 export { SnapshotCache, type SnapshotCacheOptions } from './cache/snapshot-cache.js';
-export { mergeSnapshotPages, replyInPages, SNAPSHOT_PAGE_BYTES, snapshotPages } from './cache/snapshot-pages.js';
+export { routingTableCache } from './cache/routing-table-cache.js';
+export { mergeSnapshotPages, replyInPages, SNAPSHOT_PAGE_BYTES, snapshotPageLimit, snapshotPages } from './cache/snapshot-pages.js';
 export { GatewayExceptionFilter, sendHttpError, toHttpError, type HttpErrorRenderer } from './http/gateway-exception.filter.js';
 export { createLogger } from './logging/logger.js';
 export {

@@ -25,7 +25,7 @@ export class KeysHandler {
    */
   @MessagePattern(subjects.billing.keySnapshot)
   async snapshot(): Promise<Observable<KeySnapshot>> {
-    return replyInPages(await this.keys.snapshot(), keySnapshotPagedArrays, { maxPayload: this.nats.connection.info?.max_payload, pageBytes: this.config.KEY_SNAPSHOT_PAGE_BYTES });
+    return replyInPages(await this.keys.snapshot(), keySnapshotPagedArrays, { maxPayload: this.nats.maxPayload, pageBytes: this.config.KEY_SNAPSHOT_PAGE_BYTES });
   }
 
   @MessagePattern(subjects.billing.keyLookup)

@@ -22,6 +22,6 @@ export class SnapshotHandler {
 
   @MessagePattern(subjects.catalog.snapshot)
   async snapshot(): Promise<Observable<CatalogSnapshot>> {
-    return replyInPages(await this.snapshots.forRequest(), catalogSnapshotPagedArrays, { maxPayload: this.nats.connection.info?.max_payload, pageBytes: this.config.CATALOG_SNAPSHOT_PAGE_BYTES });
+    return replyInPages(await this.snapshots.forRequest(), catalogSnapshotPagedArrays, { maxPayload: this.nats.maxPayload, pageBytes: this.config.CATALOG_SNAPSHOT_PAGE_BYTES });
   }
 }

@@ -37,7 +37,7 @@ describe('the catalog snapshot in pages (real Postgres and NATS)', () => {
     const whole = catalogSnapshotSchema.parse((await admin<CatalogSnapshot>(catalog.base, 'GET', '/admin/catalog/snapshot')).body);
     const cache = new SnapshotCache<CatalogSnapshot>(
       catalog.app.get(NatsService),
-      { name: 'catalog-pages-test', snapshotSubject: subjects.catalog.snapshot, changedSubject: subjects.catalog.changed, schema: catalogSnapshotSchema, version: (value) => value.version, apply: () => 'refetch', pagedArrays: catalogSnapshotPagedArrays },
+      { name: 'catalog-pages-test', snapshotSubject: subjects.catalog.snapshot, changedSubject: subjects.catalog.changed, schema: catalogSnapshotSchema, version: (value) => value.version, apply: () => 'refetch', pagedFields: catalogSnapshotPagedArrays },
       new HealthRegistry(),
     );
     cache.start();

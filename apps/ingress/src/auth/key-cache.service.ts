@@ -51,7 +51,7 @@ export class KeyCacheService implements OnModuleInit, OnApplicationShutdown {
         changedSubject: subjects.billing.keysChanged,
         schema: keySnapshotSchema.transform(tableFrom),
         // Billing answers in pages past one NATS message (thousands of keys).
-        pagedArrays: keySnapshotPagedArrays,
+        pagedFields: keySnapshotPagedArrays,
         version: (table) => table.version,
         apply: (current, event) => {
           const change = keysChangedSchema.parse(event);

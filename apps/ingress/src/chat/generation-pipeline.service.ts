@@ -22,7 +22,7 @@ import {
 } from '@switchyard/llm-spec';
 import { affordableCompletionTokens, chargeFor, Decimal, toDecimal, usageCost } from '@switchyard/money';
 import { extractTraceContext, recordCarrier, SpanKind, withSpan } from '@switchyard/nest-kit';
-import { plan, type AccountPolicy, type PlannedAttempt } from '@switchyard/routing-policy';
+import { plan, type PlannedAttempt } from '@switchyard/routing-policy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { attemptBillingFor } from '../admission/attempt-billing.js';
@@ -36,24 +36,14 @@ import { AttemptRunnerService, type AttemptSink, type FailedAttempt } from './at
 import type { BilledUsage, MidStreamFailure, ResponseIdentity, Skin, SkinStream } from './skin.js';
 import { SseWriter } from './sse-writer.js';
 import { wrongEndpointError } from '../skins/embeddings/endpoint-kind.js';
-import { generationCompletedEvent, modelLabel, planFailure } from '../generation/generation-event.js';
+import { generationCompletedEvent, modelLabel } from '../generation/generation-event.js';
+import { accountPolicyOf, planFailure } from './planning.js';
 
 /** Turns zod issues into one readable 400. */
 export function invalidRequest(error: z.ZodError): BadRequestError {
   const issues = error.issues.slice(0, 10).map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
   const summary = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
   return new BadRequestError(`Invalid request: ${summary}`, { issues });
-}
-
-export function accountPolicyOf(caller: Caller): AccountPolicy {
-  return {
-    allowTraining: caller.account.privacy.allowTraining,
-    allowRetention: caller.account.privacy.allowRetention,
-    requireZdr: caller.account.privacy.requireZdr,
-    allowedProviders: caller.account.allowedProviders ?? undefined,
-    ignoredProviders: caller.account.ignoredProviders,
-    byokProviders: caller.account.byokProviders,
-  };
 }
 
 /** The error a client gets when every attempt failed: the most useful status, with every provider's error. */

@@ -1,7 +1,7 @@
-import { AvailabilityError, httpHeaders, type AttemptRecord, type GenerationCompleted } from '@switchyard/contracts';
+import { httpHeaders, type AttemptRecord, type GenerationCompleted } from '@switchyard/contracts';
 import type { Usage } from '@switchyard/llm-spec';
 import { formatMoney, type Charge } from '@switchyard/money';
-import type { PlannedAttempt, PlanResult } from '@switchyard/routing-policy';
+import type { PlannedAttempt } from '@switchyard/routing-policy';
 import type { FastifyRequest } from 'fastify';
 import type { Reservation } from '../admission/credit-lease.service.js';
 import type { Caller } from '../auth/authenticator.service.js';
@@ -14,16 +14,6 @@ export function roundMs(ms: number): number {
 /** The model a generation is recorded under: `model:variant` for variants. */
 export function modelLabel(attempt: PlannedAttempt): string {
   return attempt.endpoint.variant === 'standard' ? attempt.model.id : `${attempt.model.id}:${attempt.endpoint.variant}`;
-}
-
-/** The planner found no endpoint: its status, code and reasons in OpenRouter's error (every API the same). */
-export function planFailure(result: Extract<PlanResult, { ok: false }>): AvailabilityError {
-  const error = result.error;
-  return new AvailabilityError(error.status, error.code, error.message, {
-    requested_models: error.requestedModels,
-    excluded_by: error.excludedBy,
-    ...(error.constraint ? { constraint: error.constraint } : {}),
-  });
 }
 
 /** One served request as every API records it (chat, messages, responses, embeddings). */

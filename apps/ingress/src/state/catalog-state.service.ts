@@ -1,12 +1,13 @@
 import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { catalogChangedSchema, subjects } from '@switchyard/contracts';
-import { catalogSnapshotPagedArrays, catalogSnapshotSchema, emptyRoutingTable, routingTableSchema, type CatalogSnapshot, type RoutingTable } from '@switchyard/llm-spec';
-import { HealthRegistry, MetricsService, NatsService, SnapshotCache } from '@switchyard/nest-kit';
+import { catalogSnapshotPagedArrays, catalogSnapshotSchema, emptyRoutingTable, type CatalogSnapshot, type RoutingTable } from '@switchyard/llm-spec';
+import { HealthRegistry, MetricsService, NatsService, routingTableCache, SnapshotCache } from '@switchyard/nest-kit';
 import { CatalogIndex } from '@switchyard/routing-policy';
 
 /**
  * The two control-plane inputs of planning, held in memory: the catalog (snapshot + `catalog.changed` → refetch)
- * indexed for the planner, and the routing table the routing service pushes (full table in every event). Both
+ * indexed for the planner, and the routing table the routing service pushes (the whole table in each event, or
+ * for a table past one message its announced version → a fetch of the table in pages). Both
  * keep serving their last value when their owner is down.
  */
 @Injectable()
@@ -21,7 +22,7 @@ export class CatalogStateService implements OnModuleInit, OnApplicationShutdown 
       {
         name: 'catalog',
         snapshotSubject: subjects.catalog.snapshot,
-        pagedArrays: catalogSnapshotPagedArrays,
+        pagedFields: catalogSnapshotPagedArrays,
         changedSubject: subjects.catalog.changed,
         schema: catalogSnapshotSchema,
         version: (snapshot) => snapshot.version,
@@ -29,18 +30,7 @@ export class CatalogStateService implements OnModuleInit, OnApplicationShutdown 
       },
       health,
     );
-    this.routingCache = new SnapshotCache(nats, {
-      name: 'routing-table',
-      snapshotSubject: subjects.routing.table,
-      changedSubject: subjects.routing.tableUpdated,
-      schema: routingTableSchema,
-      version: (table) => table.version,
-      apply: (current, event) => {
-        const table = routingTableSchema.parse(event);
-        return table.version >= current.version ? table : 'ignore';
-      },
-      refreshIntervalMs: 15_000,
-    });
+    this.routingCache = routingTableCache(nats);
     const catalogVersion = metrics.gauge({ name: 'switchyard_ingress_catalog_version', help: 'Catalog version this ingress plans with' });
     const tableVersion = metrics.gauge({ name: 'switchyard_ingress_routing_table_version', help: 'Routing table version this ingress plans with' });
     this.catalogCache.onChange((snapshot) => {

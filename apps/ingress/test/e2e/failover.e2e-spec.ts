@@ -18,6 +18,9 @@ import { FaultKit, parseSse, runConcurrently, type ChatCall, type ProviderRespon
  *
  * Timings are shortened through env: breaker window 10 s, min 3 failures, cool-down 1.5 s (max 3 s), probes every
  * 300 ms, table published every second (changes within 50 ms), first-token timeout 3 s, keep-alive every 500 ms.
+ * The table's largest message is 256 bytes, so any table with an entry is announced by its version and ingress
+ * fetches it in pages (what a catalog of thousands of active endpoints does at the default 512 KiB): every
+ * routing-driven behaviour below goes through that path.
  */
 
 jest.setTimeout(120_000);
@@ -58,6 +61,7 @@ describe('failover, the health monitor and routing end to end, through the simul
         PROBE_INTERVAL_MS: String(PROBE_INTERVAL_MS),
         PROBE_TIMEOUT_MS: '2000',
         STATS_SNAPSHOT_INTERVAL_MS: '600000',
+        TABLE_PAGE_BYTES: '256',
       },
       ingress: {
         SSE_KEEPALIVE_MS: String(KEEPALIVE_MS),
@@ -248,6 +252,8 @@ describe('failover, the health monitor and routing end to end, through the simul
       const badAfter = await kit.usage(bad!.upstreamModelId);
       report('429 + Retry-After', { failedAttempt: attempts[0], retryAfterMs: marked.retryAfterUntil - marked.lastFailureAt, badUpstreamRequestsWhileMarked: badAfter.requests - badBefore.requests });
       expect(badAfter.requests - badBefore.requests).toBe(0);
+      // The table ingress planned with reached it as an announcement and a paged fetch, not as a whole message.
+      expect((await kit.tablePublications()).announced).toBeGreaterThan(0);
     });
 
     it('fails over on a hang before the first token after the first-token timeout, streaming and not', async () => {

@@ -68,8 +68,7 @@ export class AttemptHandler implements OnApplicationBootstrap, BeforeApplication
   }
 
   onApplicationBootstrap(): void {
-    const maxPayload = this.nats.connection.info?.max_payload;
-    if (maxPayload) this.dependencies.maxFrameBytes = Math.min(this.config.FRAME_MAX_BYTES, maxPayload - 1_024);
+    this.dependencies.maxFrameBytes = Math.min(this.config.FRAME_MAX_BYTES, this.nats.maxPayload - 1_024);
     this.cancelSubscription = this.nats.subscribe(subjects.providers.cancel, (data) => this.onCancel(data));
     this.directory.onChange((providers) => {
       const origins = new Set<string>();

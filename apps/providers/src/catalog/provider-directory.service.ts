@@ -23,7 +23,7 @@ export class ProviderDirectory implements OnApplicationBootstrap, OnModuleDestro
       {
         name: 'catalog',
         snapshotSubject: subjects.catalog.snapshot,
-        pagedArrays: catalogSnapshotPagedArrays,
+        pagedFields: catalogSnapshotPagedArrays,
         changedSubject: subjects.catalog.changed,
         schema: catalogSnapshotReplySchema,
         version: (snapshot) => snapshot.version,

@@ -57,13 +57,12 @@ export class EmbedHandler implements OnApplicationBootstrap, BeforeApplicationSh
   onApplicationBootstrap(): void {
     // The attempts module owns the upstream pools (one set per process, pruned when origins leave the catalog).
     const pools = this.moduleRef.get(UpstreamPools, { strict: false });
-    const maxPayload = this.nats.connection.info?.max_payload;
     this.dependencies = {
       publishFrame: (subject, frame) => this.nats.connection.publish(subject, frame),
       resolveProvider: (slug) => this.directory.get(slug),
       resolveKey: (slug, options) => this.credentials.resolve(slug, options),
       dispatcher: (origin) => pools.get(origin),
-      maxFrameBytes: maxPayload ? Math.min(this.config.FRAME_MAX_BYTES, maxPayload - 1_024) : this.config.FRAME_MAX_BYTES,
+      maxFrameBytes: Math.min(this.config.FRAME_MAX_BYTES, this.nats.maxPayload - 1_024),
       maxResponseBytes: this.config.UPSTREAM_MAX_RESPONSE_BYTES,
       onWarning: (message) => this.logger.warn(message),
     };

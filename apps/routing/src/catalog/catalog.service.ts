@@ -25,7 +25,7 @@ export class CatalogService implements OnModuleInit, OnModuleDestroy {
       {
         name: 'catalog',
         snapshotSubject: subjects.catalog.snapshot,
-        pagedArrays: catalogSnapshotPagedArrays,
+        pagedFields: catalogSnapshotPagedArrays,
         changedSubject: subjects.catalog.changed,
         schema: catalogSnapshotSchema,
         version: (snapshot) => snapshot.version,

@@ -18,6 +18,11 @@ export const routingConfigSchema = baseConfigSchema
     TABLE_PUBLISH_INTERVAL_MS: positiveInt.default(5_000),
     /** State changes are coalesced into at most one publication per this interval. */
     TABLE_MIN_PUBLISH_INTERVAL_MS: nonNegativeInt.default(100),
+    /**
+     * Largest message of the table, bytes of JSON (capped below the NATS server's max_payload): a larger table is
+     * announced on table-updated by its version and served by the table RPC in pages of this size.
+     */
+    TABLE_PAGE_BYTES: positiveInt.min(256).default(512 * 1024),
 
     /** Rolling window over which the breaker counts failures. */
     BREAKER_WINDOW_MS: positiveInt.min(1_000).default(30_000),

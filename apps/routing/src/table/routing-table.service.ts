@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { subjects } from '@switchyard/contracts';
+import { subjects, type RoutingTableAnnouncement } from '@switchyard/contracts';
 import type { RoutingTable } from '@switchyard/llm-spec';
-import { MetricsService, NatsService } from '@switchyard/nest-kit';
+import { MetricsService, NatsService, snapshotPageLimit } from '@switchyard/nest-kit';
 import { CatalogService } from '../catalog/catalog.service.js';
 import { CLOCK, type Clock } from '../clock.js';
 import { ROUTING_CONFIG, type RoutingConfig } from '../config/routing.config.js';
@@ -13,7 +13,8 @@ export type PublishTrigger = 'start' | 'change' | 'catalog' | 'periodic' | 'reco
  * Builds and pushes the routing table (ARCHITECTURE.md "The hot path"): on every change of a published field
  * (coalesced into at most one publication per TABLE_MIN_PUBLISH_INTERVAL_MS), periodically so the figures
  * refresh, at start and after a NATS reconnect. Every table is a full view, so any replica's table can replace
- * any other's.
+ * any other's. A table larger than one message (TABLE_PAGE_BYTES, below the server's max_payload) is announced by
+ * its version instead; subscribers then fetch it from the table RPC, which answers in pages.
  *
  * Versions are epoch milliseconds, strictly increasing per replica (`max(now, last + 1)`): replicas fed the same
  * events publish equivalent tables, and a subscriber that keeps the highest version never goes backwards, even
@@ -41,7 +42,7 @@ export class RoutingTableService implements OnModuleInit, OnApplicationBootstrap
     private readonly catalog: CatalogService,
     metrics: MetricsService,
   ) {
-    this.published = metrics.counter({ name: 'switchyard_routing_table_versions_published_total', help: 'Routing table versions published, by trigger', labelNames: ['trigger'] });
+    this.published = metrics.counter({ name: 'switchyard_routing_table_versions_published_total', help: 'Routing table versions published (whole or announced), by trigger and form', labelNames: ['trigger', 'form'] });
     this.versionGauge = metrics.gauge({ name: 'switchyard_routing_table_version', help: 'Version of the last routing table built' });
     this.sizeGauge = metrics.gauge({ name: 'switchyard_routing_table_endpoints', help: 'Endpoints listed in the last routing table built' });
   }
@@ -108,9 +109,15 @@ export class RoutingTableService implements OnModuleInit, OnApplicationBootstrap
     }
     try {
       const table = this.build();
-      this.nats.publish(subjects.routing.tableUpdated, table);
+      const whole = Buffer.byteLength(JSON.stringify(table)) <= snapshotPageLimit({ maxPayload: this.nats.maxPayload, pageBytes: this.config.TABLE_PAGE_BYTES });
+      if (whole) {
+        this.nats.publish(subjects.routing.tableUpdated, table);
+      } else {
+        const announcement: RoutingTableAnnouncement = { version: table.version, generatedAt: table.generatedAt, endpointCount: Object.keys(table.endpoints).length, paged: true };
+        this.nats.publish(subjects.routing.tableUpdated, announcement);
+      }
       this.lastPublishedAt = this.clock.now();
-      this.published.inc({ trigger });
+      this.published.inc({ trigger, form: whole ? 'whole' : 'announced' });
       return table;
     } catch (error) {
       this.logger.warn(`could not publish the routing table (${trigger}): ${(error as Error).message}`);

@@ -1,8 +1,18 @@
 import 'reflect-metadata';
 import { connect, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { type AttemptCompleted, type KeySnapshot, type ParsedProviderChatRequest, type ParsedProviderEmbedRequest, providerChatRequestSchema, providerEmbedRequestSchema, subjects } from '@switchyard/contracts';
-import { type CatalogSnapshot, type CatalogSnapshotInput, catalogSnapshotSchema, type RoutingTable, routingTableSchema } from '@switchyard/llm-spec';
+import {
+  type AttemptCompleted,
+  type KeySnapshot,
+  type ParsedProviderChatRequest,
+  type ParsedProviderEmbedRequest,
+  providerChatRequestSchema,
+  providerEmbedRequestSchema,
+  type RoutingTableAnnouncement,
+  routingTableUpdatedSchema,
+  subjects,
+} from '@switchyard/contracts';
+import { type CatalogSnapshot, type CatalogSnapshotInput, catalogSnapshotSchema, type RoutingTable } from '@switchyard/llm-spec';
 import { bootstrapService, createLogger, dropSchema, listeningPort } from '@switchyard/nest-kit';
 import { TEST_ADMIN_TOKEN, TEST_DATABASE_URL, TEST_NATS_URL, uniqueSchema } from '@switchyard/nest-kit/testing';
 import { AppModule } from '../../src/app.module.js';
@@ -132,6 +142,18 @@ export function catalogSnapshot(version = 1): CatalogSnapshot {
   });
 }
 
+/** acme/chat-1 at `count` providers p00, p01…, for tables of many entries. */
+export function catalogWithEndpoints(count: number, version = 1): CatalogSnapshot {
+  const tags = Array.from({ length: count }, (_, index) => `p${String(index).padStart(2, '0')}`);
+  return catalogSnapshotSchema.parse({
+    version,
+    generatedAt: new Date().toISOString(),
+    providers: tags.map((tag) => provider(tag)),
+    models: [{ id: MODEL, canonicalSlug: MODEL, name: 'Chat 1', created: 1_700_000_000, contextLength: 32_000 }],
+    endpoints: tags.map((tag) => endpoint(tag, '0.000001')),
+  });
+}
+
 export const EMBED_MODEL = 'acme/embed-1';
 export const EMBED_ENDPOINT = `${EMBED_MODEL}@alpha`;
 
@@ -170,7 +192,10 @@ export class Peers {
   keySnapshot: KeySnapshot | undefined;
   readonly chatRequests: ParsedProviderChatRequest[] = [];
   readonly embedRequests: ParsedProviderEmbedRequest[] = [];
+  /** Tables published whole on table-updated. */
   readonly tables: RoutingTable[] = [];
+  /** Announcements published on table-updated instead of a table too large for one message. */
+  readonly announcements: RoutingTableAnnouncement[] = [];
   behaviour = new Map<string, ProbeBehaviour>();
   publishAttemptEvents = false;
   private readonly subscriptions: Subscription[] = [];
@@ -190,7 +215,9 @@ export class Peers {
       this.nc.subscribe(subjects.providers.embed, { queue: 'providers', callback: (_error, message) => this.answerEmbed(message) }),
       this.nc.subscribe(subjects.routing.tableUpdated, {
         callback: (_error, message) => {
-          this.tables.push(routingTableSchema.parse(JSON.parse(new TextDecoder().decode(message.data))));
+          const update = routingTableUpdatedSchema.parse(JSON.parse(new TextDecoder().decode(message.data)));
+          if ('paged' in update) this.announcements.push(update);
+          else this.tables.push(update);
         },
       }),
     );

@@ -98,7 +98,7 @@ describe('health monitor on real NATS and Postgres', () => {
     expect(metrics).toMatch(/switchyard_endpoint_state\{endpoint="acme\/chat-1@alpha",service="routing"\} 0/);
     expect(metrics).toMatch(/switchyard_breaker_transitions_total\{endpoint="acme\/chat-1@alpha",from="closed",to="open",service="routing"\} [1-9]/);
     expect(metrics).toMatch(/switchyard_endpoint_uptime_percent\{endpoint="acme\/chat-1@beta",window="5m",service="routing"\}/);
-    expect(metrics).toMatch(/switchyard_routing_table_versions_published_total\{trigger="change",service="routing"\} [1-9]/);
+    expect(metrics).toMatch(/switchyard_routing_table_versions_published_total\{trigger="change",form="whole",service="routing"\} [1-9]/);
     expect(metrics).toMatch(/switchyard_probes_total\{outcome="success",service="routing"\} [1-9]/);
     expect(metrics).toMatch(/switchyard_attempt_events_total\{result="failure",service="routing"\} [1-9]/);
   });

@@ -23,10 +23,10 @@ export interface SnapshotCacheOptions<T> {
   /** Snapshot RPC timeout, ms. */
   timeoutMs?: number;
   /**
-   * The snapshot's arrays when its owner may answer in pages (a snapshot larger than one NATS message, see
-   * snapshot-pages.ts): the pages are collected and put back together before the schema reads them.
+   * The snapshot's paged fields (arrays or records) when its owner may answer in pages (a snapshot larger than one
+   * NATS message, see snapshot-pages.ts): the pages are collected and put back together before the schema reads them.
    */
-  pagedArrays?: readonly string[];
+  pagedFields?: readonly string[];
 }
 
 /**
@@ -116,9 +116,9 @@ export class SnapshotCache<T> {
     this.fetching = (async () => {
       try {
         const timeoutMs = this.options.timeoutMs ?? 5_000;
-        const arrays = this.options.pagedArrays;
-        const raw = arrays
-          ? mergeSnapshotPages(await this.nats.requestAll<Record<string, unknown>>(this.options.snapshotSubject, {}, { timeoutMs }), arrays)
+        const fields = this.options.pagedFields;
+        const raw = fields
+          ? mergeSnapshotPages(await this.nats.requestAll<Record<string, unknown>>(this.options.snapshotSubject, {}, { timeoutMs }), fields)
           : await this.nats.request<unknown>(this.options.snapshotSubject, {}, { timeoutMs });
         this.set(this.options.schema.parse(raw));
       } catch (error) {

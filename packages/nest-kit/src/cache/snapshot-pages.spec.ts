@@ -44,4 +44,34 @@ describe('snapshot pages', () => {
     for (const page of pages) expect(Buffer.byteLength(JSON.stringify(page))).toBeLessThanOrEqual(8_192 - 1_024);
     expect(mergeSnapshotPages(pages, ARRAYS)).toEqual(large);
   });
+
+  it('pages a record field by its entries and merges them back, the same way (property)', () => {
+    interface Table {
+      version: number;
+      generatedAt: string;
+      endpoints: Record<string, { state: string; weight: number }>;
+    }
+    const entry = fc.record({ state: fc.constantFrom('closed', 'open', 'half-open'), weight: fc.double({ min: 0, max: 10, noNaN: true }) });
+    const table = fc.record({ version: fc.nat(), generatedAt: fc.string({ maxLength: 30 }), endpoints: fc.dictionary(fc.string({ minLength: 1, maxLength: 40 }), entry, { maxKeys: 80 }) });
+    fc.assert(
+      fc.property(table, fc.integer({ min: 64, max: 2_048 }), (value: Table, maxBytes) => {
+        const pages = snapshotPages(value, ['endpoints'], maxBytes);
+        expect(mergeSnapshotPages(pages, ['endpoints'])).toEqual(value);
+        for (const page of pages) {
+          expect(page.version).toBe(value.version);
+          if (Object.keys(page.endpoints).length > 1) expect(Buffer.byteLength(JSON.stringify(page))).toBeLessThanOrEqual(maxBytes);
+        }
+      }),
+    );
+  });
+
+  it('keeps an entry keyed __proto__ as data when paging and merging a record', () => {
+    const endpoints = JSON.parse('{"__proto__": {"state": "open"}, "a": {"state": "closed"}}') as Record<string, { state: string }>;
+    const pages = snapshotPages({ version: 1, endpoints }, ['endpoints'], 40);
+    expect(pages.length).toBe(2);
+    const merged = mergeSnapshotPages(pages, ['endpoints']);
+    expect(Object.keys(merged.endpoints).sort()).toEqual(['__proto__', 'a']);
+    expect(Object.getPrototypeOf(merged.endpoints)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).state).toBeUndefined();
+  });
 });

@@ -33,6 +33,9 @@ export interface SubscribeOptions {
  * `{id, response | err, isDisposed}`), so they reach `@MessagePattern` handlers, with a per-request timeout that
  * Nest's own client lacks.
  */
+/** NATS' default `max_payload`, bytes. */
+export const DEFAULT_MAX_PAYLOAD = 1_048_576;
+
 @Injectable()
 export class NatsService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Nats');
@@ -79,6 +82,14 @@ export class NatsService implements OnModuleInit, OnApplicationShutdown {
   get connection(): NatsConnection {
     if (!this.nc) throw new Error('NATS is not connected yet');
     return this.nc;
+  }
+
+  /**
+   * The largest message the server takes, bytes (`max_payload` of its INFO; NATS' default 1 MiB before the first
+   * INFO). Payloads that may grow (snapshots, frames) are sized below it.
+   */
+  get maxPayload(): number {
+    return this.nc?.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
   }
 
   /** Connected now: false while reconnecting, and for good once the connection is closed (drained at shutdown). */

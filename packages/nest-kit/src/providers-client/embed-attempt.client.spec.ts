@@ -9,8 +9,9 @@ class FakeNats {
   readonly published: Array<{ subject: string; data: unknown; reply?: string }> = [];
   private callback: ((error: Error | null, message: Msg) => void) | undefined;
   unsubscribed = false;
+  /** The server's max_payload (NatsService.maxPayload). */
+  maxPayload = 64 * 1024;
   readonly connection = {
-    info: { max_payload: 64 * 1024 } as { max_payload: number } | undefined,
     subscribe: (_subject: string, options: { callback: (error: Error | null, message: Msg) => void }) => {
       this.callback = options.callback;
       return { unsubscribe: () => (this.unsubscribed = true) };

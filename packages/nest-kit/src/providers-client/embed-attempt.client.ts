@@ -118,15 +118,14 @@ export class EmbedAttemptClient {
           },
         });
         const payload = encodeJson(request);
-        const maxPayload = this.nats.connection.info?.max_payload;
-        if (maxPayload !== undefined && Buffer.byteLength(payload) + PAYLOAD_HEADROOM_BYTES > maxPayload) {
+        if (Buffer.byteLength(payload) + PAYLOAD_HEADROOM_BYTES > this.nats.maxPayload) {
           // The same for every provider: not a reason to fail over, and the client's to fix.
           fail({
             status: 413,
             errorType: 'payload_too_large',
             retryable: false,
             phase: 'connect',
-            message: `The inputs are too large for one request (${Buffer.byteLength(payload)} bytes; the limit is about ${maxPayload - PAYLOAD_HEADROOM_BYTES}): send fewer or shorter inputs per request`,
+            message: `The inputs are too large for one request (${Buffer.byteLength(payload)} bytes; the limit is about ${this.nats.maxPayload - PAYLOAD_HEADROOM_BYTES}): send fewer or shorter inputs per request`,
           });
           return;
         }

@@ -122,6 +122,13 @@ export class FaultKit {
     return counts;
   }
 
+  /** `switchyard_routing_table_versions_published_total` summed by form (`whole` or `announced`). */
+  async tablePublications(): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const { labels, value } of await this.routingMetric('switchyard_routing_table_versions_published_total')) counts[labels.form ?? ''] = (counts[labels.form ?? ''] ?? 0) + value;
+    return counts;
+  }
+
   private async routingMetric(name: string): Promise<Array<{ labels: Record<string, string>; value: number }>> {
     const response = await fetch(`${this.stack.adminUrl('routing')}/metrics`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
     const samples = [];
