@@ -83,4 +83,12 @@ export type ParsedGenerationCompleted = z.infer<typeof generationCompletedSchema
 export const generationLookupSchema = z.object({ id: z.string(), accountId: z.string() });
 export type GenerationLookup = z.infer<typeof generationLookupSchema>;
 
+/**
+ * `sy.metering.generation-content.v1` (request: `generationLookupSchema`): what was stored of one generation's
+ * prompt and output, only for an account that had opted in to prompt logging when it ran. Reply: this;
+ * NotFoundError when the generation is not the account's or nothing was stored.
+ */
+export const generationContentSchema = z.object({ id: z.string(), input: z.unknown(), output: z.unknown() });
+export type GenerationContent = z.infer<typeof generationContentSchema>;
+
 export const moneyString = decimalStringSchema;

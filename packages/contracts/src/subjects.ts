@@ -55,6 +55,7 @@ export const subjects = {
   metering: {
     generationCompleted: subject('metering', 'generation-completed'),
     generation: subject('metering', 'generation'),
+    generationContent: subject('metering', 'generation-content'),
   },
 } as const;
 

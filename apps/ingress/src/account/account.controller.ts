@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import { BadRequestError, creditsSchema, keyInfoSchema, subjects, type KeyManagementRequest } from '@switchyard/contracts';
+import { BadRequestError, creditsSchema, generationContentSchema, keyInfoSchema, subjects, type KeyManagementRequest } from '@switchyard/contracts';
 import { NatsService } from '@switchyard/nest-kit';
 import type { FastifyRequest } from 'fastify';
 import { AuthenticatorService } from '../auth/authenticator.service.js';
@@ -9,7 +9,8 @@ function firstQuery(value: unknown): string | undefined {
 }
 
 /**
- * The account side of the public API: `/key` (and legacy `/auth/key`), `/credits`, `/generation`, and the key
+ * The account side of the public API: `/key` (and legacy `/auth/key`), `/credits`, `/generation` (and its stored
+ * `/generation/content`), and the key
  * management API `/keys`. Thin: authenticate from memory, then one RPC to the owner (billing or metering).
  */
 @Controller('api/v1')
@@ -35,11 +36,13 @@ export class AccountController {
 
   @Get('generation')
   async generation(@Req() request: FastifyRequest, @Query('id') id: unknown): Promise<unknown> {
-    const caller = await this.authenticator.authenticate(request.headers, { allowManagement: true });
-    const generationId = firstQuery(id);
-    if (!generationId) throw new BadRequestError('Query parameter id is required: GET /api/v1/generation?id=gen-...');
-    const data = await this.nats.request(subjects.metering.generation, { id: generationId, accountId: caller.account.accountId });
-    return { data };
+    return { data: await this.ofGeneration(request, id, subjects.metering.generation, 'generation') };
+  }
+
+  /** The stored prompt and output of one generation (only for accounts that opted in to prompt logging). */
+  @Get('generation/content')
+  async generationContent(@Req() request: FastifyRequest, @Query('id') id: unknown): Promise<unknown> {
+    return { data: generationContentSchema.parse(await this.ofGeneration(request, id, subjects.metering.generationContent, 'generation/content')) };
   }
 
   @Get('keys')
@@ -73,6 +76,14 @@ export class AccountController {
   async deleteKey(@Req() request: FastifyRequest, @Param('hash') hash: string): Promise<unknown> {
     const caller = await this.authenticator.authenticate(request.headers, { requireManagement: true });
     return this.keys({ op: 'delete', accountId: caller.account.accountId, hash });
+  }
+
+  /** One RPC to metering about one of the caller's generations (`?id=`, required). */
+  private async ofGeneration(request: FastifyRequest, id: unknown, subject: string, route: string): Promise<unknown> {
+    const caller = await this.authenticator.authenticate(request.headers, { allowManagement: true });
+    const generationId = firstQuery(id);
+    if (!generationId) throw new BadRequestError(`Query parameter id is required: GET /api/v1/${route}?id=gen-...`);
+    return this.nats.request(subject, { id: generationId, accountId: caller.account.accountId });
   }
 
   private keys(request: KeyManagementRequest): Promise<unknown> {

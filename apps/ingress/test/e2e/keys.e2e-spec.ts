@@ -218,7 +218,7 @@ describe('keys, limits and account rules', () => {
     expect(inDebt.body.error.message).toMatch(/negative/);
   });
 
-  it('takes 1 % off for accounts that opted in to prompt logging, in usage.cost and in the debit alike', async () => {
+  it('takes 1 % off for accounts that opted in to prompt logging, in usage.cost and in the debit alike, and keeps their prompts and outputs readable at /generation/content', async () => {
     const plain = await admin.createAccount('no-logging', { topUp: '1' });
     const logging = await admin.createAccount('logging', { topUp: '1', logPrompts: true });
     const plainKey = (await admin.createKey(plain)).key;
@@ -235,6 +235,21 @@ describe('keys, limits and account rules', () => {
     for (const [accountId, cost] of [[plain, full.cost!], [logging, discounted.cost!]] as const) {
       await waitFor(async () => debits(await admin.ledger(accountId)).total.equals(toDecimal(cost)), { timeoutMs: 15_000, message: `debit of ${cost}` });
     }
+
+    // What opting in bought: the prompt and the output, readable by the account at /generation/content.
+    const stored = await waitFor(async () => {
+      const answer = await call(stack.baseUrl, loggingKey, 'GET', `/generation/content?id=${discounted.id}`);
+      return answer.status === 200 ? answer.body : undefined;
+    }, { timeoutMs: 15_000, message: 'stored content' });
+    expect(stored.data).toMatchObject({ id: discounted.id, input: [{ role: 'user', content: request.content }] });
+    expect(typeof stored.data.output).toBe('string');
+    expect(stored.data.output.length).toBeGreaterThan(0);
+    await waitFor(async () => (await call(stack.baseUrl, plainKey, 'GET', `/generation?id=${full.id}`)).status === 200, { timeoutMs: 15_000, message: 'plain generation recorded' });
+    const notLogged = await call(stack.baseUrl, plainKey, 'GET', `/generation/content?id=${full.id}`);
+    expect(notLogged.status).toBe(404);
+    expect(notLogged.body.error.message).toMatch(/opt in to prompt logging/);
+    expect((await call(stack.baseUrl, plainKey, 'GET', `/generation/content?id=${discounted.id}`)).status).toBe(404);
+    expect((await call(stack.baseUrl, plainKey, 'GET', '/generation/content')).status).toBe(400);
   });
 
   it('charges nothing for a request whose attempts all failed, and the prompt (not the insurance) for zero completion tokens with a normal stop', async () => {

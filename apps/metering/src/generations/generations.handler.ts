@@ -1,11 +1,11 @@
 import { Controller, Logger } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { GatewayError, generationLookupSchema, NotFoundError, ServiceUnavailableError, subjects } from '@switchyard/contracts';
+import { GatewayError, generationLookupSchema, NotFoundError, ServiceUnavailableError, subjects, type GenerationContent } from '@switchyard/contracts';
 import { parseParameters } from '../common/query-validation.js';
 import { type OpenRouterGeneration, toOpenRouterGeneration } from './generation-view.js';
 import { GenerationsRepository } from './generations.repository.js';
 
-/** NATS RPC: `GET /api/v1/generation` for ingress. */
+/** NATS RPC: `GET /api/v1/generation` and `GET /api/v1/generation/content` for ingress. */
 @Controller()
 export class GenerationsHandler {
   private readonly logger = new Logger('GenerationsHandler');
@@ -20,15 +20,33 @@ export class GenerationsHandler {
   @MessagePattern(subjects.metering.generation)
   async lookup(@Payload() payload: unknown): Promise<OpenRouterGeneration> {
     const { id, accountId } = parseParameters(generationLookupSchema, payload, 'generation lookup');
-    let stored;
-    try {
-      stored = await this.generations.findForAccount(id, accountId);
-    } catch (error) {
-      if (GatewayError.isInstance(error)) throw error;
-      this.logger.error(`generation lookup failed: ${(error as Error).message}`);
-      throw new ServiceUnavailableError('Generation lookup is temporarily unavailable');
-    }
+    const stored = await this.read(() => this.generations.findForAccount(id, accountId), 'generation lookup');
     if (!stored) throw new NotFoundError('Generation not found', { id });
     return toOpenRouterGeneration(stored);
+  }
+
+  /**
+   * `sy.metering.generation-content.v1` `{ id, accountId }` → the stored prompt and output of the account's
+   * generation. Stored only for accounts that opted in to prompt logging: otherwise a 404 that says so (a foreign
+   * or unknown id is the plain 404 of the lookup).
+   */
+  @MessagePattern(subjects.metering.generationContent)
+  async content(@Payload() payload: unknown): Promise<GenerationContent> {
+    const { id, accountId } = parseParameters(generationLookupSchema, payload, 'generation content');
+    const content = await this.read(() => this.generations.findContentForAccount(id, accountId), 'generation content');
+    if (content === undefined) throw new NotFoundError('Generation not found', { id });
+    if (content === null) throw new NotFoundError('No content was stored for this generation: prompts and outputs are kept only for accounts that opt in to prompt logging', { id });
+    return { id, ...content };
+  }
+
+  /** A database read for an RPC: a database failure is a 503 for the caller, never a leaked driver error. */
+  private async read<T>(query: () => Promise<T>, what: string): Promise<T> {
+    try {
+      return await query();
+    } catch (error) {
+      if (GatewayError.isInstance(error)) throw error;
+      this.logger.error(`${what} failed: ${(error as Error).message}`);
+      throw new ServiceUnavailableError(`${what[0]!.toUpperCase()}${what.slice(1)} is temporarily unavailable`);
+    }
   }
 }

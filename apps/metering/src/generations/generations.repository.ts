@@ -200,6 +200,22 @@ export class GenerationsRepository {
     return rows[0] ?? null;
   }
 
+  /**
+   * The stored content of one generation of one account: `undefined` when the generation is not the account's (or
+   * not recorded yet), `null` when it is but nothing was stored (the account had not opted in to prompt logging).
+   */
+  async findContentForAccount(id: string, accountId: string): Promise<{ input: unknown; output: unknown } | null | undefined> {
+    const rows = await this.dataSource.query<Array<{ input: unknown; output: unknown; present: boolean }>>(
+      `SELECT c.input, c.output, c.generation_id IS NOT NULL AS present
+       FROM generations g LEFT JOIN generation_contents c ON c.generation_id = g.id
+       WHERE g.id = $1 AND g.account_id = $2`,
+      [id, accountId],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return row.present ? { input: row.input, output: row.output } : null;
+  }
+
   /** One generation with its content, if any (admin). */
   async findWithContent(id: string): Promise<{ generation: StoredGeneration; content: { input: unknown; output: unknown } | null } | null> {
     const rows = await this.dataSource.query<Array<StoredGeneration & { content_input: unknown; content_output: unknown; content_present: boolean }>>(

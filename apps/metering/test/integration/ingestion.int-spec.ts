@@ -334,4 +334,24 @@ describe('metering ingestion (real NATS JetStream and Postgres)', () => {
       expect((await adminGet(metering.base, '/admin/generations?before=gen-nope')).status).toBe(400);
     });
   });
+
+  describe('generation content RPC (GET /api/v1/generation/content)', () => {
+    async function content(payload: unknown): Promise<unknown> {
+      return metering.app.get(NatsService).request(subjects.metering.generationContent, payload).catch((error: unknown) => error);
+    }
+
+    it("returns the stored prompt and output of the account's own opted-in generation, and 404s that say why otherwise", async () => {
+      const logged = generationEvent({ accountId: 'acct-logged', content: { input: [{ role: 'user', content: 'Keep this one' }], output: 'Kept.' } });
+      const unlogged = generationEvent({ accountId: 'acct-logged' });
+      await nats.publishGenerations([logged, unlogged]);
+      await waitFor(async () => (await count(`SELECT count(*) AS n FROM generations WHERE account_id = 'acct-logged'`)) === 2, { timeoutMs: 15_000, message: 'both stored' });
+
+      expect(await content({ id: logged.id, accountId: 'acct-logged' })).toEqual({ id: logged.id, input: [{ role: 'user', content: 'Keep this one' }], output: 'Kept.' });
+      expect(await content({ id: unlogged.id, accountId: 'acct-logged' })).toMatchObject({ status: 404, message: expect.stringMatching(/opt in to prompt logging/) });
+      // Another account's generation, content or not, is as unknown as an id that never existed.
+      expect(await content({ id: logged.id, accountId: 'acct-someone-else' })).toMatchObject({ status: 404, message: 'Generation not found' });
+      expect(await content({ id: newGenerationId(), accountId: 'acct-logged' })).toMatchObject({ status: 404, message: 'Generation not found' });
+      expect(await content({ id: 7 })).toMatchObject({ status: 400, errorType: 'invalid_request' });
+    });
+  });
 });
