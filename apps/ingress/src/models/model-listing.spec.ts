@@ -1,7 +1,7 @@
 import { GatewayError } from '@switchyard/contracts';
 import { emptyRoutingTable } from '@switchyard/llm-spec';
 import { defaultAccountPolicy } from '@switchyard/routing-policy';
-import { countModels, listModels, listUserModels, renderModelDetail, renderModelEndpoints, renderProviders } from './model-listing.js';
+import { countModels, listModels, listUserModels, renderModelDetail, renderModelEndpoints, renderProviders, renderZdrEndpoints } from './model-listing.js';
 import { FIXTURE_NOW, fixtureIndex, fixtureRoutingTable } from './models.fixture.js';
 import { openRouterModelSchema, openRouterPublicEndpointSchema } from './openrouter-model.schema.js';
 
@@ -239,6 +239,21 @@ describe('renderModelEndpoints', () => {
     for (const id of ['nobody/nothing', 'old/retired', 'openai/gpt-4o-mini:free', '~old/retired-latest']) {
       expect(() => renderModelEndpoints(index, id, emptyRoutingTable())).toThrow(expect.objectContaining({ status: 404 }));
     }
+  });
+});
+
+describe('renderZdrEndpoints', () => {
+  it('lists every active endpoint of a zero-retention provider, by model, as public endpoint objects with health figures', () => {
+    const { data } = renderZdrEndpoints(index, fixtureRoutingTable(), { now: FIXTURE_NOW });
+    // DeepInfra is the fixture's only ZDR provider; retaining (OpenAI, Anthropic, Azure), training (Sketchy) and
+    // plain non-ZDR (Groq) providers are left out, and so is the disabled provider's endpoint.
+    expect(data.map((endpoint) => [endpoint.model_id, endpoint.tag])).toEqual([
+      ['google/imagen-lite-20251001', 'deepinfra'],
+      ['meta-llama/llama-3.3-70b-instruct-20241206', 'deepinfra'],
+      ['mistralai/discounted-20250301', 'deepinfra'],
+    ]);
+    expect(data[1]).toMatchObject({ provider_name: 'DeepInfra', uptime_last_30m: 99.5, quantization: 'fp8' });
+    for (const endpoint of data) expect(openRouterPublicEndpointSchema.safeParse(endpoint).success).toBe(true);
   });
 });
 

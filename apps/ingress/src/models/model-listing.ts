@@ -515,14 +515,6 @@ export function renderModelEndpoints(index: CatalogIndex, modelId: string, routi
   const { model, variant, endpoints } = resolveEntry(index, modelId);
   if (endpoints.length === 0 && variant !== 'standard') throw new NotFoundError(`Model "${modelId}" has no available endpoints`, { model: modelId });
   const now = options.now ?? Date.now();
-  const rendered = endpoints
-    .map((endpoint) => ({ endpoint, public: renderPublicEndpoint(endpoint, model, index.provider(endpoint.providerSlug), routingTable, now), prices: effectivePrices(endpoint) }))
-    .sort(
-      (a, b) =>
-        b.public.status - a.public.status ||
-        a.prices.prompt.plus(a.prices.completion).comparedTo(b.prices.prompt.plus(b.prices.completion)) ||
-        compareIds(a.endpoint.tag, b.endpoint.tag),
-    );
   return {
     data: {
       id: listedId(model.id, variant),
@@ -530,9 +522,38 @@ export function renderModelEndpoints(index: CatalogIndex, modelId: string, routi
       created: model.created,
       description: model.description,
       architecture: renderArchitecture(model),
-      endpoints: rendered.map((entry) => entry.public),
+      endpoints: publicEndpoints(index, model, endpoints, routingTable, now),
     },
   };
+}
+
+/** A model's endpoints as public endpoint objects: healthy first, then by effective price, then by tag. */
+function publicEndpoints(index: CatalogIndex, model: CatalogModel, endpoints: readonly CatalogEndpoint[], routingTable: RoutingTable, now: number): OpenRouterPublicEndpoint[] {
+  return endpoints
+    .map((endpoint) => ({ endpoint, public: renderPublicEndpoint(endpoint, model, index.provider(endpoint.providerSlug), routingTable, now), prices: effectivePrices(endpoint) }))
+    .sort(
+      (a, b) =>
+        b.public.status - a.public.status ||
+        a.prices.prompt.plus(a.prices.completion).comparedTo(b.prices.prompt.plus(b.prices.completion)) ||
+        compareIds(a.endpoint.tag, b.endpoint.tag),
+    )
+    .map((entry) => entry.public);
+}
+
+/**
+ * `GET /api/v1/endpoints/zdr`: what is left when zero data retention is enforced — every active endpoint of every
+ * active model whose provider retains nothing (the planner's ZDR rule, `dataPolicy.zdr`), as public endpoint
+ * objects with the routing table's figures, by model id, then healthy first and by price as for one model.
+ */
+export function renderZdrEndpoints(index: CatalogIndex, routingTable: RoutingTable, options: { now?: number } = {}): { data: OpenRouterPublicEndpoint[] } {
+  const now = options.now ?? Date.now();
+  const models = index.snapshot.models.filter((model) => index.model(model.id) === model).sort((a, b) => compareIds(a.id, b.id));
+  const data: OpenRouterPublicEndpoint[] = [];
+  for (const model of models) {
+    const endpoints = index.endpointsOf(model.id).filter((endpoint) => index.provider(endpoint.providerSlug)?.dataPolicy.zdr === true);
+    data.push(...publicEndpoints(index, model, endpoints, routingTable, now));
+  }
+  return { data };
 }
 
 export interface OpenRouterProvider {

@@ -4,9 +4,9 @@ import type { CatalogIndex } from '@switchyard/routing-policy';
 import type { FastifyRequest } from 'fastify';
 import { AuthenticatorService } from '../auth/authenticator.service.js';
 import { CatalogStateService } from '../state/catalog-state.service.js';
-import { countModels, listModels, listUserModels, renderModelDetail, renderModelEndpoints, renderProviders, type ModelsQuery } from './model-listing.js';
+import { countModels, listModels, listUserModels, renderModelDetail, renderModelEndpoints, renderProviders, renderZdrEndpoints, type ModelsQuery } from './model-listing.js';
 
-/** The catalog in OpenRouter's shapes, from the in-memory snapshot (anonymous, except /models/user). */
+/** The catalog in OpenRouter's shapes, from the in-memory snapshot (anonymous, except /models/user and /endpoints/zdr). */
 @Controller('api/v1')
 export class ModelsController {
   constructor(
@@ -51,6 +51,13 @@ export class ModelsController {
   @Get('models/:author/:slug/endpoints')
   endpoints(@Param('author') author: string, @Param('slug') slug: string): unknown {
     return renderModelEndpoints(this.index(), `${author}/${slug}`, this.state.routingTable);
+  }
+
+  /** The endpoints left when zero data retention is enforced (a key is required, as on OpenRouter). */
+  @Get('endpoints/zdr')
+  async zdrEndpoints(@Req() request: FastifyRequest): Promise<unknown> {
+    await this.authenticator.authenticate(request.headers, { allowManagement: true });
+    return renderZdrEndpoints(this.index(), this.state.routingTable);
   }
 
   @Get('model/:author/:slug')

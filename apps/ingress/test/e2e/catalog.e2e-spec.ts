@@ -27,6 +27,7 @@ interface ModelList {
 }
 interface PublicEndpoint {
   tag: string;
+  model_id: string;
   provider_name: string;
   pricing: { prompt: string; completion: string; input_cache_read?: string };
 }
@@ -155,7 +156,7 @@ describe('the model catalog end to end: public listing, live admin changes, pric
       expect(pages).toEqual(all.data.map((model) => model.id));
     });
 
-    it('GET /models/user lists what the demo key may use (401 without a key); /models/{author}/{slug}/endpoints, /model with :free and a ~…-latest alias, /providers', async () => {
+    it('GET /models/user lists what the demo key may use (401 without a key); /models/{author}/{slug}/endpoints, /model with :free and a ~…-latest alias, /endpoints/zdr, /providers', async () => {
       expect((await get('/models/user')).status).toBe(401);
       const user = await get<ModelList>('/models/user', { authorization: `Bearer ${stack.demoKey}` });
       expect(user.status).toBe(200);
@@ -217,6 +218,17 @@ describe('the model catalog end to end: public listing, live admin changes, pric
       expect(aliased.model).toBe('anthropic/claude-sonnet-4.5');
       expectPriced(charged(aliased), native.pricing);
       expect((await get('/model/nobody/no-such-model')).status).toBe(404);
+
+      // What zero data retention leaves: only the seed's ZDR providers (by default, with a standard key), every
+      // endpoint OpenRouter-shaped; a key is required.
+      expect((await get('/endpoints/zdr')).status).toBe(401);
+      const zdr = await get<{ data: PublicEndpoint[] }>('/endpoints/zdr', auth);
+      expect(zdr.status).toBe(200);
+      const zdrProviders = new Set(zdr.body.data.map((endpoint) => endpoint.provider_name));
+      expect([...zdrProviders].sort()).toEqual(expect.arrayContaining(['DeepInfra', 'Fireworks']));
+      for (const name of ['OpenAI', 'Anthropic', 'DeepSeek']) expect(zdrProviders.has(name)).toBe(false);
+      for (const endpoint of zdr.body.data) expect(openRouterPublicEndpointSchema.safeParse(endpoint).success).toBe(true);
+      expect(zdr.body.data.some((endpoint) => endpoint.model_id.startsWith('openai/gpt-oss-120b') && endpoint.provider_name === 'DeepInfra')).toBe(true);
 
       const providers = await get<{ data: Array<Record<string, unknown>> }>('/providers');
       expect(providers.status).toBe(200);
