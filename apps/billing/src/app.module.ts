@@ -23,6 +23,8 @@ import { LedgerEntryEntity } from './ledger/ledger-entry.entity.js';
 import { LedgerModule } from './ledger/ledger.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
 import { BillingSchema1764000000000 } from './migrations/1764000000000-billing-schema.js';
+import { AuthCodes1764720000000 } from './migrations/1764720000000-auth-codes.js';
+import { AuthCodesModule } from './auth-codes/auth-codes.module.js';
 import { BillingStateEntity } from './records/billing-state.entity.js';
 import { RecordsModule } from './records/records.module.js';
 
@@ -39,7 +41,7 @@ export const BILLING_ENTITIES = [
   BillingStateEntity,
 ];
 
-export const BILLING_MIGRATIONS = [BillingSchema1764000000000];
+export const BILLING_MIGRATIONS = [BillingSchema1764000000000, AuthCodes1764720000000];
 
 @Module({})
 class BillingConfigModule {
@@ -75,6 +77,7 @@ export class AppModule {
         LeasesModule,
         LedgerModule,
         KeysModule,
+        AuthCodesModule,
         DebitsModule,
         FreeQuotaModule,
         MaintenanceModule,

@@ -180,6 +180,17 @@ export const keyManagementRequestSchema = z.discriminatedUnion('op', [
 ]);
 export type KeyManagementRequest = z.input<typeof keyManagementRequestSchema>;
 
+/**
+ * `sy.billing.auth-codes.v1`: OpenRouter's OAuth PKCE for ingress. `create` (`POST /api/v1/auth/keys/code`, by an
+ * account's key) → `{data: {id, app_id, created_at}}`, `id` being the code; `exchange` (`POST /api/v1/auth/keys`,
+ * no key) → `{key, user_id}`, a new key of the code's account.
+ */
+export const authCodeRequestSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('create'), accountId: z.string(), body: z.record(z.string(), z.unknown()) }),
+  z.object({ op: z.literal('exchange'), body: z.record(z.string(), z.unknown()) }),
+]);
+export type AuthCodeRequest = z.input<typeof authCodeRequestSchema>;
+
 /** `sy.billing.free-quota.v1`: consume one `:free` request of the account (20/min, 50/day, 1000/day after $10 bought). */
 export const freeQuotaRequestSchema = z.object({ accountId: z.string(), modelId: z.string() });
 export type FreeQuotaRequest = z.infer<typeof freeQuotaRequestSchema>;

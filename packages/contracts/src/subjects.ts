@@ -46,6 +46,8 @@ export const subjects = {
     credits: subject('billing', 'credits'),
     lease: subject('billing', 'lease'),
     keys: subject('billing', 'keys'),
+    /** RPC: OAuth PKCE codes (create for an account, exchange for a key). */
+    authCodes: subject('billing', 'auth-codes'),
     accountChanged: subject('billing', 'account-changed'),
     /** RPC: take one request from the account's `:free` model quota (shared by every ingress replica). */
     freeQuota: subject('billing', 'free-quota'),

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import { BadRequestError, creditsSchema, generationContentSchema, keyInfoSchema, subjects, type KeyManagementRequest } from '@switchyard/contracts';
+import { BadRequestError, creditsSchema, generationContentSchema, keyInfoSchema, subjects, type AuthCodeRequest, type KeyManagementRequest } from '@switchyard/contracts';
 import { NatsService } from '@switchyard/nest-kit';
 import type { FastifyRequest } from 'fastify';
 import { AuthenticatorService } from '../auth/authenticator.service.js';
@@ -10,8 +10,8 @@ function firstQuery(value: unknown): string | undefined {
 
 /**
  * The account side of the public API: `/key` (and legacy `/auth/key`), `/credits`, `/generation` (and its stored
- * `/generation/content`), and the key
- * management API `/keys`. Thin: authenticate from memory, then one RPC to the owner (billing or metering).
+ * `/generation/content`), the key management API `/keys`, and OAuth PKCE (`/auth/keys/code`, `/auth/keys`).
+ * Thin: authenticate from memory, then one RPC to the owner (billing or metering).
  */
 @Controller('api/v1')
 export class AccountController {
@@ -76,6 +76,24 @@ export class AccountController {
   async deleteKey(@Req() request: FastifyRequest, @Param('hash') hash: string): Promise<unknown> {
     const caller = await this.authenticator.authenticate(request.headers, { requireManagement: true });
     return this.keys({ op: 'delete', accountId: caller.account.accountId, hash });
+  }
+
+  /**
+   * OAuth PKCE, server side: a code for the caller's account that an app exchanges once, within ten minutes, for a
+   * key with the code's label, limit and expiry. `{data: {id, app_id, created_at}}`; `id` is the code.
+   */
+  @Post('auth/keys/code')
+  @HttpCode(200)
+  async createAuthCode(@Req() request: FastifyRequest, @Body() body: unknown): Promise<unknown> {
+    const caller = await this.authenticator.authenticate(request.headers, { allowManagement: true });
+    return this.nats.request(subjects.billing.authCodes, { op: 'create', accountId: caller.account.accountId, body: asObject(body) } satisfies AuthCodeRequest);
+  }
+
+  /** The code (and its PKCE verifier) for a new key: `{key, user_id}`. No key needed: the code is the credential. */
+  @Post('auth/keys')
+  @HttpCode(200)
+  exchangeAuthCode(@Body() body: unknown): Promise<unknown> {
+    return this.nats.request(subjects.billing.authCodes, { op: 'exchange', body: asObject(body) } satisfies AuthCodeRequest);
   }
 
   /** One RPC to metering about one of the caller's generations (`?id=`, required). */

@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import { Decimal, formatMoney, roundMoney, toDecimal } from '@switchyard/money';
 import { waitFor } from '@switchyard/nest-kit/testing';
 import { Admin, chat, client, debits, SIMULATOR_PRICES, sum } from './money-support/harness.js';
@@ -135,6 +136,33 @@ describe('keys, limits and account rules', () => {
     const madeUp = await completion(second.baseUrl, `sk-sy-v1-${'0'.repeat(64)}`, 'openai/gpt-4o-mini');
     expect(madeUp.status).toBe(401);
     expect(madeUp.body.error).toMatchObject({ code: 401, message: 'Invalid API key' });
+  });
+
+  it('OAuth PKCE: a key creates a code, an app exchanges it once with its S256 verifier (on the other replica) for a key that works at once with the openai SDK', async () => {
+    const accountId = await admin.createAccount('oauth-app', { topUp: '1' });
+    const userKey = (await admin.createKey(accountId, { name: 'user' })).key;
+    await waitFor(async () => (await call(stack.baseUrl, userKey, 'GET', '/key')).status === 200, { message: 'user key known' });
+    const verifier = 'e2e-verifier-0123456789-abcdefghijklmnopqrstuvwxyz';
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    expect((await call(stack.baseUrl, 'sk-sy-v1-nobody', 'POST', '/auth/keys/code', { callback_url: 'http://localhost:3000/cb' })).status).toBe(401);
+    const code = await call(stack.baseUrl, userKey, 'POST', '/auth/keys/code', { callback_url: 'http://localhost:3000/cb', code_challenge: challenge, code_challenge_method: 'S256', key_label: 'Some app', limit: 0.5 });
+    expect(code.status).toBe(200);
+    expect(code.body.data).toMatchObject({ id: expect.stringMatching(/^sy-auth-/), app_id: 0, created_at: expect.any(String) });
+
+    // The exchange needs no key: the code and its verifier are the credential.
+    const exchange = (body: unknown) => fetch(`${second.baseUrl}/auth/keys`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const exchanged = await exchange({ code: code.body.data.id, code_verifier: verifier, code_challenge_method: 'S256' });
+    expect(exchanged.status).toBe(200);
+    const { key, user_id: userId } = (await exchanged.json()) as { key: string; user_id: string };
+    expect(userId).toBe(accountId);
+    const answer = await chat(client(stack.baseUrl, key), { model: 'openai/gpt-4o-mini', content: 'Signed in through OAuth' });
+    expect(answer.ok).toBe(true);
+    expect((await call(second.baseUrl, key, 'GET', '/key')).body.data).toMatchObject({ limit: 0.5, is_management_key: false });
+
+    const again = await exchange({ code: code.body.data.id, code_verifier: verifier });
+    expect(again.status).toBe(403);
+    expect(await again.json()).toMatchObject({ error: { code: 403, message: expect.stringMatching(/Invalid code/) } });
+    expect((await exchange({ code_verifier: verifier })).status).toBe(400);
   });
 
   it('never lets a key spend beyond its limit: 40 parallel requests on two replicas against a limit that affords 5', async () => {
