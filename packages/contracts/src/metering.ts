@@ -91,4 +91,19 @@ export type GenerationLookup = z.infer<typeof generationLookupSchema>;
 export const generationContentSchema = z.object({ id: z.string(), input: z.unknown(), output: z.unknown() });
 export type GenerationContent = z.infer<typeof generationContentSchema>;
 
+/** OpenRouter's feedback categories (`POST /api/v1/generation/feedback`). */
+export const feedbackCategorySchema = z.enum(['latency', 'incoherence', 'incorrect_response', 'formatting', 'billing', 'api_error', 'other']);
+
+/**
+ * `sy.metering.generation-feedback.v1`: feedback on one of the account's generations. Reply `{data: {success: true}}`;
+ * NotFoundError when the generation is not the account's (or not recorded yet).
+ */
+export const generationFeedbackSchema = z.object({
+  accountId: z.string(),
+  generationId: z.string().min(1).max(200),
+  category: feedbackCategorySchema,
+  comment: z.string().max(4_000).optional(),
+});
+export type GenerationFeedback = z.infer<typeof generationFeedbackSchema>;
+
 export const moneyString = decimalStringSchema;

@@ -58,6 +58,7 @@ export const subjects = {
     generationCompleted: subject('metering', 'generation-completed'),
     generation: subject('metering', 'generation'),
     generationContent: subject('metering', 'generation-content'),
+    generationFeedback: subject('metering', 'generation-feedback'),
   },
 } as const;
 

@@ -1,8 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import { BadRequestError, creditsSchema, generationContentSchema, keyInfoSchema, subjects, type AuthCodeRequest, type KeyManagementRequest } from '@switchyard/contracts';
+import { BadRequestError, creditsSchema, feedbackCategorySchema, generationContentSchema, keyInfoSchema, subjects, type AuthCodeRequest, type GenerationFeedback, type KeyManagementRequest } from '@switchyard/contracts';
 import { NatsService } from '@switchyard/nest-kit';
 import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { AuthenticatorService } from '../auth/authenticator.service.js';
+import { invalidRequest } from '../chat/generation-pipeline.service.js';
+
+/** `POST /api/v1/generation/feedback`. */
+const feedbackBodySchema = z.object({ generation_id: z.string().min(1).max(200), category: feedbackCategorySchema, comment: z.string().max(4_000).optional() });
 
 function firstQuery(value: unknown): string | undefined {
   return Array.isArray(value) ? value[0] : typeof value === 'string' ? value : undefined;
@@ -43,6 +48,17 @@ export class AccountController {
   @Get('generation/content')
   async generationContent(@Req() request: FastifyRequest, @Query('id') id: unknown): Promise<unknown> {
     return { data: generationContentSchema.parse(await this.ofGeneration(request, id, subjects.metering.generationContent, 'generation/content')) };
+  }
+
+  /** Feedback on one of the account's generations (`{generation_id, category, comment?}`), as OpenRouter takes it. */
+  @Post('generation/feedback')
+  @HttpCode(200)
+  async generationFeedback(@Req() request: FastifyRequest, @Body() body: unknown): Promise<unknown> {
+    const caller = await this.authenticator.authenticate(request.headers, { allowManagement: true });
+    const parsed = feedbackBodySchema.safeParse(asObject(body));
+    if (!parsed.success) throw invalidRequest(parsed.error);
+    const feedback: GenerationFeedback = { accountId: caller.account.accountId, generationId: parsed.data.generation_id, category: parsed.data.category, comment: parsed.data.comment };
+    return this.nats.request(subjects.metering.generationFeedback, feedback);
   }
 
   @Get('keys')

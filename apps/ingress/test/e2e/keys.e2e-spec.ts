@@ -246,7 +246,7 @@ describe('keys, limits and account rules', () => {
     expect(inDebt.body.error.message).toMatch(/negative/);
   });
 
-  it('takes 1 % off for accounts that opted in to prompt logging, in usage.cost and in the debit alike, and keeps their prompts and outputs readable at /generation/content', async () => {
+  it('takes 1 % off for accounts that opted in to prompt logging, in usage.cost and in the debit alike, and keeps their prompts and outputs readable at /generation/content; feedback on a generation', async () => {
     const plain = await admin.createAccount('no-logging', { topUp: '1' });
     const logging = await admin.createAccount('logging', { topUp: '1', logPrompts: true });
     const plainKey = (await admin.createKey(plain)).key;
@@ -278,6 +278,16 @@ describe('keys, limits and account rules', () => {
     expect(notLogged.body.error.message).toMatch(/opt in to prompt logging/);
     expect((await call(stack.baseUrl, plainKey, 'GET', `/generation/content?id=${discounted.id}`)).status).toBe(404);
     expect((await call(stack.baseUrl, plainKey, 'GET', '/generation/content')).status).toBe(400);
+
+    // Feedback on a generation reaches the operator's view of it; only its account may give it.
+    const feedback = await call(stack.baseUrl, loggingKey, 'POST', '/generation/feedback', { generation_id: discounted.id, category: 'formatting', comment: 'Too many bullet points.' });
+    expect(feedback).toMatchObject({ status: 200, body: { data: { success: true } } });
+    expect((await call(stack.baseUrl, plainKey, 'POST', '/generation/feedback', { generation_id: discounted.id, category: 'other' })).status).toBe(404);
+    const badCategory = await call(stack.baseUrl, loggingKey, 'POST', '/generation/feedback', { generation_id: discounted.id, category: 'rude' });
+    expect(badCategory.status).toBe(400);
+    expect(badCategory.body.error.message).toContain('category');
+    const operatorView = await stack.admin('metering', 'GET', `/admin/generations/${discounted.id}`);
+    expect(operatorView.body.data.feedback).toEqual([{ category: 'formatting', comment: 'Too many bullet points.', created_at: expect.any(String) }]);
   });
 
   it('charges nothing for a request whose attempts all failed, and the prompt (not the insurance) for zero completion tokens with a normal stop', async () => {

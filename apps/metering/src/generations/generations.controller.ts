@@ -32,12 +32,13 @@ export class GenerationsController {
     return { data: rows.map((row) => toAdminGeneration(row)), next_before: rows.length === limit ? rows[rows.length - 1]!.id : null };
   }
 
-  /** `GET /admin/generations/:id`: every stored field, with the opted-in content when there is some. */
+  /** `GET /admin/generations/:id`: every stored field, with the opted-in content when there is some, and the account's feedback. */
   @Get(':id')
   async get(@Param() parameters: unknown): Promise<{ data: Record<string, unknown> }> {
     const { id } = parseParameters(z.object({ id: identifier }), parameters, 'path parameters');
     const found = await this.generations.findWithContent(id);
     if (!found) throw new NotFoundError('Generation not found', { id });
-    return { data: toAdminGeneration(found.generation, found.content) };
+    const feedback = await this.generations.feedbackOf(id);
+    return { data: { ...toAdminGeneration(found.generation, found.content), feedback: feedback.map((entry) => ({ category: entry.category, comment: entry.comment, created_at: new Date(entry.created_at).toISOString() })) } };
   }
 }

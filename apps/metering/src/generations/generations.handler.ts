@@ -1,11 +1,11 @@
 import { Controller, Logger } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { GatewayError, generationLookupSchema, NotFoundError, ServiceUnavailableError, subjects, type GenerationContent } from '@switchyard/contracts';
+import { GatewayError, generationFeedbackSchema, generationLookupSchema, NotFoundError, ServiceUnavailableError, subjects, type GenerationContent } from '@switchyard/contracts';
 import { parseParameters } from '../common/query-validation.js';
 import { type OpenRouterGeneration, toOpenRouterGeneration } from './generation-view.js';
 import { GenerationsRepository } from './generations.repository.js';
 
-/** NATS RPC: `GET /api/v1/generation` and `GET /api/v1/generation/content` for ingress. */
+/** NATS RPC: `GET /api/v1/generation`, `GET /api/v1/generation/content` and `POST /api/v1/generation/feedback` for ingress. */
 @Controller()
 export class GenerationsHandler {
   private readonly logger = new Logger('GenerationsHandler');
@@ -39,7 +39,16 @@ export class GenerationsHandler {
     return { id, ...content };
   }
 
-  /** A database read for an RPC: a database failure is a 503 for the caller, never a leaked driver error. */
+  /** `sy.metering.generation-feedback.v1`: feedback on one of the account's generations (kept for the operator). */
+  @MessagePattern(subjects.metering.generationFeedback)
+  async feedback(@Payload() payload: unknown): Promise<{ data: { success: true } }> {
+    const feedback = parseParameters(generationFeedbackSchema, payload, 'generation feedback');
+    const recorded = await this.read(() => this.generations.addFeedback({ ...feedback, comment: feedback.comment ?? null }), 'generation feedback');
+    if (!recorded) throw new NotFoundError('Generation not found', { id: feedback.generationId });
+    return { data: { success: true } };
+  }
+
+  /** A database call for an RPC: a database failure is a 503 for the caller, never a leaked driver error. */
   private async read<T>(query: () => Promise<T>, what: string): Promise<T> {
     try {
       return await query();

@@ -216,6 +216,22 @@ export class GenerationsRepository {
     return row.present ? { input: row.input, output: row.output } : null;
   }
 
+  /** Records feedback on a generation of the account; false when the generation is not the account's. */
+  async addFeedback(feedback: { generationId: string; accountId: string; category: string; comment: string | null }): Promise<boolean> {
+    const rows = await this.dataSource.query<Array<{ id: string }>>(
+      `INSERT INTO generation_feedback (generation_id, account_id, category, comment)
+       SELECT g.id, g.account_id, $3, $4 FROM generations g WHERE g.id = $1 AND g.account_id = $2
+       RETURNING id`,
+      [feedback.generationId, feedback.accountId, feedback.category, feedback.comment],
+    );
+    return rows.length > 0;
+  }
+
+  /** The feedback on one generation, oldest first (admin). */
+  async feedbackOf(id: string): Promise<Array<{ category: string; comment: string | null; created_at: Date }>> {
+    return this.dataSource.query(`SELECT category, comment, created_at FROM generation_feedback WHERE generation_id = $1 ORDER BY id`, [id]);
+  }
+
   /** One generation with its content, if any (admin). */
   async findWithContent(id: string): Promise<{ generation: StoredGeneration; content: { input: unknown; output: unknown } | null } | null> {
     const rows = await this.dataSource.query<Array<StoredGeneration & { content_input: unknown; content_output: unknown; content_present: boolean }>>(

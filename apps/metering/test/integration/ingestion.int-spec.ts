@@ -354,4 +354,24 @@ describe('metering ingestion (real NATS JetStream and Postgres)', () => {
       expect(await content({ id: 7 })).toMatchObject({ status: 400, errorType: 'invalid_request' });
     });
   });
+
+  describe('generation feedback RPC (POST /api/v1/generation/feedback)', () => {
+    async function feedback(payload: unknown): Promise<unknown> {
+      return metering.app.get(NatsService).request(subjects.metering.generationFeedback, payload).catch((error: unknown) => error);
+    }
+
+    it("records feedback on the account's own generation, shows it in the admin view, and 404s another account's", async () => {
+      const event = events[11]!;
+      expect(await feedback({ accountId: event.accountId, generationId: event.id, category: 'incorrect_response', comment: 'Repeated itself.' })).toEqual({ data: { success: true } });
+      expect(await feedback({ accountId: event.accountId, generationId: event.id, category: 'latency' })).toEqual({ data: { success: true } });
+      const { data } = await adminJson(metering.base, `/admin/generations/${event.id}`);
+      expect(data.feedback).toEqual([
+        { category: 'incorrect_response', comment: 'Repeated itself.', created_at: expect.any(String) },
+        { category: 'latency', comment: null, created_at: expect.any(String) },
+      ]);
+      expect(await feedback({ accountId: 'acct-someone-else', generationId: event.id, category: 'other' })).toMatchObject({ status: 404, message: 'Generation not found' });
+      expect(await feedback({ accountId: event.accountId, generationId: event.id, category: 'rude' })).toMatchObject({ status: 400 });
+      expect(await count('SELECT count(*) AS n FROM generation_feedback')).toBe(2);
+    });
+  });
 });
