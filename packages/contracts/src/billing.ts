@@ -17,6 +17,8 @@ export const keyRecordSchema = z.object({
   label: z.string(),
   kind: z.enum(['inference', 'management']),
   disabled: z.boolean(),
+  /** Why billing disabled the key (the runaway stop), for the 401's message; null otherwise. */
+  disabledReason: z.string().nullable().default(null),
   expiresAt: z.string().nullable(),
   /** USD limit of the key in its window, null = unlimited. */
   limit: decimalStringSchema.nullable(),

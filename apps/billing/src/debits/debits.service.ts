@@ -26,12 +26,14 @@ export interface DebitOutcome {
  * Debits generation costs: each generation exactly once (the ledger's unique idempotency key is the generation id),
  * exactly the event's `cost`. One transaction per batch: ledger entries, balances (lots consumed oldest first, the
  * rest as debt), per-key day usage and totals, monthly BYOK usage, lease accounting; then `keys-changed` with the
- * new balances and the new `limitRemaining` of limited keys.
+ * new balances and the new `limitRemaining` of limited keys. Keys with a `max_spend_per_hour` that the batch took
+ * past it in the trailing hour are disabled in the same transaction (the runaway stop).
  */
 @Injectable()
 export class DebitsService {
   private readonly logger = new Logger('Debits');
   private readonly debitedCounter;
+  private readonly runawayStops;
 
   constructor(
     private readonly feed: ChangeFeed,
@@ -43,6 +45,7 @@ export class DebitsService {
     metrics: MetricsService,
   ) {
     this.debitedCounter = metrics.counter({ name: 'switchyard_billing_generations_total', help: 'Generation events handled by billing', labelNames: ['outcome'] });
+    this.runawayStops = metrics.counter({ name: 'switchyard_billing_runaway_stops_total', help: 'Keys disabled by the runaway stop (more than max_spend_per_hour in the trailing hour)' });
   }
 
   async debit(events: readonly (ParsedGenerationCompleted | DebitEvent)[]): Promise<DebitOutcome> {
@@ -51,7 +54,9 @@ export class DebitsService {
     const billable = [...unique.values()].filter(isBillable);
     const outcome: DebitOutcome = { debited: 0, duplicates: events.length - unique.size, skipped: unique.size - billable.length, unknownAccount: 0 };
     if (billable.length > 0) {
+      const stopped: Array<{ id: string; account_id: string; spent: string; max_spend_per_hour: string }> = [];
       const result = await this.feed.transact(async (manager, changes) => {
+        stopped.length = 0; // a retried transaction starts over
         const now = this.clock.now();
         const at = new Date(now);
         const accountIds = [...new Set(billable.map((event) => event.accountId))].sort();
@@ -88,12 +93,25 @@ export class DebitsService {
         await this.leases.applyDebits(manager, plan.leaseDebits);
         for (const accountId of plan.accountTotals.keys()) changes.account(accountId);
         for (const total of plan.keyTotals) changes.keyUsage(total.keyId);
+        // The runaway stop: a key that spent more than its max_spend_per_hour in the trailing hour is disabled in
+        // this transaction, and keys-changed tells every ingress at once.
+        const runaways = await this.keys.overHourlySpend(manager, plan.keyTotals.map((total) => total.keyId), at);
+        for (const runaway of runaways) {
+          const reason = `runaway stop: it spent $${formatMoney(runaway.spent)} in the last hour, more than its max_spend_per_hour of $${formatMoney(runaway.max_spend_per_hour)}; re-enable it (PATCH /api/v1/keys/{hash} {"disabled": false}) after raising the limit or once the hour has passed`;
+          await this.keys.stop(manager, runaway.id, reason, at);
+          changes.key(runaway.id);
+        }
+        stopped.push(...runaways);
         return counts;
       });
       outcome.debited = result.debited;
       outcome.duplicates += result.duplicates;
       outcome.unknownAccount = result.unknownAccount;
       if (result.unknownAccount > 0) this.logger.warn(`dropped ${result.unknownAccount} generation(s) of unknown accounts`);
+      for (const key of stopped) {
+        this.runawayStops.inc();
+        this.logger.warn(`runaway stop: disabled key ${key.id} of account ${key.account_id}: $${formatMoney(key.spent)} in the last hour, above its max_spend_per_hour of $${formatMoney(key.max_spend_per_hour)}`);
+      }
     }
     this.debitedCounter.inc({ outcome: 'debited' }, outcome.debited);
     this.debitedCounter.inc({ outcome: 'duplicate' }, outcome.duplicates);

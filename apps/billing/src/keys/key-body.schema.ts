@@ -26,6 +26,8 @@ export const keyCreateBodySchema = z.object({
   include_byok_in_limit: z.boolean().optional(),
   expires_at: isoUtcSchema.nullable().optional(),
   creator_user_id: z.string().trim().min(1).max(200).nullable().optional(),
+  /** The runaway stop: billing disables the key when it spends more than this in any trailing hour (USD; null = none). */
+  max_spend_per_hour: limitSchema.optional(),
 });
 export type KeyCreateBody = z.infer<typeof keyCreateBodySchema>;
 
@@ -41,5 +43,6 @@ export const keyUpdateBodySchema = z.object({
   limit: limitSchema.optional(),
   limit_reset: limitResetSchema.nullable().optional(),
   include_byok_in_limit: z.boolean().optional(),
+  max_spend_per_hour: limitSchema.optional(),
 });
 export type KeyUpdateBody = z.infer<typeof keyUpdateBodySchema>;

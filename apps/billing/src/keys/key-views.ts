@@ -3,7 +3,10 @@ import { moneyToNumber } from '@switchyard/money';
 import type { KeyRow } from '../records/records.repository.js';
 import { type UsageWindows, limitRemaining } from './key-limits.js';
 
-/** OpenRouter's key object (`/api/v1/keys`), amounts as JSON numbers computed from exact decimals. */
+/**
+ * OpenRouter's key object (`/api/v1/keys`), amounts as JSON numbers computed from exact decimals, plus Switchyard's
+ * runaway stop (`max_spend_per_hour`, and `disabled_reason` when billing stopped the key).
+ */
 export interface KeyObject {
   hash: string;
   name: string;
@@ -25,6 +28,8 @@ export interface KeyObject {
   updated_at: string | null;
   expires_at: string | null;
   creator_user_id: string | null;
+  max_spend_per_hour: number | null;
+  disabled_reason: string | null;
 }
 
 export function usageNumbers(windows: UsageWindows) {
@@ -60,6 +65,8 @@ export function toKeyObject(row: KeyRow, windows: UsageWindows): KeyObject {
     updated_at: row.updated_at.toISOString(),
     expires_at: row.expires_at?.toISOString() ?? null,
     creator_user_id: row.creator_user_id,
+    max_spend_per_hour: row.max_spend_per_hour === null ? null : moneyToNumber(row.max_spend_per_hour),
+    disabled_reason: row.disabled ? row.disabled_reason : null,
   };
 }
 

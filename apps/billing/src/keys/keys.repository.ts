@@ -15,6 +15,7 @@ export interface NewKey {
   includeByokInLimit: boolean;
   expiresAt: Date | null;
   creatorUserId: string | null;
+  maxSpendPerHour: string | null;
   at: Date;
 }
 
@@ -24,6 +25,7 @@ export interface KeyPatch {
   limit?: string | null;
   limitReset?: LimitReset | null;
   includeByokInLimit?: boolean;
+  maxSpendPerHour?: string | null;
 }
 
 export interface KeyUsageDay {
@@ -41,10 +43,10 @@ export class KeysRepository {
   async insert(db: Sql, key: NewKey): Promise<boolean> {
     const rows = await queryRows<{ id: string }>(
       db,
-      `INSERT INTO api_keys (id, hash, account_id, name, label, kind, "limit", limit_reset, include_byok_in_limit, expires_at, creator_user_id, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::numeric, $8, $9, $10, $11, $12, $12)
+      `INSERT INTO api_keys (id, hash, account_id, name, label, kind, "limit", limit_reset, include_byok_in_limit, expires_at, creator_user_id, max_spend_per_hour, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::numeric, $8, $9, $10, $11, $12::numeric, $13, $13)
        ON CONFLICT (hash) DO NOTHING RETURNING id`,
-      [key.id, key.hash, key.accountId, key.name, key.label, key.kind, key.limit, key.limitReset, key.includeByokInLimit, key.expiresAt, key.creatorUserId, key.at],
+      [key.id, key.hash, key.accountId, key.name, key.label, key.kind, key.limit, key.limitReset, key.includeByokInLimit, key.expiresAt, key.creatorUserId, key.maxSpendPerHour, key.at],
     );
     return rows.length > 0;
   }
@@ -61,12 +63,41 @@ export class KeysRepository {
       sets.push(`${column} = $${values.length}${cast}`);
     };
     if (patch.name !== undefined) set('name', patch.name);
-    if (patch.disabled !== undefined) set('disabled', patch.disabled);
+    if (patch.disabled !== undefined) {
+      set('disabled', patch.disabled);
+      // Enabling a key (or disabling it by hand) clears the reason billing stopped it for.
+      set('disabled_reason', null);
+    }
+    if (patch.maxSpendPerHour !== undefined) set('max_spend_per_hour', patch.maxSpendPerHour, '::numeric');
     if (patch.limit !== undefined) set('"limit"', patch.limit, '::numeric');
     if (patch.limitReset !== undefined) set('limit_reset', patch.limitReset);
     if (patch.includeByokInLimit !== undefined) set('include_byok_in_limit', patch.includeByokInLimit);
     set('updated_at', at);
     await db.query(`UPDATE api_keys SET ${sets.join(', ')} WHERE id = $1`, values);
+  }
+
+  /**
+   * The runaway stop, for keys that just spent: each enabled key with a `max_spend_per_hour` whose usage debits
+   * (usage and BYOK fee lines) in the hour up to `now` sum to more than it, with that sum.
+   */
+  async overHourlySpend(db: Sql, keyIds: readonly string[], now: Date): Promise<Array<{ id: string; account_id: string; spent: string; max_spend_per_hour: string }>> {
+    if (keyIds.length === 0) return [];
+    return queryRows(
+      db,
+      `SELECT k.id, k.account_id, s.spent::text AS spent, k.max_spend_per_hour::text AS max_spend_per_hour
+         FROM api_keys k
+         JOIN LATERAL (
+           SELECT COALESCE(-sum(e.amount), 0) AS spent FROM ledger_entries e
+            WHERE e.key_id = k.id AND e.kind IN ('usage', 'byok_fee') AND e.occurred_at > $2::timestamptz - interval '1 hour' AND e.occurred_at <= $2
+         ) s ON true
+        WHERE k.id = ANY($1::text[]) AND k.max_spend_per_hour IS NOT NULL AND NOT k.disabled AND s.spent > k.max_spend_per_hour`,
+      [[...keyIds], now],
+    );
+  }
+
+  /** Disables a key for `reason` (the runaway stop). */
+  async stop(db: Sql, id: string, reason: string, at: Date): Promise<void> {
+    await db.query(`UPDATE api_keys SET disabled = true, disabled_reason = $2, updated_at = $3 WHERE id = $1`, [id, reason, at]);
   }
 
   async delete(db: Sql, id: string): Promise<void> {

@@ -116,6 +116,7 @@ export class KeysService {
       includeByokInLimit: body.include_byok_in_limit ?? false,
       expiresAt: body.expires_at ? new Date(body.expires_at) : null,
       creatorUserId: body.creator_user_id ?? null,
+      maxSpendPerHour: body.max_spend_per_hour ?? null,
       at: new Date(this.clock.now()),
     });
     if (!inserted) return null;
@@ -129,7 +130,7 @@ export class KeysService {
       await this.keys.update(
         manager,
         row.id,
-        { name: body.name, disabled: body.disabled, limit: body.limit, limitReset: body.limit_reset, includeByokInLimit: body.include_byok_in_limit },
+        { name: body.name, disabled: body.disabled, limit: body.limit, limitReset: body.limit_reset, includeByokInLimit: body.include_byok_in_limit, maxSpendPerHour: body.max_spend_per_hour },
         new Date(this.clock.now()),
       );
       changes.key(row.id);

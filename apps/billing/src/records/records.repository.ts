@@ -47,6 +47,10 @@ export interface KeyRow {
   include_byok_in_limit: boolean;
   expires_at: Date | null;
   creator_user_id: string | null;
+  /** The runaway stop: the most the key may spend in any trailing hour, USD; null = no stop. */
+  max_spend_per_hour: string | null;
+  /** Why the key is disabled when billing disabled it (the runaway stop); null otherwise. */
+  disabled_reason: string | null;
   usage_total: string;
   byok_usage_total: string;
   created_at: Date;
@@ -73,7 +77,8 @@ const ACCOUNT_COLUMNS = `
 
 export const KEY_COLUMNS = `
   k.id, k.hash, k.account_id, k.name, k.label, k.kind, k.disabled, k."limit"::text AS "limit", k.limit_reset,
-  k.include_byok_in_limit, k.expires_at, k.creator_user_id, k.usage_total::text AS usage_total,
+  k.include_byok_in_limit, k.expires_at, k.creator_user_id, k.max_spend_per_hour::text AS max_spend_per_hour, k.disabled_reason,
+  k.usage_total::text AS usage_total,
   k.byok_usage_total::text AS byok_usage_total, k.created_at, k.updated_at`;
 
 /**
@@ -185,6 +190,7 @@ export class RecordsRepository {
       label: row.label,
       kind: row.kind,
       disabled: row.disabled || expired,
+      disabledReason: row.disabled ? row.disabled_reason : null,
       expiresAt: row.expires_at?.toISOString() ?? null,
       limit,
       limitReset: row.limit_reset,

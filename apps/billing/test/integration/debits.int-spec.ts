@@ -1,5 +1,5 @@
 import { type KeyRecord, hashApiKey, keySnapshotSchema, subjects } from '@switchyard/contracts';
-import { waitFor } from '@switchyard/nest-kit/testing';
+import { TEST_ADMIN_TOKEN, waitFor } from '@switchyard/nest-kit/testing';
 import { DataSource } from 'typeorm';
 import { BillingTestApp } from './billing-test-app.js';
 
@@ -49,6 +49,32 @@ describe('debits from generation-completed (JetStream → ledger, real NATS + Po
     expect(account.change.keys.find((key) => key.hash === ids.keyHash)).toMatchObject({ limitRemaining: '0.75', limit: '1', limitReset: 'monthly' });
     const info = await billing.rpc(subjects.billing.keyInfo, { hash: ids.keyHash });
     expect(info).toMatchObject({ usage: 0.25, usage_daily: 0.25, usage_weekly: 0.25, usage_monthly: 0.25, limit_remaining: 0.75 });
+  });
+
+  it('stops a runaway key: past max_spend_per_hour in the trailing hour it is disabled, with the reason, on keys-changed; older spend does not count; re-enabling clears the reason', async () => {
+    const ids = await setup('10', { name: 'agent', max_spend_per_hour: '1' });
+    const hourAgo = new Date(billing.clock.now() - 61 * 60_000).toISOString();
+    const keyNow = async () => (await billing.rpc(subjects.billing.keys, { op: 'get', accountId: ids.accountId, hash: ids.keyHash })).data;
+    // 0.9 spent more than an hour ago and 0.6 now: 0.6 in the trailing hour, under the stop.
+    await billing.publishGeneration(billing.generation({ ...ids, cost: '0.9', upstreamCost: '0.9', createdAt: hourAgo }));
+    await billing.publishGeneration(billing.generation({ ...ids, cost: '0.6', upstreamCost: '0.6' }));
+    await waitFor(async () => (await billing.account(ids.accountId)).balance === '8.5', { message: 'both debited' });
+    expect(await keyNow()).toMatchObject({ disabled: false, disabled_reason: null, max_spend_per_hour: 1 });
+
+    // 0.45 more: 1.05 in the trailing hour, past the stop.
+    await billing.publishGeneration(billing.generation({ ...ids, cost: '0.45', upstreamCost: '0.45' }));
+    const change = await waitFor(() => (billing.lastChangeWithKey(ids.keyHash)?.key.disabled ? billing.lastChangeWithKey(ids.keyHash) : undefined), { message: 'keys-changed with the key disabled' });
+    expect(change.key.disabledReason).toMatch(/^runaway stop: it spent \$1\.05 in the last hour, more than its max_spend_per_hour of \$1;/);
+    expect(await keyNow()).toMatchObject({ disabled: true, disabled_reason: change.key.disabledReason });
+    const metrics = await (await fetch(`${billing.base}/metrics`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })).text();
+    expect(metrics).toMatch(/switchyard_billing_runaway_stops_total\{[^}]*\} [1-9]/);
+
+    // Re-enabled with a higher stop: enabled, no reason, and the next debit leaves it alone.
+    const patched = await billing.rpc(subjects.billing.keys, { op: 'update', accountId: ids.accountId, hash: ids.keyHash, body: { disabled: false, max_spend_per_hour: 5 } });
+    expect(patched.data).toMatchObject({ disabled: false, disabled_reason: null, max_spend_per_hour: 5 });
+    await billing.publishGeneration(billing.generation({ ...ids, cost: '0.5', upstreamCost: '0.5' }));
+    await waitFor(async () => (await billing.account(ids.accountId)).balance === '7.55', { message: 'debited' });
+    expect(await keyNow()).toMatchObject({ disabled: false });
   });
 
   it('consumes the oldest lot first and turns usage beyond every lot into debt (a negative balance)', async () => {

@@ -43,6 +43,8 @@ describe('API keys: key-management RPC, snapshot, key info, keys-changed (real N
       updated_at: '2025-06-04T12:00:00.000Z',
       expires_at: '2030-01-01T00:00:00.000Z',
       creator_user_id: 'user_1',
+      max_spend_per_hour: null,
+      disabled_reason: null,
     });
     const stored = await billing.app.get((await import('typeorm')).DataSource).query(`SELECT * FROM api_keys WHERE hash = $1`, [created.data.hash]);
     expect(JSON.stringify(stored)).not.toContain(created.key);

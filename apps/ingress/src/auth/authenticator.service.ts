@@ -35,7 +35,7 @@ export class AuthenticatorService {
     const hash = hashApiKey(presented);
     const key = this.keys.key(hash) ?? (await this.keys.lookUp(hash));
     if (!key) throw new AuthenticationError('Invalid API key');
-    if (key.disabled) throw new AuthenticationError('This API key is disabled');
+    if (key.disabled) throw new AuthenticationError(key.disabledReason ? `This API key is disabled: ${key.disabledReason}` : 'This API key is disabled');
     if (key.expiresAt && Date.parse(key.expiresAt) <= Date.now()) throw new AuthenticationError('This API key has expired');
     const account = this.keys.account(key.accountId);
     if (!account) throw new AuthenticationError('Invalid API key');

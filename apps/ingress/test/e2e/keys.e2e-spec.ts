@@ -165,6 +165,38 @@ describe('keys, limits and account rules', () => {
     expect((await exchange({ code_verifier: verifier })).status).toBe(400);
   });
 
+  it('stops a runaway agent: a key past its max_spend_per_hour is refused on every replica with the reason, until re-enabled', async () => {
+    const accountId = await admin.createAccount('runaway', { topUp: '5' });
+    const management = (await admin.createKey(accountId, { name: 'ops', kind: 'management' })).key;
+    await waitFor(async () => (await call(stack.baseUrl, management, 'GET', '/keys')).status === 200, { message: 'management key known' });
+    const created = await call(stack.baseUrl, management, 'POST', '/keys', { name: 'agent', max_spend_per_hour: 0.001 });
+    expect(created.status).toBe(201);
+    expect(created.body.data).toMatchObject({ max_spend_per_hour: 0.001, disabled: false, disabled_reason: null });
+    const agent = created.body.key as string;
+
+    // An agent loop: one request every 50 ms until the gateway refuses it.
+    let refused: Awaited<ReturnType<typeof call>> | undefined;
+    let served = 0;
+    const deadline = Date.now() + 20_000;
+    while (!refused && Date.now() < deadline) {
+      const answer = await completion(replicas[served % 2]!, agent, 'anthropic/claude-haiku-4.5', 'Keep going, forever');
+      if (answer.status === 200) served += 1;
+      else refused = answer;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(refused?.status).toBe(401);
+    expect(refused?.body.error.message).toMatch(/^This API key is disabled: runaway stop: it spent \$[0-9.]+ in the last hour, more than its max_spend_per_hour of \$0\.001/);
+    expect(served).toBeGreaterThanOrEqual(2);
+    expect((await completion(replicas[served % 2 === 0 ? 1 : 0]!, agent, 'openai/gpt-4o-mini')).status).toBe(401);
+    const stopped = await call(stack.baseUrl, management, 'GET', `/keys/${created.body.data.hash}`);
+    expect(stopped.body.data).toMatchObject({ disabled: true, disabled_reason: expect.stringMatching(/^runaway stop/) });
+
+    // The owner raises the stop and re-enables the key: it works again at once.
+    const reenabled = await call(stack.baseUrl, management, 'PATCH', `/keys/${created.body.data.hash}`, { disabled: false, max_spend_per_hour: 1 });
+    expect(reenabled.body.data).toMatchObject({ disabled: false, disabled_reason: null, max_spend_per_hour: 1 });
+    await waitFor(async () => (await completion(second.baseUrl, agent, 'openai/gpt-4o-mini')).status === 200, { timeoutMs: 3_000, message: 'the key serves again' });
+  });
+
   it('never lets a key spend beyond its limit: 40 parallel requests on two replicas against a limit that affords 5', async () => {
     const accountId = await admin.createAccount('key-limit', { topUp: '10' });
     const request = { model: 'openai/gpt-4o-mini', max_tokens: 20, content: 'Limit me' };
