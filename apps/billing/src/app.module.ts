@@ -25,6 +25,7 @@ import { MaintenanceModule } from './maintenance/maintenance.module.js';
 import { BillingSchema1764000000000 } from './migrations/1764000000000-billing-schema.js';
 import { AuthCodes1764720000000 } from './migrations/1764720000000-auth-codes.js';
 import { RunawayStop1764806400000 } from './migrations/1764806400000-runaway-stop.js';
+import { SpendAlerts1764892800000 } from './migrations/1764892800000-spend-alerts.js';
 import { AuthCodesModule } from './auth-codes/auth-codes.module.js';
 import { BillingStateEntity } from './records/billing-state.entity.js';
 import { RecordsModule } from './records/records.module.js';
@@ -42,7 +43,7 @@ export const BILLING_ENTITIES = [
   BillingStateEntity,
 ];
 
-export const BILLING_MIGRATIONS = [BillingSchema1764000000000, AuthCodes1764720000000, RunawayStop1764806400000];
+export const BILLING_MIGRATIONS = [BillingSchema1764000000000, AuthCodes1764720000000, RunawayStop1764806400000, SpendAlerts1764892800000];
 
 @Module({})
 class BillingConfigModule {

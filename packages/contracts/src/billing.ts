@@ -183,6 +183,23 @@ export const keyManagementRequestSchema = z.discriminatedUnion('op', [
 export type KeyManagementRequest = z.input<typeof keyManagementRequestSchema>;
 
 /**
+ * `sy.billing.spend-alert.v1` (core NATS, after the debit that raised it commits): an account's balance dropped below
+ * its `balanceBelow` threshold, or its spend of a UTC day passed `dailySpendAbove`. Also kept in billing
+ * (`GET /admin/accounts/:id/alerts`) and counted in `switchyard_billing_spend_alerts_total`.
+ */
+export const spendAlertSchema = z.object({
+  id: z.string(),
+  accountId: z.string(),
+  kind: z.enum(['low_balance', 'daily_spend']),
+  threshold: signedDecimalSchema,
+  /** The balance after the debit (low_balance) or the day's spend (daily_spend). */
+  value: signedDecimalSchema,
+  day: z.string().nullable(),
+  at: z.string(),
+});
+export type SpendAlert = z.infer<typeof spendAlertSchema>;
+
+/**
  * `sy.billing.auth-codes.v1`: OpenRouter's OAuth PKCE for ingress. `create` (`POST /api/v1/auth/keys/code`, by an
  * account's key) → `{data: {id, app_id, created_at}}`, `id` being the code; `exchange` (`POST /api/v1/auth/keys`,
  * no key) → `{key, user_id}`, a new key of the code's account.

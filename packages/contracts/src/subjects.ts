@@ -46,6 +46,8 @@ export const subjects = {
     credits: subject('billing', 'credits'),
     lease: subject('billing', 'lease'),
     keys: subject('billing', 'keys'),
+    /** Event (core NATS): a spend alert an account's debit raised. */
+    spendAlert: subject('billing', 'spend-alert'),
     /** RPC: OAuth PKCE codes (create for an account, exchange for a key). */
     authCodes: subject('billing', 'auth-codes'),
     accountChanged: subject('billing', 'account-changed'),

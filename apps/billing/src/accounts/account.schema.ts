@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { nonNegativeMoneySchema } from '../common/money-input.js';
+import { nonNegativeMoneySchema, signedMoneySchema } from '../common/money-input.js';
 
 const providerSlugSchema = z.string().trim().min(1).max(100);
 
@@ -12,12 +12,21 @@ const privacyPatchSchema = z
   })
   .strict();
 
+/** Spend alerts: raised when the balance drops below `balanceBelow`, or the spend of a UTC day passes `dailySpendAbove`. */
+const alertsSchema = z
+  .object({
+    balanceBelow: signedMoneySchema.nullable().optional(),
+    dailySpendAbove: nonNegativeMoneySchema.nullable().optional(),
+  })
+  .strict();
+
 /** `POST /admin/accounts`. */
 export const accountCreateBodySchema = z
   .object({
     name: z.string().trim().min(1, 'is required').max(200),
     overdraft: nonNegativeMoneySchema.optional(),
     privacy: privacyPatchSchema.optional(),
+    alerts: alertsSchema.optional(),
   })
   .strict();
 export type AccountCreateBody = z.infer<typeof accountCreateBodySchema>;
@@ -31,6 +40,7 @@ export const accountPatchBodySchema = z
     allowedProviders: z.array(providerSlugSchema).max(500).nullable().optional(),
     ignoredProviders: z.array(providerSlugSchema).max(500).optional(),
     disabled: z.boolean().optional(),
+    alerts: alertsSchema.optional(),
   })
   .strict();
 export type AccountPatchBody = z.infer<typeof accountPatchBodySchema>;

@@ -10,6 +10,9 @@ export interface LockedBalance {
   total_purchased: string;
   overdraft: string;
   disabled: boolean;
+  /** Spend alert thresholds (null = none). */
+  alert_balance_below: string | null;
+  alert_daily_spend_above: string | null;
 }
 
 export interface BalanceDelta {
@@ -30,10 +33,12 @@ export interface AccountSettingsPatch {
   allowedProviders?: string[] | null;
   ignoredProviders?: string[];
   disabled?: boolean;
+  alerts?: { balanceBelow?: string | null; dailySpendAbove?: string | null };
 }
 
 const LOCK_COLUMNS = `b.account_id, b.balance::text AS balance, b.debt::text AS debt, b.total_purchased::text AS total_purchased,
-  a.overdraft::text AS overdraft, a.disabled`;
+  a.overdraft::text AS overdraft, a.disabled, a.alert_balance_below::text AS alert_balance_below,
+  a.alert_daily_spend_above::text AS alert_daily_spend_above`;
 
 /** Accounts, their balance rows and their monthly BYOK usage: the only SQL on these tables. */
 @Injectable()
@@ -114,6 +119,8 @@ export class AccountsRepository {
     if (patch.allowedProviders !== undefined) set('allowed_providers', patch.allowedProviders, '::text[]');
     if (patch.ignoredProviders !== undefined) set('ignored_providers', patch.ignoredProviders, '::text[]');
     if (patch.disabled !== undefined) set('disabled', patch.disabled);
+    if (patch.alerts?.balanceBelow !== undefined) set('alert_balance_below', patch.alerts.balanceBelow, '::numeric');
+    if (patch.alerts?.dailySpendAbove !== undefined) set('alert_daily_spend_above', patch.alerts.dailySpendAbove, '::numeric');
     set('updated_at', at);
     const rows = await queryRows<{ id: string }>(db, `UPDATE accounts SET ${sets.join(', ')} WHERE id = $1 RETURNING id`, values);
     return rows.length > 0;

@@ -25,7 +25,10 @@ export class AccountsService {
 
   async create(body: AccountCreateBody): Promise<AccountRow> {
     const id = randomUUID();
-    await this.feed.transact((manager, changes) => this.createIn(manager, changes, { id, name: body.name, overdraft: body.overdraft, privacy: body.privacy }));
+    await this.feed.transact(async (manager, changes) => {
+      await this.createIn(manager, changes, { id, name: body.name, overdraft: body.overdraft, privacy: body.privacy });
+      if (body.alerts) await this.accounts.updateSettings(manager, id, { alerts: body.alerts }, new Date(this.clock.now()));
+    });
     return this.row(id);
   }
 

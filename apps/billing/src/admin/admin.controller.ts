@@ -4,6 +4,7 @@ import { AdminOnly } from '@switchyard/nest-kit';
 import { formatMoney } from '@switchyard/money';
 import { accountCreateBodySchema, accountPatchBodySchema } from '../accounts/account.schema.js';
 import { AccountsService } from '../accounts/accounts.service.js';
+import { SpendAlertsRepository } from '../alerts/spend-alerts.repository.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { parseOrBadRequest } from '../common/validation.js';
 import { BILLING_CONFIG, type BillingConfig } from '../config/billing.config.js';
@@ -64,6 +65,7 @@ export class AdminController {
     private readonly records: RecordsRepository,
     private readonly freeQuota: FreeQuotaService,
     private readonly maintenance: MaintenanceService,
+    private readonly alerts: SpendAlertsRepository,
     @Inject(BILLING_CONFIG) private readonly config: BillingConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -128,6 +130,14 @@ export class AdminController {
     return { data: await this.keys.accountKeys(account.id) };
   }
 
+  /** The account's spend alerts, newest first (the last 100). */
+  @Get('accounts/:id/alerts')
+  async listAlerts(@Param('id') id: string) {
+    const account = await this.accounts.row(parseOrBadRequest(accountIdSchema, id, 'account id'));
+    const rows = await this.alerts.forAccount(this.dataSource, account.id, 100);
+    return { data: rows.map((row) => ({ id: row.id, kind: row.kind, threshold: formatMoney(row.threshold), value: formatMoney(row.value), day: row.day, createdAt: new Date(row.created_at).toISOString() })) };
+  }
+
   @Get('accounts/:id/ledger')
   async ledger(@Param('id') id: string, @Query() query: unknown) {
     const { limit, before } = parseOrBadRequest(ledgerQuerySchema, query ?? {}, 'query');
@@ -160,6 +170,10 @@ export class AdminController {
       totalPurchased: record.totalPurchased,
       debt: formatMoney(row.debt),
       isFreeTier: record.totalPurchased === '0',
+      alerts: {
+        balanceBelow: row.alert_balance_below === null ? null : formatMoney(row.alert_balance_below),
+        dailySpendAbove: row.alert_daily_spend_above === null ? null : formatMoney(row.alert_daily_spend_above),
+      },
       byok: {
         usageMonthly: record.byokUsageMonthly,
         requestsMonthly: record.byokRequestsMonthly,

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AlertsModule } from '../alerts/alerts.module.js';
 import { AccountsModule } from '../accounts/accounts.module.js';
 import { FreeQuotaModule } from '../free-quota/free-quota.module.js';
 import { KeysModule } from '../keys/keys.module.js';
@@ -8,7 +9,7 @@ import { MaintenanceModule } from '../maintenance/maintenance.module.js';
 import { AdminController } from './admin.controller.js';
 
 @Module({
-  imports: [AccountsModule, LedgerModule, KeysModule, LeasesModule, FreeQuotaModule, MaintenanceModule],
+  imports: [AccountsModule, AlertsModule, LedgerModule, KeysModule, LeasesModule, FreeQuotaModule, MaintenanceModule],
   controllers: [AdminController],
 })
 export class AdminApiModule {}

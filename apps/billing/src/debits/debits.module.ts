@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module.js';
+import { AlertsModule } from '../alerts/alerts.module.js';
 import { KeysModule } from '../keys/keys.module.js';
 import { LeasesModule } from '../leases/leases.module.js';
 import { LedgerModule } from '../ledger/ledger.module.js';
@@ -7,7 +8,7 @@ import { DebitsConsumer } from './debits.consumer.js';
 import { DebitsService } from './debits.service.js';
 
 @Module({
-  imports: [AccountsModule, LedgerModule, KeysModule, LeasesModule],
+  imports: [AccountsModule, AlertsModule, LedgerModule, KeysModule, LeasesModule],
   providers: [DebitsService, DebitsConsumer],
   exports: [DebitsService],
 })

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { ParsedGenerationCompleted } from '@switchyard/contracts';
-import { MetricsService } from '@switchyard/nest-kit';
-import { formatMoney, toDecimal } from '@switchyard/money';
+import { subjects, type ParsedGenerationCompleted, type SpendAlert } from '@switchyard/contracts';
+import { MetricsService, NatsService } from '@switchyard/nest-kit';
+import { Decimal, formatMoney, toDecimal } from '@switchyard/money';
+import { type NewSpendAlert, type SpendAlertRow, SpendAlertsRepository } from '../alerts/spend-alerts.repository.js';
 import { AccountsRepository } from '../accounts/accounts.repository.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { KeysRepository } from '../keys/keys.repository.js';
@@ -34,6 +35,7 @@ export class DebitsService {
   private readonly logger = new Logger('Debits');
   private readonly debitedCounter;
   private readonly runawayStops;
+  private readonly spendAlerts;
 
   constructor(
     private readonly feed: ChangeFeed,
@@ -41,10 +43,13 @@ export class DebitsService {
     private readonly ledger: LedgerRepository,
     private readonly keys: KeysRepository,
     private readonly leases: LeasesRepository,
+    private readonly alerts: SpendAlertsRepository,
+    private readonly nats: NatsService,
     @Inject(CLOCK) private readonly clock: Clock,
     metrics: MetricsService,
   ) {
     this.debitedCounter = metrics.counter({ name: 'switchyard_billing_generations_total', help: 'Generation events handled by billing', labelNames: ['outcome'] });
+    this.spendAlerts = metrics.counter({ name: 'switchyard_billing_spend_alerts_total', help: 'Spend alerts raised (an account balance below its threshold, a day of spend above its threshold)', labelNames: ['kind'] });
     this.runawayStops = metrics.counter({ name: 'switchyard_billing_runaway_stops_total', help: 'Keys disabled by the runaway stop (more than max_spend_per_hour in the trailing hour)' });
   }
 
@@ -55,8 +60,10 @@ export class DebitsService {
     const outcome: DebitOutcome = { debited: 0, duplicates: events.length - unique.size, skipped: unique.size - billable.length, unknownAccount: 0 };
     if (billable.length > 0) {
       const stopped: Array<{ id: string; account_id: string; spent: string; max_spend_per_hour: string }> = [];
+      const raised: SpendAlertRow[] = [];
       const result = await this.feed.transact(async (manager, changes) => {
         stopped.length = 0; // a retried transaction starts over
+        raised.length = 0;
         const now = this.clock.now();
         const at = new Date(now);
         const accountIds = [...new Set(billable.map((event) => event.accountId))].sort();
@@ -102,12 +109,14 @@ export class DebitsService {
           changes.key(runaway.id);
         }
         stopped.push(...runaways);
+        raised.push(...(await this.alerts.insert(manager, await this.crossedThresholds(manager, fresh, balances, plan.accountTotals, now), at)));
         return counts;
       });
       outcome.debited = result.debited;
       outcome.duplicates += result.duplicates;
       outcome.unknownAccount = result.unknownAccount;
       if (result.unknownAccount > 0) this.logger.warn(`dropped ${result.unknownAccount} generation(s) of unknown accounts`);
+      for (const alert of raised) this.announce(alert);
       for (const key of stopped) {
         this.runawayStops.inc();
         this.logger.warn(`runaway stop: disabled key ${key.id} of account ${key.account_id}: $${formatMoney(key.spent)} in the last hour, above its max_spend_per_hour of $${formatMoney(key.max_spend_per_hour)}`);
@@ -118,5 +127,58 @@ export class DebitsService {
     this.debitedCounter.inc({ outcome: 'skipped' }, outcome.skipped);
     this.debitedCounter.inc({ outcome: 'unknown_account' }, outcome.unknownAccount);
     return outcome;
+  }
+
+  /**
+   * Spend alerts a batch raises: an account whose balance crossed below its `alert_balance_below`, or whose spend of
+   * today (UTC; its keys' day rows, this batch included) crossed above its `alert_daily_spend_above`.
+   */
+  private async crossedThresholds(
+    manager: Parameters<SpendAlertsRepository['daySpend']>[0],
+    fresh: readonly DebitEvent[],
+    balances: ReadonlyMap<string, { balance: string; alert_balance_below: string | null; alert_daily_spend_above: string | null }>,
+    totals: ReadonlyMap<string, string>,
+    now: number,
+  ): Promise<NewSpendAlert[]> {
+    const alerts: NewSpendAlert[] = [];
+    const today = new Date(now).toISOString().slice(0, 10);
+    const daily: string[] = [];
+    for (const [accountId, total] of totals) {
+      const balance = balances.get(accountId);
+      if (!balance) continue;
+      if (balance.alert_balance_below !== null) {
+        const threshold = toDecimal(balance.alert_balance_below);
+        const after = toDecimal(balance.balance).minus(toDecimal(total));
+        if (toDecimal(balance.balance).gte(threshold) && after.lt(threshold)) alerts.push({ accountId, kind: 'low_balance', threshold: formatMoney(threshold), value: formatMoney(after), day: null });
+      }
+      if (balance.alert_daily_spend_above !== null) daily.push(accountId);
+    }
+    if (daily.length > 0) {
+      const spent = await this.alerts.daySpend(manager, daily, today);
+      const batchToday = new Map<string, Decimal>();
+      for (const event of fresh) {
+        if (new Date(occurredAt(event, now)).toISOString().slice(0, 10) === today) batchToday.set(event.accountId, (batchToday.get(event.accountId) ?? new Decimal(0)).plus(toDecimal(event.cost)));
+      }
+      for (const accountId of daily) {
+        const threshold = toDecimal(balances.get(accountId)!.alert_daily_spend_above!);
+        const after = toDecimal(spent.get(accountId) ?? '0');
+        const before = after.minus(batchToday.get(accountId) ?? 0);
+        if (before.lte(threshold) && after.gt(threshold)) alerts.push({ accountId, kind: 'daily_spend', threshold: formatMoney(threshold), value: formatMoney(after), day: today });
+      }
+    }
+    return alerts;
+  }
+
+  /** Publishes a raised alert (core NATS) once its debit committed, counts and logs it. */
+  private announce(alert: SpendAlertRow): void {
+    this.spendAlerts.inc({ kind: alert.kind });
+    const what = alert.kind === 'low_balance' ? `balance $${formatMoney(alert.value)} below $${formatMoney(alert.threshold)}` : `spend of ${alert.day} $${formatMoney(alert.value)} above $${formatMoney(alert.threshold)}`;
+    this.logger.warn(`spend alert for account ${alert.account_id}: ${what}`);
+    const event: SpendAlert = { id: alert.id, accountId: alert.account_id, kind: alert.kind, threshold: formatMoney(alert.threshold), value: formatMoney(alert.value), day: alert.day, at: new Date(alert.created_at).toISOString() };
+    try {
+      this.nats.publish(subjects.billing.spendAlert, event);
+    } catch (error) {
+      this.logger.warn(`could not publish spend alert ${alert.id}: ${(error as Error).message} (kept in spend_alerts)`);
+    }
   }
 }

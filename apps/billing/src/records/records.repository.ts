@@ -32,6 +32,8 @@ export interface AccountRow {
   total_purchased: string;
   byok_usage_monthly: string;
   byok_requests_monthly: number;
+  alert_balance_below: string | null;
+  alert_daily_spend_above: string | null;
 }
 
 export interface KeyRow {
@@ -73,7 +75,8 @@ const ACCOUNT_COLUMNS = `
   a.allowed_providers, a.ignored_providers, a.byok_providers, a.disabled, a.created_at, a.updated_at,
   b.balance::text AS balance, b.debt::text AS debt, b.total_credits::text AS total_credits, b.total_usage::text AS total_usage,
   b.total_purchased::text AS total_purchased,
-  coalesce(m.usage, 0)::text AS byok_usage_monthly, coalesce(m.requests, 0)::int AS byok_requests_monthly`;
+  coalesce(m.usage, 0)::text AS byok_usage_monthly, coalesce(m.requests, 0)::int AS byok_requests_monthly,
+  a.alert_balance_below::text AS alert_balance_below, a.alert_daily_spend_above::text AS alert_daily_spend_above`;
 
 export const KEY_COLUMNS = `
   k.id, k.hash, k.account_id, k.name, k.label, k.kind, k.disabled, k."limit"::text AS "limit", k.limit_reset,

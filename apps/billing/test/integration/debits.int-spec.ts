@@ -1,4 +1,4 @@
-import { type KeyRecord, hashApiKey, keySnapshotSchema, subjects } from '@switchyard/contracts';
+import { type KeyRecord, type SpendAlert, hashApiKey, keySnapshotSchema, spendAlertSchema, subjects } from '@switchyard/contracts';
 import { TEST_ADMIN_TOKEN, waitFor } from '@switchyard/nest-kit/testing';
 import { DataSource } from 'typeorm';
 import { BillingTestApp } from './billing-test-app.js';
@@ -75,6 +75,42 @@ describe('debits from generation-completed (JetStream → ledger, real NATS + Po
     await billing.publishGeneration(billing.generation({ ...ids, cost: '0.5', upstreamCost: '0.5' }));
     await waitFor(async () => (await billing.account(ids.accountId)).balance === '7.55', { message: 'debited' });
     expect(await keyNow()).toMatchObject({ disabled: false });
+  });
+
+  it('raises spend alerts: the balance crossing below its threshold (again after a top-up lifts it), a day of spend passing its threshold once a day; published on NATS and listed', async () => {
+    const ids = await setup('3');
+    const patched = await billing.admin('PATCH', `/admin/accounts/${ids.accountId}`, { alerts: { balanceBelow: '2', dailySpendAbove: 0.5 } });
+    expect(patched.body.alerts).toEqual({ balanceBelow: '2', dailySpendAbove: '0.5' });
+    const published: SpendAlert[] = [];
+    const subscription = billing.nats.subscribe(subjects.billing.spendAlert, (data) => {
+      const alert = spendAlertSchema.parse(data);
+      if (alert.accountId === ids.accountId) published.push(alert);
+    });
+    const spend = async (cost: string, balance: string) => {
+      await billing.publishGeneration(billing.generation({ ...ids, cost, upstreamCost: cost }));
+      await waitFor(async () => (await billing.account(ids.accountId)).balance === balance, { message: `balance ${balance}` });
+    };
+    try {
+      await spend('0.4', '2.6'); // today 0.4: nothing
+      await spend('0.3', '2.3'); // today 0.7 > 0.5: daily
+      await spend('0.5', '1.8'); // below 2: low balance (the day's alert is not raised twice)
+      await spend('0.1', '1.7'); // still below: nothing new
+      await billing.topUp(ids.accountId, '1', 'grant'); // 2.7, above again
+      await spend('0.8', '1.9'); // crosses below again
+      const today = new Date(billing.clock.now()).toISOString().slice(0, 10);
+      const listed = (await billing.admin('GET', `/admin/accounts/${ids.accountId}/alerts`)).body.data;
+      expect(listed.map((alert: { kind: string; threshold: string; value: string; day: string | null }) => [alert.kind, alert.threshold, alert.value, alert.day])).toEqual([
+        ['low_balance', '2', '1.9', null],
+        ['low_balance', '2', '1.8', null],
+        ['daily_spend', '0.5', '0.7', today],
+      ]);
+      await waitFor(() => published.length === 3, { message: 'three alerts on NATS' });
+      expect(published.map((alert) => [alert.kind, alert.value])).toEqual([['daily_spend', '0.7'], ['low_balance', '1.8'], ['low_balance', '1.9']]);
+      const metrics = await (await fetch(`${billing.base}/metrics`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })).text();
+      expect(metrics).toMatch(/switchyard_billing_spend_alerts_total\{kind="low_balance"[^}]*\} 2/);
+    } finally {
+      subscription.unsubscribe();
+    }
   });
 
   it('consumes the oldest lot first and turns usage beyond every lot into debt (a negative balance)', async () => {
