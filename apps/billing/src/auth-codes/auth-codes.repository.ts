@@ -42,6 +42,12 @@ export class AuthCodesRepository {
     );
   }
 
+  /** Codes of the account that can still be exchanged. */
+  async liveCount(db: Sql, accountId: string, now: Date): Promise<number> {
+    const row = await queryOne<{ count: number }>(db, `SELECT count(*)::int AS count FROM auth_codes WHERE account_id = $1 AND used_at IS NULL AND expires_at > $2`, [accountId, now]);
+    return row?.count ?? 0;
+  }
+
   /** Forgets codes that expired before `before` (used or not). */
   async deleteExpired(db: Sql, before: Date): Promise<void> {
     await db.query(`DELETE FROM auth_codes WHERE expires_at < $1`, [before]);

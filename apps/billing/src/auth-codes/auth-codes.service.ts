@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { authCodeRequestSchema, BadRequestError, ForbiddenError, hashApiKey, NotFoundError } from '@switchyard/contracts';
+import { authCodeRequestSchema, BadRequestError, ForbiddenError, hashApiKey, NotFoundError, RateLimitError } from '@switchyard/contracts';
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AccountsRepository } from '../accounts/accounts.repository.js';
@@ -13,6 +13,8 @@ import { verifiesChallenge } from './pkce.js';
 
 /** How long a code can be exchanged, ms (OpenRouter: ten minutes, single use). */
 export const AUTH_CODE_TTL_MS = 10 * 60_000;
+/** Codes one account may have waiting at once (a key cannot fill the table). */
+export const LIVE_AUTH_CODES_PER_ACCOUNT = 100;
 const CODE_PREFIX = 'sy-auth-';
 
 /**
@@ -41,6 +43,9 @@ export class AuthCodesService {
     const now = this.clock.now();
     if (body.expires_at && Date.parse(body.expires_at) <= now) throw new BadRequestError('Invalid auth code: expires_at: must be in the future', { issues: [{ path: 'expires_at', message: 'must be in the future' }] });
     if (!(await this.accounts.exists(this.dataSource, accountId))) throw new NotFoundError(`Account ${accountId} not found`);
+    if ((await this.codes.liveCount(this.dataSource, accountId, new Date(now))) >= LIVE_AUTH_CODES_PER_ACCOUNT) {
+      throw new RateLimitError(`This account has ${LIVE_AUTH_CODES_PER_ACCOUNT} auth codes waiting to be exchanged; codes expire ten minutes after creation`, { retryAfterSeconds: 60 });
+    }
     const code = CODE_PREFIX + randomBytes(24).toString('base64url');
     const createdAt = new Date(now);
     await this.codes.deleteExpired(this.dataSource, new Date(now - AUTH_CODE_TTL_MS));

@@ -78,7 +78,8 @@ export class KeysRepository {
 
   /**
    * The runaway stop, for keys that just spent: each enabled key with a `max_spend_per_hour` whose usage debits
-   * (usage and BYOK fee lines) in the hour up to `now` sum to more than it, with that sum.
+   * (usage and BYOK fee lines) since an hour before `now` sum to more than it, with that sum (lines stamped a little
+   * after `now` by an ingress whose clock runs ahead count too).
    */
   async overHourlySpend(db: Sql, keyIds: readonly string[], now: Date): Promise<Array<{ id: string; account_id: string; spent: string; max_spend_per_hour: string }>> {
     if (keyIds.length === 0) return [];
@@ -88,7 +89,7 @@ export class KeysRepository {
          FROM api_keys k
          JOIN LATERAL (
            SELECT COALESCE(-sum(e.amount), 0) AS spent FROM ledger_entries e
-            WHERE e.key_id = k.id AND e.kind IN ('usage', 'byok_fee') AND e.occurred_at > $2::timestamptz - interval '1 hour' AND e.occurred_at <= $2
+            WHERE e.key_id = k.id AND e.kind IN ('usage', 'byok_fee') AND e.occurred_at > $2::timestamptz - interval '1 hour'
          ) s ON true
         WHERE k.id = ANY($1::text[]) AND k.max_spend_per_hour IS NOT NULL AND NOT k.disabled AND s.spent > k.max_spend_per_hour`,
       [[...keyIds], now],

@@ -71,6 +71,16 @@ describe('OAuth PKCE codes: create for an account, exchange once for a key (real
     await expect(exchange({ code: fresh.data.id })).resolves.toMatchObject({ user_id: accountId });
   });
 
+  it('keeps at most 100 codes of an account waiting (429 beyond), and takes new ones once some are used', async () => {
+    const busy = (await billing.createAccount({ name: 'Busy app' })).id;
+    const make = () => codes({ op: 'create', accountId: busy, body: { callback_url: 'https://app.example/cb' } });
+    const made = [];
+    for (let index = 0; index < 100; index++) made.push(await make());
+    await expect(make()).rejects.toMatchObject({ status: 429, message: expect.stringMatching(/100 auth codes waiting/) });
+    await exchange({ code: made[0].data.id });
+    await expect(make()).resolves.toMatchObject({ data: { id: expect.stringMatching(/^sy-auth-/) } });
+  });
+
   it('answers 400 for invalid bodies, 403 for a made-up code and 404 for an unknown account', async () => {
     for (const body of [
       { callback_url: 'not a url' },

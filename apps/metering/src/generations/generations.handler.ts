@@ -1,9 +1,9 @@
 import { Controller, Logger } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { GatewayError, generationFeedbackSchema, generationLookupSchema, NotFoundError, ServiceUnavailableError, subjects, type GenerationContent } from '@switchyard/contracts';
+import { GatewayError, generationFeedbackSchema, generationLookupSchema, NotFoundError, RateLimitError, ServiceUnavailableError, subjects, type GenerationContent } from '@switchyard/contracts';
 import { parseParameters } from '../common/query-validation.js';
 import { type OpenRouterGeneration, toOpenRouterGeneration } from './generation-view.js';
-import { GenerationsRepository } from './generations.repository.js';
+import { FEEDBACK_PER_GENERATION, GenerationsRepository } from './generations.repository.js';
 
 /** NATS RPC: `GET /api/v1/generation`, `GET /api/v1/generation/content` and `POST /api/v1/generation/feedback` for ingress. */
 @Controller()
@@ -44,7 +44,8 @@ export class GenerationsHandler {
   async feedback(@Payload() payload: unknown): Promise<{ data: { success: true } }> {
     const feedback = parseParameters(generationFeedbackSchema, payload, 'generation feedback');
     const recorded = await this.read(() => this.generations.addFeedback({ ...feedback, comment: feedback.comment ?? null }), 'generation feedback');
-    if (!recorded) throw new NotFoundError('Generation not found', { id: feedback.generationId });
+    if (recorded === 'not_found') throw new NotFoundError('Generation not found', { id: feedback.generationId });
+    if (recorded === 'full') throw new RateLimitError(`This generation has ${FEEDBACK_PER_GENERATION} feedback entries already`, { metadata: { id: feedback.generationId } });
     return { data: { success: true } };
   }
 

@@ -6,6 +6,9 @@ import { recordsetInput, type RecordsetColumn } from '../common/recordset.js';
 import type { GenerationRow } from './generation-row.js';
 import type { StoredGeneration } from './generation-view.js';
 
+/** Feedback entries one generation may collect. */
+export const FEEDBACK_PER_GENERATION = 20;
+
 /** The columns of `generations` written from a GenerationRow. */
 const GENERATION_COLUMNS: ReadonlyArray<RecordsetColumn<GenerationRow>> = [
   { name: 'id', type: 'text', value: (row) => row.id },
@@ -216,15 +219,23 @@ export class GenerationsRepository {
     return row.present ? { input: row.input, output: row.output } : null;
   }
 
-  /** Records feedback on a generation of the account; false when the generation is not the account's. */
-  async addFeedback(feedback: { generationId: string; accountId: string; category: string; comment: string | null }): Promise<boolean> {
-    const rows = await this.dataSource.query<Array<{ id: string }>>(
-      `INSERT INTO generation_feedback (generation_id, account_id, category, comment)
-       SELECT g.id, g.account_id, $3, $4 FROM generations g WHERE g.id = $1 AND g.account_id = $2
-       RETURNING id`,
-      [feedback.generationId, feedback.accountId, feedback.category, feedback.comment],
+  /**
+   * Records feedback on a generation of the account: 'added', 'not_found' when the generation is not the account's,
+   * 'full' when it has FEEDBACK_PER_GENERATION entries already (a key cannot fill the table through one generation).
+   */
+  async addFeedback(feedback: { generationId: string; accountId: string; category: string; comment: string | null }): Promise<'added' | 'not_found' | 'full'> {
+    const rows = await this.dataSource.query<Array<{ added: boolean }>>(
+      `WITH target AS (SELECT g.id, g.account_id FROM generations g WHERE g.id = $1 AND g.account_id = $2),
+            inserted AS (
+              INSERT INTO generation_feedback (generation_id, account_id, category, comment)
+              SELECT t.id, t.account_id, $3, $4 FROM target t
+               WHERE (SELECT count(*) FROM generation_feedback f WHERE f.generation_id = t.id) < $5
+              RETURNING id)
+       SELECT EXISTS (SELECT 1 FROM inserted) AS added FROM target`,
+      [feedback.generationId, feedback.accountId, feedback.category, feedback.comment, FEEDBACK_PER_GENERATION],
     );
-    return rows.length > 0;
+    if (rows.length === 0) return 'not_found';
+    return rows[0]!.added ? 'added' : 'full';
   }
 
   /** The feedback on one generation, oldest first (admin). */

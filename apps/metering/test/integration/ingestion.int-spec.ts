@@ -372,6 +372,10 @@ describe('metering ingestion (real NATS JetStream and Postgres)', () => {
       expect(await feedback({ accountId: 'acct-someone-else', generationId: event.id, category: 'other' })).toMatchObject({ status: 404, message: 'Generation not found' });
       expect(await feedback({ accountId: event.accountId, generationId: event.id, category: 'rude' })).toMatchObject({ status: 400 });
       expect(await count('SELECT count(*) AS n FROM generation_feedback')).toBe(2);
+      // At most 20 entries per generation: one key cannot fill the table through one generation.
+      for (let index = 2; index < 20; index++) expect(await feedback({ accountId: event.accountId, generationId: event.id, category: 'other' })).toEqual({ data: { success: true } });
+      expect(await feedback({ accountId: event.accountId, generationId: event.id, category: 'other' })).toMatchObject({ status: 429 });
+      expect(await count('SELECT count(*) AS n FROM generation_feedback')).toBe(20);
     });
   });
 });
