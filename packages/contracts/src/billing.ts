@@ -127,6 +127,8 @@ export const keyInfoSchema = usageWindowsSchema.extend({
   account_byok_usage_monthly: z.number().optional(),
   account_byok_requests_monthly: z.number().optional(),
   byok_fee_waived: z.boolean().optional(),
+  /** Switchyard's runaway stop: the most the key may spend in any trailing hour, USD (null = none). */
+  max_spend_per_hour: z.number().nullable().optional(),
 });
 export type KeyInfo = z.infer<typeof keyInfoSchema>;
 

@@ -93,6 +93,7 @@ export function toKeyInfo(row: KeyRow, windows: UsageWindows, account: { totalPu
     creator_user_id: row.creator_user_id,
     expires_at: row.expires_at?.toISOString() ?? null,
     rate_limit: { requests: -1, interval: '10s', note: 'This field is deprecated and safe to ignore.' },
+    max_spend_per_hour: row.max_spend_per_hour === null ? null : moneyToNumber(row.max_spend_per_hour),
     account_byok_usage_monthly: moneyToNumber(account.byokUsageMonthly),
     account_byok_requests_monthly: account.byokRequestsMonthly,
     byok_fee_waived: account.byokFeeWaived,

@@ -173,6 +173,8 @@ describe('keys, limits and account rules', () => {
     expect(created.status).toBe(201);
     expect(created.body.data).toMatchObject({ max_spend_per_hour: 0.001, disabled: false, disabled_reason: null });
     const agent = created.body.key as string;
+    await waitFor(async () => (await call(stack.baseUrl, agent, 'GET', '/key')).status === 200, { message: 'agent key known' });
+    expect((await call(stack.baseUrl, agent, 'GET', '/key')).body.data).toMatchObject({ max_spend_per_hour: 0.001 });
 
     // An agent loop: one request every 50 ms until the gateway refuses it.
     let refused: Awaited<ReturnType<typeof call>> | undefined;
