@@ -42,7 +42,16 @@ class EmbeddingsUpstream {
     const model = String(body.model);
     const inputs = body.input as unknown[];
     if (model === 'rate-limited') return json(429, { error: { message: 'Rate limit reached for requests', type: 'requests', code: 'rate_limit_exceeded' } }, { 'retry-after': '3' });
-    if (model === 'slow') await new Promise((resolve) => setTimeout(resolve, 5_000));
+    if (model === 'slow') {
+      // Answers after 5 s unless the caller hangs up first (no timer left behind when the test is over).
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 5_000);
+        response.on('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
     if (response.destroyed) return;
     const dimensions = typeof body.dimensions === 'number' ? body.dimensions : 8;
     json(200, { object: 'list', model, data: inputs.map((_, index) => ({ object: 'embedding', index, embedding: vector(index, dimensions) })), usage: { prompt_tokens: inputs.length * 3, total_tokens: inputs.length * 3 } });

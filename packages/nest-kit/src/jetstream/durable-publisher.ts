@@ -188,6 +188,8 @@ export class DurablePublisher implements BeforeApplicationShutdown {
         acks.waiting.delete(token);
         reject(new Error(`no JetStream ack within ${timeoutMs} ms`));
       }, timeoutMs);
+      // An ack being awaited does not keep the process alive (flush waits for the outbox on its own deadline).
+      timer.unref();
       acks.waiting.set(token, (error, message) => {
         clearTimeout(timer);
         if (error || !message) return reject(error ?? new Error('ack subscription closed'));
