@@ -5,6 +5,7 @@ import { Decimal, formatMoney, toDecimal } from '@switchyard/money';
 import { type NewSpendAlert, type SpendAlertRow, SpendAlertsRepository } from '../alerts/spend-alerts.repository.js';
 import { AccountsRepository } from '../accounts/accounts.repository.js';
 import { CLOCK, type Clock } from '../common/clock.js';
+import type { Sql } from '../common/sql.js';
 import { KeysRepository } from '../keys/keys.repository.js';
 import { LeasesRepository } from '../leases/leases.repository.js';
 import { LedgerRepository, type NewLedgerEntry } from '../ledger/ledger.repository.js';
@@ -134,7 +135,7 @@ export class DebitsService {
    * today (UTC; its keys' day rows, this batch included) crossed above its `alert_daily_spend_above`.
    */
   private async crossedThresholds(
-    manager: Parameters<SpendAlertsRepository['daySpend']>[0],
+    manager: Sql,
     fresh: readonly DebitEvent[],
     balances: ReadonlyMap<string, { balance: string; alert_balance_below: string | null; alert_daily_spend_above: string | null }>,
     totals: ReadonlyMap<string, string>,
