@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 import fc from 'fast-check';
+import { TEST_ADMIN_TOKEN } from '@switchyard/nest-kit/testing';
 import { Stack } from './stack.js';
 
 jest.setTimeout(180_000);
@@ -113,6 +114,77 @@ describe('generated bad input on every generation route', () => {
       console.log(`[fuzz] ${route.path}: ${JSON.stringify(Object.fromEntries(statuses))}`);
     });
   }
+
+  describe('the account API and the admin APIs', () => {
+    let management: string;
+    let accountId: string;
+    let keyHash: string;
+
+    beforeAll(async () => {
+      const accounts = await stack.admin('billing', 'GET', '/admin/accounts');
+      accountId = (accounts.body.data as Array<{ id: string; name: string }>).find((account) => account.name === 'Demo')!.id;
+      management = (await stack.admin('billing', 'POST', `/admin/accounts/${accountId}/keys`, { name: 'fuzz-ops', kind: 'management' })).body.key;
+      const created = await fetch(`${stack.baseUrl}/keys`, { method: 'POST', headers: { authorization: `Bearer ${management}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'fuzz-target' }) });
+      keyHash = ((await created.json()) as { data: { hash: string } }).data.hash;
+    });
+
+    /** Any answer of these routes: below 500, and an error is the OpenRouter envelope with `code` = status. */
+    async function expectClear(response: Response): Promise<number> {
+      expect(response.status).toBeLessThan(500);
+      if (response.status >= 400) {
+        const body = (await response.json()) as { error?: { code?: unknown; message?: unknown } };
+        expect(typeof body.error?.message).toBe('string');
+        expect(body.error?.code).toBe(response.status);
+      } else {
+        await response.arrayBuffer();
+      }
+      return response.status;
+    }
+
+    const send = (url: string, method: string, key: string | undefined, body: unknown) =>
+      fetch(url, { method, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+    it('/keys, /keys/{hash}, /auth/keys/code, /auth/keys, /generation/feedback: generated bodies get a clear 4xx or succeed, never a 5xx', async () => {
+      const keyBody = bodies({ name: 'fuzzed' }, ['name', 'limit', 'limit_reset', 'include_byok_in_limit', 'expires_at', 'creator_user_id', 'max_spend_per_hour', 'disabled'], 'name');
+      const routes: Array<{ method: string; path: () => string; key: () => string | undefined; arbitrary: fc.Arbitrary<unknown> }> = [
+        { method: 'POST', path: () => '/keys', key: () => management, arbitrary: keyBody },
+        { method: 'PATCH', path: () => `/keys/${keyHash}`, key: () => management, arbitrary: keyBody },
+        { method: 'POST', path: () => '/auth/keys/code', key: () => stack.demoKey, arbitrary: bodies({ callback_url: 'http://localhost:3000/cb' }, ['callback_url', 'code_challenge', 'code_challenge_method', 'limit', 'usage_limit_type', 'expires_at', 'key_label'], 'callback_url') },
+        { method: 'POST', path: () => '/auth/keys', key: () => undefined, arbitrary: bodies({ code: 'sy-auth-nothing' }, ['code', 'code_verifier', 'code_challenge_method'], 'code') },
+        { method: 'POST', path: () => '/generation/feedback', key: () => stack.demoKey, arbitrary: bodies({ generation_id: 'gen-nothing', category: 'other' }, ['generation_id', 'category', 'comment'], 'comment') },
+      ];
+      for (const route of routes) {
+        await fc.assert(
+          fc.asyncProperty(route.arbitrary, async (body) => {
+            await expectClear(await send(`${stack.baseUrl}${route.path()}`, route.method, route.key(), body));
+          }),
+          { numRuns: Math.ceil(Number(process.env.FUZZ_RUNS ?? 60) / 2) },
+        );
+      }
+    });
+
+    it('query strings of /models, /generation and /generation/content, and the billing admin API: never a 5xx', async () => {
+      const value = fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('-1', '0', '1e309', 'NaN', 'true', '[]', '%00', 'gen-x', '9'.repeat(40)));
+      const query = fc.dictionary(fc.constantFrom('id', 'limit', 'offset', 'order', 'supported_parameters', 'max_price', 'q', 'category', 'output_modalities', 'x'), value, { maxKeys: 3 });
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom('/models', '/models/count', '/generation', '/generation/content', '/keys'), query, async (path, parameters) => {
+          const url = `${stack.baseUrl}${path}?${new URLSearchParams(parameters).toString()}`;
+          await expectClear(await fetch(url, { headers: { authorization: `Bearer ${path === '/keys' ? management : stack.demoKey}` } }));
+        }),
+        { numRuns: Number(process.env.FUZZ_RUNS ?? 60) },
+      );
+      const accountBody = bodies({ name: 'fuzzed' }, ['name', 'overdraft', 'privacy', 'allowedProviders', 'ignoredProviders', 'disabled', 'alerts'], 'name');
+      await fc.assert(
+        fc.asyncProperty(accountBody, async (body) => {
+          const response = await send(`${stack.adminUrl('billing')}/admin/accounts/${accountId}`, 'PATCH', TEST_ADMIN_TOKEN, body);
+          await expectClear(response);
+          // Leave the demo account usable for the rest of the file.
+          await stack.admin('billing', 'PATCH', `/admin/accounts/${accountId}`, { disabled: false, allowedProviders: null, ignoredProviders: [] });
+        }),
+        { numRuns: Math.ceil(Number(process.env.FUZZ_RUNS ?? 60) / 2) },
+      );
+    });
+  });
 
   it('still serves after all of it', async () => {
     const answer = await post('/chat/completions', { model: MODEL, messages: [{ role: 'user', content: 'still there?' }], max_tokens: 4 });
