@@ -132,8 +132,17 @@ export class DurableConsumer {
           const messages = await consumer.fetch({ max_messages: batchSize, expires: this.options.expiresMs ?? 1_000 });
           this.current = { stop: () => messages.stop() };
           const batch: JsMsg[] = [];
-          for await (const message of messages) batch.push(message);
-          this.current = undefined;
+          try {
+            for await (const message of messages) batch.push(message);
+          } catch (error) {
+            // A fetch can fail after it delivered messages ("heartbeats missed" on a loaded machine): they are this
+            // consumer's until ack_wait (30 s) runs out, so handle them now instead of leaving them to be redelivered
+            // half a minute later, then start over.
+            if (batch.length > 0) await this.handle(batch, batchSize);
+            throw error;
+          } finally {
+            this.current = undefined;
+          }
           if (batch.length === 0) continue;
           await this.handle(batch, batchSize);
         }
