@@ -10,8 +10,11 @@ import { KeysRepository } from '../keys/keys.repository.js';
 import { LeasesRepository } from '../leases/leases.repository.js';
 import { LedgerRepository, type NewLedgerEntry } from '../ledger/ledger.repository.js';
 import { consumeLots } from '../ledger/lots.js';
-import { ChangeFeed } from '../records/change-feed.service.js';
+import { type ChangeSet, ChangeFeed } from '../records/change-feed.service.js';
 import { type DebitEvent, isBillable, occurredAt, planDebits } from './debit-plan.js';
+
+/** A key the runaway stop disabled, with what it spent in the trailing hour. */
+type RunawayKey = Awaited<ReturnType<KeysRepository['overHourlySpend']>>[number];
 
 export interface DebitOutcome {
   /** Events debited now (new ledger entries). */
@@ -60,7 +63,7 @@ export class DebitsService {
     const billable = [...unique.values()].filter(isBillable);
     const outcome: DebitOutcome = { debited: 0, duplicates: events.length - unique.size, skipped: unique.size - billable.length, unknownAccount: 0 };
     if (billable.length > 0) {
-      const stopped: Array<{ id: string; account_id: string; spent: string; max_spend_per_hour: string }> = [];
+      const stopped: RunawayKey[] = [];
       const raised: SpendAlertRow[] = [];
       const result = await this.feed.transact(async (manager, changes) => {
         stopped.length = 0; // a retried transaction starts over
@@ -101,15 +104,7 @@ export class DebitsService {
         await this.leases.applyDebits(manager, plan.leaseDebits);
         for (const accountId of plan.accountTotals.keys()) changes.account(accountId);
         for (const total of plan.keyTotals) changes.keyUsage(total.keyId);
-        // The runaway stop: a key that spent more than its max_spend_per_hour in the trailing hour is disabled in
-        // this transaction, and keys-changed tells every ingress at once.
-        const runaways = await this.keys.overHourlySpend(manager, plan.keyTotals.map((total) => total.keyId), at);
-        for (const runaway of runaways) {
-          const reason = `runaway stop: it spent $${formatMoney(runaway.spent)} in the last hour, more than its max_spend_per_hour of $${formatMoney(runaway.max_spend_per_hour)}; re-enable it (PATCH /api/v1/keys/{hash} {"disabled": false}) after raising the limit or once the hour has passed`;
-          await this.keys.stop(manager, runaway.id, reason, at);
-          changes.key(runaway.id);
-        }
-        stopped.push(...runaways);
+        stopped.push(...(await this.stopRunaways(manager, changes, plan.keyTotals.map((total) => total.keyId), at)));
         raised.push(...(await this.alerts.insert(manager, await this.crossedThresholds(manager, fresh, balances, plan.accountTotals, now), at)));
         return counts;
       });
@@ -128,6 +123,20 @@ export class DebitsService {
     this.debitedCounter.inc({ outcome: 'skipped' }, outcome.skipped);
     this.debitedCounter.inc({ outcome: 'unknown_account' }, outcome.unknownAccount);
     return outcome;
+  }
+
+  /**
+   * The runaway stop, in the debit's transaction: each key the batch charged that spent more than its
+   * max_spend_per_hour in the trailing hour is disabled with the reason, and keys-changed tells every ingress at once.
+   */
+  private async stopRunaways(manager: Sql, changes: ChangeSet, keyIds: readonly string[], at: Date): Promise<RunawayKey[]> {
+    const runaways = await this.keys.overHourlySpend(manager, keyIds, at);
+    for (const runaway of runaways) {
+      const reason = `runaway stop: it spent $${formatMoney(runaway.spent)} in the last hour, more than its max_spend_per_hour of $${formatMoney(runaway.max_spend_per_hour)}; re-enable it (PATCH /api/v1/keys/{hash} {"disabled": false}) after raising the limit or once the hour has passed`;
+      await this.keys.stop(manager, runaway.id, reason, at);
+      changes.key(runaway.id);
+    }
+    return runaways;
   }
 
   /**

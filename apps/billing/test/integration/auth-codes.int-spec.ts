@@ -69,6 +69,13 @@ describe('OAuth PKCE codes: create for an account, exchange once for a key (real
     const fresh = await create({});
     clock.advance(10 * 60_000 - 1);
     await expect(exchange({ code: fresh.data.id })).resolves.toMatchObject({ user_id: accountId });
+    // Codes expired for more than their lifetime are deleted as new ones are created.
+    const database = billing.app.get((await import('typeorm')).DataSource);
+    const stale = async () => Number((await database.query(`SELECT count(*) AS n FROM auth_codes WHERE expires_at < $1`, [new Date(clock.now() - 10 * 60_000)]))[0].n);
+    clock.advance(20 * 60_000);
+    expect(await stale()).toBeGreaterThan(0);
+    await create({});
+    expect(await stale()).toBe(0);
   });
 
   it('keeps at most 100 codes of an account waiting (429 beyond), and takes new ones once some are used', async () => {

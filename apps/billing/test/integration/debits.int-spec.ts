@@ -78,6 +78,9 @@ describe('debits from generation-completed (JetStream → ledger, real NATS + Po
   });
 
   it('raises spend alerts: the balance crossing below its threshold (again after a top-up lifts it), a day of spend passing its threshold once a day; published on NATS and listed', async () => {
+    // Thresholds given at creation are kept; a PATCH changes them.
+    const created = await billing.admin('POST', '/admin/accounts', { name: 'Alerted', alerts: { balanceBelow: '1', dailySpendAbove: null } });
+    expect(created.body.alerts).toEqual({ balanceBelow: '1', dailySpendAbove: null });
     const ids = await setup('3');
     const patched = await billing.admin('PATCH', `/admin/accounts/${ids.accountId}`, { alerts: { balanceBelow: '2', dailySpendAbove: 0.5 } });
     expect(patched.body.alerts).toEqual({ balanceBelow: '2', dailySpendAbove: '0.5' });

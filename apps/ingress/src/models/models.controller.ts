@@ -3,6 +3,7 @@ import { ServiceUnavailableError } from '@switchyard/contracts';
 import type { CatalogIndex } from '@switchyard/routing-policy';
 import type { FastifyRequest } from 'fastify';
 import { AuthenticatorService } from '../auth/authenticator.service.js';
+import { accountPolicyOf } from '../chat/planning.js';
 import { CatalogStateService } from '../state/catalog-state.service.js';
 import { countModels, listModels, listUserModels, renderModelDetail, renderModelEndpoints, renderProviders, renderZdrEndpoints, type ModelsQuery } from './model-listing.js';
 
@@ -33,19 +34,7 @@ export class ModelsController {
   @Get('models/user')
   async listForUser(@Req() request: FastifyRequest, @Query() query: ModelsQuery): Promise<unknown> {
     const caller = await this.authenticator.authenticate(request.headers, { allowManagement: true });
-    return listUserModels(
-      this.index(),
-      query,
-      {
-        allowTraining: caller.account.privacy.allowTraining,
-        allowRetention: caller.account.privacy.allowRetention,
-        requireZdr: caller.account.privacy.requireZdr,
-        allowedProviders: caller.account.allowedProviders ?? undefined,
-        ignoredProviders: caller.account.ignoredProviders,
-        byokProviders: caller.account.byokProviders,
-      },
-      { routingTable: this.state.routingTable, basePath: '/api/v1/models/user' },
-    );
+    return listUserModels(this.index(), query, accountPolicyOf(caller), { routingTable: this.state.routingTable, basePath: '/api/v1/models/user' });
   }
 
   @Get('models/:author/:slug/endpoints')
