@@ -12,7 +12,8 @@ import { GenerationRecorderService } from './generation/generation-recorder.serv
 import { ModelsController } from './models/models.controller.js';
 import { CompletionsController } from './skins/completions/completions.controller.js';
 import { EmbeddingsController } from './skins/embeddings/embeddings.controller.js';
-import { EmbeddingsService } from './skins/embeddings/embeddings.service.js';
+import { RerankController } from './skins/rerank/rerank.controller.js';
+import { UnaryGenerationService } from './skins/unary/unary-generation.service.js';
 import { MessagesController } from './skins/messages/messages.controller.js';
 import { ResponsesController } from './skins/responses/responses.controller.js';
 import { CatalogStateService } from './state/catalog-state.service.js';
@@ -23,7 +24,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CoreModule.forRoot({ serviceName: 'ingress', natsUrl: config.NATS_URL, adminToken: config.ADMIN_TOKEN!, adminControllers: false })],
-      controllers: [ChatController, AccountController, ModelsController, MessagesController, ResponsesController, CompletionsController, EmbeddingsController],
+      controllers: [ChatController, AccountController, ModelsController, MessagesController, ResponsesController, CompletionsController, EmbeddingsController, RerankController],
       providers: [
         { provide: INGRESS_CONFIG, useValue: config },
         CatalogStateService,
@@ -33,7 +34,7 @@ export class AppModule {
         AttemptRunnerService,
         GenerationRecorderService,
         GenerationPipelineService,
-        EmbeddingsService,
+        UnaryGenerationService,
       ],
     };
   }

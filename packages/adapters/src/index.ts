@@ -35,3 +35,8 @@ export { getEmbeddingsAdapter } from './embeddings/embeddings-registry.js';
 export { OpenAiEmbeddingsAdapter, createOpenAiEmbeddingsAdapter, createAzureEmbeddingsAdapter, embeddingsOptionsOf, openAiEmbeddingsOptions, type OpenAiEmbeddingsOptions } from './embeddings/openai-embeddings-adapter.js';
 export { GeminiEmbeddingsAdapter, geminiTaskType } from './embeddings/gemini-embeddings-adapter.js';
 export { encodeFloat32Base64, decodeFloat32Base64, isFloat32Base64, toEncoding, estimateEmbeddingTokens, isTokenInput } from './embeddings/embedding-encoding.js';
+
+export type { CanonicalRerankRequest, RerankAdapter, RerankBuildResult, RerankResult, RerankScore } from './rerank/rerank-types.js';
+export { getRerankAdapter, rerankPresets } from './rerank/rerank-registry.js';
+export { RerankApiAdapter, type RerankDialectName } from './rerank/rerank-adapter.js';
+export { estimateRerankTokens } from './rerank/rerank-results.js';

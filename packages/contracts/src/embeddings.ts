@@ -11,12 +11,33 @@ const tokenIdSchema = z.number().int().nonnegative();
  * retrieval role of the inputs. The model is the endpoint's; `user` is never forwarded.
  */
 export const canonicalEmbeddingsRequestSchema = z.object({
+  /** Absent in calls from before rerank shared the subject. */
+  operation: z.literal('embeddings').optional(),
   input: z.union([z.array(z.string()).min(1), z.array(z.array(tokenIdSchema).min(1)).min(1)]),
   dimensions: z.number().int().positive().optional(),
   encodingFormat: z.enum(['float', 'base64']).default('float'),
   inputType: z.string().min(1).optional(),
 });
 export type CanonicalEmbeddingsRequestInput = z.input<typeof canonicalEmbeddingsRequestSchema>;
+
+/** Most documents one rerank call takes (Cohere's and Together's limit). */
+export const MAX_RERANK_DOCUMENTS = 1000;
+
+/**
+ * The canonical rerank request (`@switchyard/adapters`' `CanonicalRerankRequest`), marked `operation: "rerank"`:
+ * the query, the documents as text, and how many of the best to return. The model is the endpoint's.
+ */
+export const canonicalRerankRequestSchema = z.object({
+  operation: z.literal('rerank'),
+  query: z.string().min(1),
+  documents: z.array(z.string()).min(1).max(MAX_RERANK_DOCUMENTS),
+  topN: z.number().int().positive().optional(),
+});
+export type CanonicalRerankRequestInput = z.input<typeof canonicalRerankRequestSchema>;
+
+/** One document's score as an upstream ranked it. */
+export const rerankScoreSchema = z.object({ index: z.number().int().nonnegative(), relevanceScore: z.number() });
+export type RerankScoreFrame = z.infer<typeof rerankScoreSchema>;
 
 export const embedTimeoutsSchema = z.object({
   /** Connecting to the upstream and receiving its response headers, ms. */
@@ -27,9 +48,10 @@ export const embedTimeoutsSchema = z.object({
 export type EmbedTimeouts = z.infer<typeof embedTimeoutsSchema>;
 
 /**
- * `sy.providers.embed.v1` (raw NATS, queue group `providers`): one embeddings call against one upstream endpoint,
- * published by ingress with its own inbox as the reply subject; providers answers with `providerEmbedFrameSchema`
- * frames on it. Same endpoint, BYOK, timeout and billing fields as a chat attempt.
+ * `sy.providers.embed.v1` (raw NATS, queue group `providers`): one unary call against one upstream endpoint — an
+ * embeddings call, or a rerank call (`request.operation: "rerank"`) — published by ingress with its own inbox as the
+ * reply subject; providers answers with `providerEmbedFrameSchema` frames on it. Same endpoint, BYOK, timeout and
+ * billing fields as a chat attempt.
  */
 export const providerEmbedRequestSchema = z.object({
   attemptId: z.string().min(1),
@@ -43,13 +65,13 @@ export const providerEmbedRequestSchema = z.object({
   }),
   /** Use the account's own key for this provider (BYOK) instead of the platform key. */
   byok: z.boolean().default(false),
-  request: canonicalEmbeddingsRequestSchema,
+  request: z.discriminatedUnion('operation', [canonicalEmbeddingsRequestSchema, canonicalRerankRequestSchema]),
   timeouts: embedTimeoutsSchema,
   /** Heartbeat interval while the upstream is working, ms (the caller's liveness check relies on it). */
   heartbeatMs: z.number().int().positive().default(1000),
   /** An active health probe (counts for the circuit breaker, never billed). */
   probe: z.boolean().default(false),
-  /** Charge inputs of the generation (`apiType: "embeddings"`), copied into `attempt-usage` for reconciliation. */
+  /** Charge inputs of the generation (`apiType` "embeddings" or "rerank"), copied into `attempt-usage` for reconciliation. */
   billing: attemptBillingSchema.optional(),
 });
 export type ProviderEmbedRequest = z.input<typeof providerEmbedRequestSchema>;
@@ -71,7 +93,8 @@ export const embedItemSchema = z.object({
 export type EmbedItem = z.infer<typeof embedItemSchema>;
 
 /**
- * Frames providers publishes to the caller's inbox, in order: `items` (parts of the embeddings, input order),
+ * Frames providers publishes to the caller's inbox, in order: `items` (parts of the embeddings, input order; none
+ * for a rerank call, whose scores ride on `done`),
  * `heartbeat` while the upstream works, then exactly one `done` (count, usage, timings) or `failed` (the attempt
  * failed before any item was sent; failover is always possible, as nothing reached the client).
  */
@@ -80,8 +103,10 @@ export const providerEmbedFrameSchema = z.discriminatedUnion('k', [
   z.object({ k: z.literal('heartbeat') }),
   z.object({
     k: z.literal('done'),
-    /** Embeddings sent (= inputs). */
+    /** Embeddings sent (= inputs); 0 for a rerank call. */
     count: z.number().int().nonnegative(),
+    /** A rerank call's scores, best first (at most `topN`). */
+    results: z.array(rerankScoreSchema).optional(),
     usage: usageSchema,
     upstreamId: z.string().nullable().default(null),
     upstreamModel: z.string().nullable().default(null),

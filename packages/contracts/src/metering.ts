@@ -1,6 +1,7 @@
 import { decimalStringSchema, endpointPricingSchema, usageSchema } from '@switchyard/llm-spec';
 import { z } from 'zod';
 import { signedDecimalSchema } from './billing.js';
+import { apiTypeSchema } from './providers.js';
 
 /** One attempt of a generation, including failed ones that were retried elsewhere (never billed). */
 export const attemptRecordSchema = z.object({
@@ -17,8 +18,6 @@ export const attemptRecordSchema = z.object({
   isByok: z.boolean().default(false),
 });
 export type AttemptRecord = z.infer<typeof attemptRecordSchema>;
-
-export const apiTypeSchema = z.enum(['completions', 'embeddings', 'messages', 'responses']);
 
 /**
  * `sy.metering.generation-completed.v1` (JetStream, message id = generation id): everything `GET /generation`

@@ -11,6 +11,9 @@ export const attemptTimeoutsSchema = z.object({
 });
 export type AttemptTimeouts = z.infer<typeof attemptTimeoutsSchema>;
 
+/** The public API a generation came through (OpenRouter's `api_type`). */
+export const apiTypeSchema = z.enum(['completions', 'embeddings', 'messages', 'responses', 'rerank']);
+
 /**
  * What is needed to charge an attempt exactly without the ingress that sent it: ingress passes it with every
  * attempt, providers copies it into `attempt-usage`, and metering's reconciler charges a generation whose ingress
@@ -27,7 +30,7 @@ export const attemptBillingSchema = z.object({
   requestedModel: z.string(),
   model: z.string(),
   providerName: z.string(),
-  apiType: z.enum(['completions', 'embeddings', 'messages', 'responses']).default('completions'),
+  apiType: apiTypeSchema.default('completions'),
   streamed: z.boolean().default(false),
   /** The endpoint's prices at admission (USD per token). */
   pricing: endpointPricingSchema,

@@ -78,6 +78,11 @@ export function isEmbeddingModel(model: Pick<CatalogModel, 'outputModalities'>):
   return model.outputModalities.includes('embeddings');
 }
 
+/** A model served by `POST /rerank` (output modality `rerank`: relevance scores of documents for a query). */
+export function isRerankModel(model: Pick<CatalogModel, 'outputModalities'>): boolean {
+  return model.outputModalities.includes('rerank');
+}
+
 export const endpointPricingSchema = z.object({
   prompt: decimalStringSchema,
   completion: decimalStringSchema,

@@ -7,13 +7,14 @@ import { buildSnapshot } from './snapshot-builder.js';
 const seedDocument = JSON.parse(readFileSync(new URL('../../seed/market.json', import.meta.url), 'utf8'));
 
 describe('the bundled seed', () => {
-  it('is valid, consistent and complete (76 models incl. 4 embedding models, 21 providers + the simulator in four wire formats)', async () => {
+  it('is valid, consistent and complete (77 models incl. 4 embedding models and 1 rerank model, 21 providers + the simulator in four wire formats)', async () => {
     const seed = await readSeed();
     expect(seed.providers).toHaveLength(25);
     expect(seed.providers.filter((provider) => !provider.slug.startsWith('simulator'))).toHaveLength(21);
     expect(seed.providers.filter((provider) => provider.slug.startsWith('simulator')).map((provider) => provider.wireFormat).sort()).toEqual(['anthropic', 'azure', 'gemini', 'openai']);
-    expect(seed.models).toHaveLength(76);
+    expect(seed.models).toHaveLength(77);
     expect(seed.models.filter((model) => model.outputModalities.includes('embeddings')).map((model) => model.id).sort()).toEqual(['google/gemini-embedding-001', 'mistralai/mistral-embed-2312', 'openai/text-embedding-3-large', 'openai/text-embedding-3-small']);
+    expect(seed.models.filter((model) => model.outputModalities.includes('rerank')).map((model) => model.id)).toEqual(['cohere/rerank-v3.5']);
     expect(seed.endpoints).toHaveLength(seedDocument.endpoints.length);
     expect(seed.aliases.length).toBe(Object.keys(seedDocument.aliases).length);
     for (const endpoint of seed.endpoints) expect(endpoint.id).toBe(`${endpoint.modelId}@${endpoint.tag}`);

@@ -46,7 +46,7 @@ describe('catalog as a process (dist/main.js)', () => {
       const reply = await nats.request(subjects.catalog.snapshot, JSON.stringify({ pattern: subjects.catalog.snapshot, data: {}, id: 'e2e-1' }), { timeout: 5_000 });
       const snapshot = catalogSnapshotSchema.parse((reply.json() as { response: unknown }).response);
       expect(snapshot.version).toBe(1);
-      expect(snapshot.models).toHaveLength(76);
+      expect(snapshot.models).toHaveLength(77);
       expect(snapshot.providers.find((provider) => provider.slug === 'simulator')?.baseUrl).toBe('http://127.0.0.1:18555/openai/v1');
     } finally {
       await nats.close();

@@ -62,6 +62,7 @@ const ROUTES: Array<{ path: string; openRouterEnvelope: boolean; arbitrary: fc.A
   { path: '/chat/completions', openRouterEnvelope: true, arbitrary: bodies({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 }, CHAT_FIELDS, 'messages') },
   { path: '/completions', openRouterEnvelope: true, arbitrary: bodies({ model: MODEL, prompt: 'hi', max_tokens: 4 }, ['model', 'prompt', 'stream', 'max_tokens', 'temperature', 'stop', 'n', 'echo', 'suffix', 'provider', 'x_unknown_field'], 'prompt') },
   { path: '/embeddings', openRouterEnvelope: true, arbitrary: bodies({ model: 'openai/text-embedding-3-small', input: 'hi' }, ['model', 'input', 'encoding_format', 'dimensions', 'user', 'provider', 'x_unknown_field'], 'input') },
+  { path: '/rerank', openRouterEnvelope: true, arbitrary: bodies({ model: 'cohere/rerank-v3.5', query: 'hi', documents: ['a', 'b'] }, ['model', 'query', 'documents', 'top_n', 'return_documents', 'user', 'provider', 'models', 'x_unknown_field'], 'documents') },
   {
     path: '/messages',
     openRouterEnvelope: false,

@@ -127,6 +127,45 @@ describe('EmbedExecution', () => {
     await close();
   });
 
+  it('runs a rerank call against {base}/rerank and sends its scores, best first, on done (no items)', async () => {
+    const { pool, frames, start, close } = harness({ resolved: provider({ preset: 'together' }) });
+    let sent: Record<string, unknown> | undefined;
+    pool
+      .intercept({ path: '/v1/rerank', method: 'POST', headers: { authorization: 'Bearer sk-fake' } })
+      .reply(200, (options) => {
+        sent = JSON.parse(String(options.body)) as Record<string, unknown>;
+        return JSON.stringify({ id: 'rr-1', model: 'Salesforce/Llama-Rank-V1', results: [{ index: 0, relevance_score: 0.1 }, { index: 2, relevance_score: 0.8 }], usage: { prompt_tokens: 11, total_tokens: 11 } });
+      });
+    const request = embedRequest({ endpoint: { id: 'r@fake', modelId: 'r', providerSlug: 'fake', upstreamModelId: 'Salesforce/Llama-Rank-V1' } });
+    const result = await start({ ...request, request: { operation: 'rerank', query: 'which?', documents: ['a', 'b', 'c'], topN: 2 } }).done;
+    expect(sent).toEqual({ model: 'Salesforce/Llama-Rank-V1', query: 'which?', documents: ['a', 'b', 'c'], top_n: 2, return_documents: false });
+    expect(frames).toEqual([
+      {
+        k: 'done',
+        count: 0,
+        results: [
+          { index: 2, relevanceScore: 0.8 },
+          { index: 0, relevanceScore: 0.1 },
+        ],
+        usage: expect.objectContaining({ promptTokens: 11, completionTokens: 0 }),
+        upstreamId: 'rr-1',
+        upstreamModel: 'Salesforce/Llama-Rank-V1',
+        upstreamMs: expect.any(Number),
+        upstreamStatus: 200,
+      },
+    ]);
+    expect(result).toMatchObject({ ok: true, status: 200, usage: { promptTokens: 11 } });
+    await close();
+  });
+
+  it('fails a rerank call on a provider without a rerank API (retryable elsewhere) without calling it', async () => {
+    const { frames, start, close } = harness();
+    const request = embedRequest();
+    await start({ ...request, request: { operation: 'rerank', query: 'q', documents: ['a'] } }).done;
+    expect(frames).toEqual([{ k: 'failed', upstreamMs: 0, error: expect.objectContaining({ status: 502, retryable: true, message: expect.stringContaining('serves no rerank') }) }]);
+    await close();
+  });
+
   it('refuses before any call: a provider without embeddings (retryable), token inputs to Gemini (400), a foreign origin', async () => {
     const anthropic = harness({ resolved: provider({ wireFormat: 'anthropic', preset: undefined }) });
     await anthropic.start().done;

@@ -1,4 +1,4 @@
-import { AdapterRequestError, getEmbeddingsAdapter, type EmbeddingsAdapter, type UpstreamHttpRequest } from '@switchyard/adapters';
+import { AdapterRequestError, getEmbeddingsAdapter, getRerankAdapter, type AdapterContext, type RerankScore, type UpstreamHttpRequest } from '@switchyard/adapters';
 import type { ParsedProviderEmbedRequest, ProviderEmbedFrame } from '@switchyard/contracts';
 import type { UpstreamError, Usage } from '@switchyard/llm-spec';
 import { otelContext, SpanKind, SpanStatusCode, tracer, type Span } from '@switchyard/nest-kit';
@@ -27,6 +27,62 @@ export interface EmbedDependencies {
   onWarning?(message: string): void;
 }
 
+/** What a call's upstream answered, ready to send: the `items` frames (embeddings) and the `done` frame's payload. */
+interface UnaryAnswer {
+  ok: true;
+  usage: Usage;
+  upstreamId: string | null;
+  upstreamModel: string | null;
+  /** Embeddings sent, one per input (0 for rerank). */
+  count: number;
+  /** Encoded `items` frames (embeddings) under the frame size limit. */
+  itemFrames: Iterable<string>;
+  /** A rerank call's scores, best first. */
+  results?: RerankScore[];
+}
+
+/** One kind of unary upstream call (embeddings, rerank) through its provider's adapter: pure transforms, no I/O. */
+interface UnaryOperation {
+  /** For messages and the span: "embeddings" or "rerank". */
+  readonly api: 'embeddings' | 'rerank';
+  build(context: AdapterContext): { request: UpstreamHttpRequest; warnings: string[] };
+  parse(body: string, maxFrameBytes: number): UnaryAnswer | { ok: false; error: UpstreamError };
+  parseError(status: number, headers: Record<string, string>, body: string): UpstreamError;
+}
+
+/** The operation of a call on a provider's wire format; throws when the provider has no such API. */
+function operationFor(call: ParsedProviderEmbedRequest['request'], provider: ResolvedProvider): UnaryOperation {
+  if (call.operation === 'rerank') {
+    const adapter = getRerankAdapter(provider.wireFormat, provider.preset);
+    return {
+      api: 'rerank',
+      build: (context) => adapter.buildRequest(call, context),
+      parse: (body) => {
+        const parsed = adapter.parseResponse(body, call);
+        if (!parsed.ok) return parsed;
+        return { ok: true, usage: parsed.usage, upstreamId: parsed.upstreamId, upstreamModel: parsed.upstreamModel, count: 0, itemFrames: [], results: parsed.results };
+      },
+      parseError: (status, headers, body) => adapter.parseError(status, headers, body),
+    };
+  }
+  const adapter = getEmbeddingsAdapter(provider.wireFormat, provider.preset);
+  return {
+    api: 'embeddings',
+    build: (context) => adapter.buildRequest(call, context),
+    parse: (body, maxFrameBytes) => {
+      const parsed = adapter.parseResponse(body, call);
+      if (!parsed.ok) return parsed;
+      return { ok: true, usage: parsed.usage, upstreamId: parsed.upstreamId, upstreamModel: parsed.upstreamModel, count: parsed.embeddings.length, itemFrames: encodeEmbedItems(parsed.embeddings, maxFrameBytes) };
+    },
+    parseError: (status, headers, body) => adapter.parseError(status, headers, body),
+  };
+}
+
+/** How many inputs a call carries: the embeddings inputs, or the documents to rerank. */
+export function embedInputCount(call: ParsedProviderEmbedRequest['request']): number {
+  return call.operation === 'rerank' ? call.documents.length : call.input.length;
+}
+
 /** Why this service ended a call early. */
 export type EmbedInterrupt = { kind: 'timeout'; phase: 'connect' | 'total'; limitMs: number } | { kind: 'cancelled'; reason: string } | { kind: 'shutdown' };
 
@@ -48,9 +104,9 @@ export interface EmbedResult {
 }
 
 /**
- * One embeddings call against one upstream endpoint: resolve the provider, key and embeddings adapter, call the
- * upstream on its pinned origin, then send the embeddings to the caller's inbox as `items` frames under the NATS
- * payload limit and one `done` frame, or a single `failed` frame. Heartbeats go out while the upstream works, so
+ * One embeddings or rerank call against one upstream endpoint: resolve the provider, key and the operation's
+ * adapter, call the upstream on its pinned origin, then send the embeddings to the caller's inbox as `items` frames
+ * under the NATS payload limit and one `done` frame (a rerank's scores ride on `done`), or a single `failed` frame. Heartbeats go out while the upstream works, so
  * the caller can tell a slow upstream from a dead replica. Never throws.
  */
 export class EmbedExecution {
@@ -80,6 +136,11 @@ export class EmbedExecution {
     return this.request.attemptId;
   }
 
+  /** "embeddings" or "rerank". */
+  get api(): 'embeddings' | 'rerank' {
+    return this.request.request.operation === 'rerank' ? 'rerank' : 'embeddings';
+  }
+
   async run(): Promise<EmbedResult> {
     this.heartbeat = setInterval(() => this.publish(EMBED_HEARTBEAT_FRAME), this.request.heartbeatMs);
     this.heartbeat.unref();
@@ -88,7 +149,7 @@ export class EmbedExecution {
     try {
       await this.execute();
     } catch (error) {
-      this.fail({ status: 502, errorType: 'provider_unavailable', retryable: true, phase: this.headersReceived ? 'body' : 'connect', message: `The embeddings call failed inside the providers service: ${(error as Error)?.message ?? String(error)}` });
+      this.fail({ status: 502, errorType: 'provider_unavailable', retryable: true, phase: this.headersReceived ? 'body' : 'connect', message: `The ${this.api} call failed inside the providers service: ${(error as Error)?.message ?? String(error)}` });
     } finally {
       this.stopTimers();
       this.stage = 'done';
@@ -102,7 +163,7 @@ export class EmbedExecution {
   interrupt(cause: EmbedInterrupt): void {
     if (!this.terminal) {
       this.interruptCause = cause;
-      this.fail(interruptError(cause, this.headersReceived));
+      this.fail(interruptError(cause, this.headersReceived, this.api));
     }
     if (!this.controller.signal.aborted) this.controller.abort(cause);
   }
@@ -113,23 +174,24 @@ export class EmbedExecution {
     if (!provider) return this.fail(unavailable(`Unknown provider ${request.endpoint.providerSlug}: not in this replica's catalog`));
     if (!provider.active) return this.fail(unavailable(`Provider ${provider.slug} is disabled`));
     if (!provider.adapter || !provider.origin) return this.fail(unavailable(`Provider ${provider.slug} cannot be called: ${provider.problem ?? 'misconfigured'}`));
-    let adapter: EmbeddingsAdapter;
+    let operation: UnaryOperation;
     try {
-      adapter = getEmbeddingsAdapter(provider.wireFormat, provider.preset);
+      operation = operationFor(request.request, provider);
     } catch (error) {
-      return this.fail(unavailable(`Provider ${provider.slug} serves no embeddings: ${(error as Error).message}`));
+      // Not retryable on this provider, but another endpoint of the model may serve it.
+      return this.fail(unavailable(`Provider ${provider.slug} serves no ${this.api}: ${(error as Error).message}`));
     }
     const key = this.dependencies.resolveKey(provider.slug, { byok: request.byok, accountId: request.accountId, simulator: provider.simulator });
     if (!key.ok) return this.fail(key.error);
 
     let upstream: UpstreamHttpRequest;
     try {
-      const built = adapter.buildRequest(request.request, { baseUrl: provider.baseUrl, upstreamModelId: request.endpoint.upstreamModelId, apiKey: key.apiKey, preset: provider.preset, apiVersion: provider.apiVersion });
+      const built = operation.build({ baseUrl: provider.baseUrl, upstreamModelId: request.endpoint.upstreamModelId, apiKey: key.apiKey, preset: provider.preset, apiVersion: provider.apiVersion });
       upstream = built.request;
-      for (const warning of built.warnings) this.dependencies.onWarning?.(`embeddings ${request.attemptId} on ${provider.slug}: ${warning}`);
+      for (const warning of built.warnings) this.dependencies.onWarning?.(`${operation.api} ${request.attemptId} on ${provider.slug}: ${warning}`);
     } catch (error) {
       if (AdapterRequestError.isInstance(error)) return this.fail(error.toUpstreamError());
-      return this.fail(unavailable(`Could not build the embeddings request for provider ${provider.slug}: ${(error as Error).message}`));
+      return this.fail(unavailable(`Could not build the ${operation.api} request for provider ${provider.slug}: ${(error as Error).message}`));
     }
     const target = checkUpstreamUrl(upstream.url, provider.origin);
     if (!target.ok) {
@@ -137,10 +199,10 @@ export class EmbedExecution {
       return this.fail({ ...unavailable(`Refused to call the upstream of provider ${provider.slug}: ${target.reason}`), retryable: false });
     }
     if (this.terminal) return; // cancelled while resolving
-    await this.callUpstream(provider, adapter, upstream, target.origin, target.path);
+    await this.callUpstream(provider, operation, upstream, target.origin, target.path);
   }
 
-  private async callUpstream(provider: ResolvedProvider, adapter: EmbeddingsAdapter, upstream: UpstreamHttpRequest, origin: string, path: string): Promise<void> {
+  private async callUpstream(provider: ResolvedProvider, operation: UnaryOperation, upstream: UpstreamHttpRequest, origin: string, path: string): Promise<void> {
     const { timeouts } = this.request;
     this.stage = 'connecting';
     this.upstreamStartedAt = performance.now();
@@ -157,7 +219,7 @@ export class EmbedExecution {
           'switchyard.provider': provider.slug,
           'switchyard.endpoint_id': this.request.endpoint.id,
           'switchyard.attempt_id': this.request.attemptId,
-          'switchyard.api': 'embeddings',
+          'switchyard.api': operation.api,
         },
       },
       otelContext.active(),
@@ -188,7 +250,7 @@ export class EmbedExecution {
     if (response.statusCode < 200 || response.statusCode >= 300) {
       const body = await readUpTo(response.body, ERROR_BODY_LIMIT_BYTES).catch(() => '');
       if (this.terminal) return;
-      return this.fail({ ...adapter.parseError(response.statusCode, flattenHeaders(response.headers), body), phase: 'status' });
+      return this.fail({ ...operation.parseError(response.statusCode, flattenHeaders(response.headers), body), phase: 'status' });
     }
     let text: string;
     try {
@@ -202,12 +264,12 @@ export class EmbedExecution {
       return this.failFromTransport(error);
     }
     if (this.terminal) return;
-    const parsed = adapter.parseResponse(text, this.request.request);
+    const parsed = operation.parse(text, this.dependencies.maxFrameBytes);
     if (!parsed.ok) return this.fail(parsed.error);
-    this.succeed(parsed.embeddings, parsed.usage, parsed.upstreamId, parsed.upstreamModel, response.statusCode);
+    this.succeed(parsed, response.statusCode);
   }
 
-  private succeed(embeddings: Array<number[] | string>, usage: Usage, upstreamId: string | null, upstreamModel: string | null, status: number): void {
+  private succeed(answer: UnaryAnswer, status: number): void {
     if (this.terminal) return;
     this.terminal = true;
     this.stopTimers();
@@ -215,13 +277,14 @@ export class EmbedExecution {
     const upstreamMs = round(now - (this.upstreamStartedAt ?? now));
     this.stage = 'sending';
     let delivered = true;
-    for (const frame of encodeEmbedItems(embeddings, this.dependencies.maxFrameBytes)) {
+    const { usage } = answer;
+    for (const frame of answer.itemFrames) {
       if (!this.publish(frame)) {
         delivered = false;
         break;
       }
     }
-    const done: ProviderEmbedFrame = { k: 'done', count: embeddings.length, usage, upstreamId, upstreamModel, upstreamMs, upstreamStatus: status };
+    const done: ProviderEmbedFrame = { k: 'done', count: answer.count, ...(answer.results ? { results: answer.results } : {}), usage, upstreamId: answer.upstreamId, upstreamModel: answer.upstreamModel, upstreamMs, upstreamStatus: status };
     if (delivered) delivered = this.publish(JSON.stringify(done));
     this.span?.setStatus({ code: SpanStatusCode.OK });
     if (!delivered) {
@@ -272,7 +335,7 @@ export class EmbedExecution {
       return true;
     } catch (error) {
       this.callerGone = true;
-      this.dependencies.onWarning?.(`embeddings ${this.request.attemptId}: could not publish to the caller (${(error as Error).message})`);
+      this.dependencies.onWarning?.(`${this.api} ${this.request.attemptId}: could not publish to the caller (${(error as Error).message})`);
       if (!this.terminal) {
         this.interruptCause = { kind: 'cancelled', reason: 'caller unreachable' };
         this.fail(cancelledError('caller unreachable'));
@@ -289,12 +352,12 @@ export class EmbedExecution {
   }
 }
 
-function interruptError(cause: EmbedInterrupt, headersReceived: boolean): UpstreamError {
+function interruptError(cause: EmbedInterrupt, headersReceived: boolean, api: string): UpstreamError {
   switch (cause.kind) {
     case 'timeout':
       return cause.phase === 'connect'
         ? timeoutError('connect', cause.limitMs)
-        : { status: 504, errorType: 'timeout', retryable: true, phase: headersReceived ? 'body' : 'first-token', message: `The upstream did not answer the embeddings request within ${cause.limitMs} ms` };
+        : { status: 504, errorType: 'timeout', retryable: true, phase: headersReceived ? 'body' : 'first-token', message: `The upstream did not answer the ${api} request within ${cause.limitMs} ms` };
     case 'cancelled':
       return cancelledError(cause.reason);
     case 'shutdown':

@@ -10,7 +10,7 @@ import { CredentialsService } from '../credentials/credentials.service.js';
 import { UpstreamPools } from '../upstream/upstream-pools.service.js';
 import { shutdownError } from '../upstream/upstream-failure.js';
 import { EmbedEvents } from './embed-events.service.js';
-import { EmbedExecution, type EmbedDependencies } from './embed-execution.js';
+import { embedInputCount, EmbedExecution, type EmbedDependencies } from './embed-execution.js';
 import { InflightRegistry } from '../common/inflight-registry.js';
 
 
@@ -83,7 +83,7 @@ export class EmbedHandler implements OnApplicationBootstrap, BeforeApplicationSh
       accountId: execution.request.accountId,
       provider: execution.request.endpoint.providerSlug,
       endpointId: execution.request.endpoint.id,
-      inputs: execution.request.request.input.length,
+      inputs: embedInputCount(execution.request.request),
       stage: execution.stage,
       ageMs: Math.round(now - execution.receivedAt),
     }));
@@ -99,7 +99,7 @@ export class EmbedHandler implements OnApplicationBootstrap, BeforeApplicationSh
     }
     if (this.shuttingDown) return;
     this.acceptingCalls = true;
-    this.logger.log(`taking embeddings calls on ${subjects.providers.embed}`);
+    this.logger.log(`taking embeddings and rerank calls on ${subjects.providers.embed}`);
   }
 
   /** One call; the returned promise (the `providers.embed` span) lasts until the call is over. */
@@ -112,7 +112,7 @@ export class EmbedHandler implements OnApplicationBootstrap, BeforeApplicationSh
     const parsed = providerEmbedRequestSchema.safeParse(data);
     if (!parsed.success) {
       const detail = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
-      this.reject(reply, { status: 400, errorType: 'invalid_request', retryable: false, phase: 'connect', message: `Invalid embeddings request: ${detail}` });
+      this.reject(reply, { status: 400, errorType: 'invalid_request', retryable: false, phase: 'connect', message: `Invalid embeddings or rerank request: ${detail}` });
       return;
     }
     const request = parsed.data;
@@ -130,7 +130,8 @@ export class EmbedHandler implements OnApplicationBootstrap, BeforeApplicationSh
       'switchyard.generation_id': request.generationId,
       'switchyard.provider': request.endpoint.providerSlug,
       'switchyard.endpoint_id': request.endpoint.id,
-      'switchyard.inputs': request.request.input.length,
+      'switchyard.inputs': embedInputCount(request.request),
+      'switchyard.api': request.request.operation === 'rerank' ? 'rerank' : 'embeddings',
     });
     this.inflight.add(request.attemptId, execution);
     this.events.inFlight.inc({ provider: request.endpoint.providerSlug });

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { newAttemptId, type ProviderChatRequest, type ProviderEmbedRequest } from '@switchyard/contracts';
-import { isEmbeddingModel, type CatalogEndpoint, type UpstreamError } from '@switchyard/llm-spec';
+import { isEmbeddingModel, isRerankModel, type CatalogEndpoint, type UpstreamError } from '@switchyard/llm-spec';
 import { type AttemptOutcome, EmbedAttemptClient, type EmbedOutcome, MetricsService, NatsService, NO_REPLICA_MESSAGE, ProviderAttemptClient } from '@switchyard/nest-kit';
 import { randomBytes } from 'node:crypto';
 import { CatalogService } from '../catalog/catalog.service.js';
@@ -95,13 +95,9 @@ export class ProbeService implements OnModuleInit, OnModuleDestroy {
     const connectMs = Math.min(5_000, this.config.PROBE_TIMEOUT_MS);
     let verdict: ProbeVerdict;
     try {
-      const outcome = this.isEmbeddingEndpoint(endpoint)
-        ? fromEmbedOutcome(
-            await this.embedClient.run(
-              { ...base, request: { input: ['ping'], encodingFormat: 'float' }, timeouts: { connectMs, totalMs: this.config.PROBE_TIMEOUT_MS }, probe: true } satisfies ProviderEmbedRequest,
-              controller.signal,
-            ),
-          )
+      const unary = this.unaryProbe(endpoint);
+      const outcome = unary
+        ? fromEmbedOutcome(await this.embedClient.run({ ...base, request: unary, timeouts: { connectMs, totalMs: this.config.PROBE_TIMEOUT_MS }, probe: true } satisfies ProviderEmbedRequest, controller.signal))
         : await this.client.run(
             {
               ...base,
@@ -122,10 +118,16 @@ export class ProbeService implements OnModuleInit, OnModuleDestroy {
     return verdict;
   }
 
-  /** The endpoint serves an embedding model (by the catalog the routing service holds). */
-  private isEmbeddingEndpoint(endpoint: CatalogEndpoint): boolean {
+  /**
+   * The smallest unary call of the endpoint's kind (by the catalog the routing service holds): one input to embed,
+   * or one document to rerank; undefined for a generation endpoint, probed with a chat request.
+   */
+  private unaryProbe(endpoint: CatalogEndpoint): ProviderEmbedRequest['request'] | undefined {
     const model = this.catalog.current()?.model(endpoint.modelId);
-    return model !== undefined && isEmbeddingModel(model);
+    if (model === undefined) return undefined;
+    if (isEmbeddingModel(model)) return { input: ['ping'], encodingFormat: 'float' };
+    if (isRerankModel(model)) return { operation: 'rerank', query: 'ping', documents: ['ping'] };
+    return undefined;
   }
 
   private apply(endpointId: string, attemptId: string, outcome: AttemptOutcome): ProbeVerdict {

@@ -1,7 +1,7 @@
 import { waitFor } from '@switchyard/nest-kit/testing';
-import { catalogWithEmbeddings, EMBED_ENDPOINT, EMBED_MODEL, routingSuite } from './harness.js';
+import { catalogWithEmbeddings, EMBED_ENDPOINT, EMBED_MODEL, RERANK_ENDPOINT, RERANK_MODEL, routingSuite } from './harness.js';
 
-describe('active probes of an embedding endpoint on real NATS and Postgres', () => {
+describe('active probes of embedding and rerank endpoints on real NATS and Postgres', () => {
   const suite = routingSuite({ catalog: catalogWithEmbeddings() });
 
   it('probes it with a one-input embeddings call (flagged as a probe), never a chat request, and closes on success', async () => {
@@ -36,5 +36,16 @@ describe('active probes of an embedding endpoint on real NATS and Postgres', () 
     );
     expect(await (await suite.routing.admin('/metrics')).text()).toMatch(/switchyard_probes_total\{outcome="failure",service="routing"\} [1-9]/);
     expect(suite.peers.chatRequests.filter((request) => request.endpoint.id === EMBED_ENDPOINT)).toEqual([]);
+  });
+
+  it('probes a rerank endpoint with a one-document rerank call, never a chat request, and closes on success', async () => {
+    const since = suite.peers.tables.length;
+    suite.peers.publishFailures(RERANK_ENDPOINT, 5, { providerSlug: 'alpha', modelId: RERANK_MODEL });
+    await waitFor(() => suite.peers.tablesSince(since).find((table) => table.endpoints[RERANK_ENDPOINT]?.state === 'open'), { timeoutMs: 3_000, message: 'the endpoint opened' });
+    const probe = await waitFor(() => suite.peers.embedRequests.find((request) => request.endpoint.id === RERANK_ENDPOINT), { timeoutMs: 5_000, message: 'a rerank probe' });
+    expect(probe.probe).toBe(true);
+    expect(probe.request).toEqual({ operation: 'rerank', query: 'ping', documents: ['ping'] });
+    await waitFor(() => suite.peers.tablesSince(since).find((table) => table.endpoints[RERANK_ENDPOINT]?.state === 'closed'), { timeoutMs: 3_000, message: 'closed by the probe' });
+    expect(suite.peers.chatRequests.filter((request) => request.endpoint.id === RERANK_ENDPOINT)).toEqual([]);
   });
 });

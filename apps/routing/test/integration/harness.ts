@@ -156,16 +156,23 @@ export function catalogWithEndpoints(count: number, version = 1): CatalogSnapsho
 
 export const EMBED_MODEL = 'acme/embed-1';
 export const EMBED_ENDPOINT = `${EMBED_MODEL}@alpha`;
+export const RERANK_MODEL = 'acme/rerank-1';
+export const RERANK_ENDPOINT = `${RERANK_MODEL}@alpha`;
 
-/** The catalog above plus an embedding model (output modality "embeddings") served at alpha. */
+/** The catalog above plus an embedding model (output modality "embeddings") and a rerank model ("rerank") served at alpha. */
 export function catalogWithEmbeddings(version = 1): CatalogSnapshot {
   const base = catalogSnapshot(version);
   return catalogSnapshotSchema.parse({
     ...base,
-    models: [...base.models, { id: EMBED_MODEL, canonicalSlug: EMBED_MODEL, name: 'Embed 1', created: 1_700_000_000, contextLength: 8_192, outputModalities: ['embeddings'] }],
+    models: [
+      ...base.models,
+      { id: EMBED_MODEL, canonicalSlug: EMBED_MODEL, name: 'Embed 1', created: 1_700_000_000, contextLength: 8_192, outputModalities: ['embeddings'] },
+      { id: RERANK_MODEL, canonicalSlug: RERANK_MODEL, name: 'Rerank 1', created: 1_700_000_000, contextLength: 4_096, outputModalities: ['rerank'] },
+    ],
     endpoints: [
       ...base.endpoints,
       { id: EMBED_ENDPOINT, modelId: EMBED_MODEL, providerSlug: 'alpha', tag: 'alpha', upstreamModelId: 'embed-1-alpha', pricing: { prompt: '0.0000001', completion: '0' }, contextLength: 8_192, supportedParameters: [] },
+      { id: RERANK_ENDPOINT, modelId: RERANK_MODEL, providerSlug: 'alpha', tag: 'alpha', upstreamModelId: 'rerank-1-alpha', pricing: { prompt: '0', completion: '0', request: '0.002' }, contextLength: 4_096, supportedParameters: [] },
     ],
   });
 }
@@ -253,7 +260,7 @@ export class Peers {
     }
   }
 
-  /** Answers an embeddings call as providers does: the vectors, then `done` (or one `failed` frame). */
+  /** Answers an embeddings call as providers does: the vectors, then `done` (or one `failed` frame); a rerank call with its scores on `done`. */
   private answerEmbed(message: Msg): void {
     const request = providerEmbedRequestSchema.parse(JSON.parse(new TextDecoder().decode(message.data)));
     this.embedRequests.push(request);
@@ -263,10 +270,12 @@ export class Peers {
       this.nc.publish(message.reply, JSON.stringify({ k: 'failed', error: { status: 503, errorType: 'provider_overloaded', message: 'upstream overloaded', retryable: true, phase: 'status' }, upstreamMs: 5 }));
       return;
     }
-    const count = request.request.input.length;
-    this.nc.publish(message.reply, JSON.stringify({ k: 'items', items: Array.from({ length: count }, (_, index) => ({ index, embedding: [0.1, 0.2] })) }));
+    const call = request.request;
+    const count = call.operation === 'rerank' ? 0 : call.input.length;
+    if (count > 0) this.nc.publish(message.reply, JSON.stringify({ k: 'items', items: Array.from({ length: count }, (_, index) => ({ index, embedding: [0.1, 0.2] })) }));
+    const results = call.operation === 'rerank' ? call.documents.map((_, index) => ({ index, relevanceScore: 1 / (index + 1) })) : undefined;
     const usage = { promptTokens: count, completionTokens: 0, totalTokens: count, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, estimated: false };
-    this.nc.publish(message.reply, JSON.stringify({ k: 'done', count, usage, upstreamId: null, upstreamModel: null, upstreamMs: 7, upstreamStatus: 200 }));
+    this.nc.publish(message.reply, JSON.stringify({ k: 'done', count, ...(results ? { results } : {}), usage, upstreamId: null, upstreamModel: null, upstreamMs: 7, upstreamStatus: 200 }));
   }
 
   /** Publishes one `attemptCompleted` event (a success at alpha unless told otherwise). */

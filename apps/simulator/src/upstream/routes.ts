@@ -1,5 +1,6 @@
 import { planChat, defaultIntent, type GenerationPlan, type PlanUsage, type PromptCache } from '../generation/generation-plan.js';
 import { embeddingVector } from '../generation/embeddings.js';
+import { rankDocuments } from '../generation/rerank.js';
 import type { EffectiveKnobs } from '../knobs/knobs.schema.js';
 import type { Frame } from './frames.js';
 import { renderAnthropicMessage, streamAnthropicMessage } from './formats/anthropic-messages.renderer.js';
@@ -11,11 +12,13 @@ import { renderOpenAiChat, streamOpenAiChat } from './formats/openai-chat.render
 import { openAiChatIntent, openAiIncludeUsage } from './formats/openai-chat.schema.js';
 import { renderCompletions, renderOpenAiEmbeddings, streamCompletions } from './formats/openai-misc.renderer.js';
 import { openAiCompletionsInput, openAiEmbeddingsInput } from './formats/openai-misc.schema.js';
+import { openAiRerankInput } from './formats/openai-rerank.schema.js';
 
 export type RouteKind =
   | 'openai-chat'
   | 'openai-completions'
   | 'openai-embeddings'
+  | 'openai-rerank'
   | 'openai-models'
   | 'anthropic-messages'
   | 'gemini-generate'
@@ -39,6 +42,7 @@ const FIXED_ROUTES: Record<string, Route> = {
   '/openai/v1/chat/completions': { kind: 'openai-chat', format: 'openai', label: 'openai.chat', method: 'POST' },
   '/openai/v1/completions': { kind: 'openai-completions', format: 'openai', label: 'openai.completions', method: 'POST' },
   '/openai/v1/embeddings': { kind: 'openai-embeddings', format: 'openai', label: 'openai.embeddings', method: 'POST' },
+  '/openai/v1/rerank': { kind: 'openai-rerank', format: 'openai', label: 'openai.rerank', method: 'POST' },
   '/openai/v1/models': { kind: 'openai-models', format: 'openai', label: 'openai.models', method: 'GET' },
   '/anthropic/v1/messages': { kind: 'anthropic-messages', format: 'anthropic', label: 'anthropic.messages', method: 'POST' },
 };
@@ -137,6 +141,7 @@ function sumUsage(plans: readonly GenerationPlan[]): PlanUsage {
   return total;
 }
 
+/** Usage of an answer that bills prompt tokens only (embeddings, rerank). */
 function embeddingUsage(promptTokens: number): PlanUsage {
   return { promptTokens, cachedTokens: 0, cacheWriteTokens: 0, completionTokens: 0, reasoningTokens: 0 };
 }
@@ -188,6 +193,27 @@ export function prepareRequest(route: Route, body: unknown, rawBody: string, con
           usage: embeddingUsage(input.promptTokens),
           contentType: JSON_TYPE,
           body: renderOpenAiEmbeddings(input.model, input.inputs, input.dimensions ?? context.embeddingDimensions, input.base64, input.promptTokens),
+        }),
+      };
+    }
+    case 'openai-rerank': {
+      const input = openAiRerankInput(body);
+      return {
+        model: input.model,
+        stream: false,
+        answer: () => ({
+          usage: embeddingUsage(input.promptTokens),
+          contentType: JSON_TYPE,
+          body: JSON.stringify({
+            id: `rerank-${context.requestId}`,
+            model: input.model,
+            results: rankDocuments(input.model, input.query, input.documents, input.topN).map((ranked) => ({
+              index: ranked.index,
+              relevance_score: ranked.relevanceScore,
+              ...(input.returnDocuments ? { document: { text: input.documents[ranked.index] } } : {}),
+            })),
+            usage: { prompt_tokens: input.promptTokens, total_tokens: input.promptTokens },
+          }),
         }),
       };
     }

@@ -59,7 +59,7 @@ describe('EmbedAttemptClient', () => {
     nats.send({ k: 'items', items: [{ index: 0, embedding: [0.5, 0.25], more: true }] });
     nats.send({ k: 'items', items: [{ index: 0, embedding: [0.125] }, { index: 1, embedding: [1, 2, 3] }] });
     nats.send(done(2));
-    expect(await running).toEqual({ ok: true, embeddings: [[0.5, 0.25, 0.125], [1, 2, 3]], usage: expect.objectContaining({ promptTokens: 2 }), upstreamId: 'up-1', upstreamModel: 'e', upstreamMs: 12, upstreamStatus: 200 });
+    expect(await running).toEqual({ ok: true, embeddings: [[0.5, 0.25, 0.125], [1, 2, 3]], results: [], usage: expect.objectContaining({ promptTokens: 2 }), upstreamId: 'up-1', upstreamModel: 'e', upstreamMs: 12, upstreamStatus: 200 });
     expect(nats.unsubscribed).toBe(true);
   });
 
@@ -69,6 +69,29 @@ describe('EmbedAttemptClient', () => {
     nats.send({ k: 'items', items: [{ index: 0, embedding: 'AAAA', more: true }, { index: 0, embedding: 'AAA=' }] });
     nats.send(done(1));
     expect(await running).toMatchObject({ ok: true, embeddings: ['AAAAAAA='] });
+  });
+
+  it("resolves a rerank call on done with its scores, and refuses scores of documents it did not send", async () => {
+    const rerank: ProviderEmbedRequest = { ...request, request: { operation: 'rerank', query: 'q', documents: ['a', 'b', 'c'], topN: 2 } };
+    const { nats, client } = setup();
+    const running = client.run(rerank);
+    expect(nats.published[0]).toMatchObject({ subject: subjects.providers.embed, data: rerank });
+    const results = [
+      { index: 2, relevanceScore: 0.9 },
+      { index: 0, relevanceScore: 0.1 },
+    ];
+    nats.send({ ...done(0), results });
+    expect(await running).toMatchObject({ ok: true, embeddings: [], results, upstreamStatus: 200 });
+
+    const outOfRange = setup();
+    const beyond = outOfRange.client.run(rerank);
+    outOfRange.nats.send({ ...done(0), results: [{ index: 3, relevanceScore: 0.5 }] });
+    expect(await beyond).toMatchObject({ ok: false, error: { status: 502, retryable: true, message: expect.stringContaining('document index 3 is out of range') } });
+
+    const repeated = setup();
+    const twice = repeated.client.run(rerank);
+    repeated.nats.send({ ...done(0), results: [{ index: 1, relevanceScore: 0.5 }, { index: 1, relevanceScore: 0.4 }] });
+    expect(await twice).toMatchObject({ ok: false, error: { status: 502, message: expect.stringContaining('document 1 is scored twice') } });
   });
 
   it("returns providers' failure as is", async () => {

@@ -1,5 +1,5 @@
 import { createInbox, type Msg, type Subscription } from '@nats-io/transport-node';
-import { providerEmbedFrameSchema, subjects, type ProviderEmbedRequest } from '@switchyard/contracts';
+import { providerEmbedFrameSchema, subjects, type ProviderEmbedRequest, type RerankScoreFrame } from '@switchyard/contracts';
 import type { UpstreamError, Usage } from '@switchyard/llm-spec';
 import { decodeJson, encodeJson } from '../nats/nats-json.js';
 import type { NatsService } from '../nats/nats.service.js';
@@ -8,7 +8,18 @@ import type { NatsService } from '../nats/nats.service.js';
 export type Embedding = number[] | string;
 
 export type EmbedOutcome =
-  | { ok: true; embeddings: Embedding[]; usage: Usage; upstreamId: string | null; upstreamModel: string | null; upstreamMs: number; upstreamStatus: number }
+  | {
+      ok: true;
+      /** One per input of an embeddings call; none for a rerank call. */
+      embeddings: Embedding[];
+      /** A rerank call's scores, best first, each index a document of the call; none for an embeddings call. */
+      results: RerankScoreFrame[];
+      usage: Usage;
+      upstreamId: string | null;
+      upstreamModel: string | null;
+      upstreamMs: number;
+      upstreamStatus: number;
+    }
   | { ok: false; error: UpstreamError; upstreamMs: number };
 
 /** Room left in a NATS message for the headers (trace context) besides the JSON payload. */
@@ -18,8 +29,9 @@ const PAYLOAD_HEADROOM_BYTES = 4 * 1024;
 export const NO_REPLICA_MESSAGE = 'No providers replica answered the embeddings call in time';
 
 /**
- * The caller side of `sy.providers.embed.v1`: subscribes a unique inbox, publishes the call with the inbox as reply
- * subject (trace context in the headers), reassembles the `items` frames and resolves on `done` or `failed`.
+ * The caller side of `sy.providers.embed.v1` (embeddings and rerank calls): subscribes a unique inbox, publishes the
+ * call with the inbox as reply subject (trace context in the headers), reassembles the `items` frames and resolves
+ * on `done` (with a rerank's scores) or `failed`.
  * A replica that sends nothing (no frame and no heartbeat) for `livenessMs` fails the call as retryable, as does
  * NATS reporting no responders; aborting the signal sends the shared cancel broadcast so the replica aborts its
  * upstream call. Never rejects.
@@ -32,7 +44,9 @@ export class EmbedAttemptClient {
 
   run(request: ProviderEmbedRequest, signal?: AbortSignal): Promise<EmbedOutcome> {
     const started = performance.now();
-    const expected = request.request.input.length;
+    const call = request.request;
+    const documents = call.operation === 'rerank' ? call.documents.length : undefined;
+    const expected = call.operation === 'rerank' ? 0 : call.input.length;
     return new Promise<EmbedOutcome>((resolve) => {
       const embeddings: Array<Embedding | undefined> = Array.from({ length: expected });
       let continued: number | undefined;
@@ -102,7 +116,15 @@ export class EmbedAttemptClient {
           unavailable(`providers answered ${value.count} embeddings for ${expected} inputs${missing === -1 ? '' : ` (embedding ${missing} missing)`}`);
           return;
         }
-        finish({ ok: true, embeddings: embeddings as Embedding[], usage: value.usage, upstreamId: value.upstreamId, upstreamModel: value.upstreamModel, upstreamMs: value.upstreamMs, upstreamStatus: value.upstreamStatus });
+        const results = value.results ?? [];
+        if (documents !== undefined) {
+          const problem = rerankProblem(results, documents);
+          if (problem) {
+            unavailable(`providers answered a malformed rerank: ${problem}`);
+            return;
+          }
+        }
+        finish({ ok: true, embeddings: embeddings as Embedding[], results, usage: value.usage, upstreamId: value.upstreamId, upstreamModel: value.upstreamModel, upstreamMs: value.upstreamMs, upstreamStatus: value.upstreamStatus });
       };
 
       try {
@@ -175,4 +197,15 @@ export class EmbedAttemptClient {
     setContinued(open);
     return undefined;
   }
+}
+
+/** What is wrong with a rerank's scores for `documents` documents, if anything: an index out of range or repeated. */
+function rerankProblem(results: readonly RerankScoreFrame[], documents: number): string | undefined {
+  const seen = new Set<number>();
+  for (const result of results) {
+    if (result.index >= documents) return `document index ${result.index} is out of range (${documents} documents)`;
+    if (seen.has(result.index)) return `document ${result.index} is scored twice`;
+    seen.add(result.index);
+  }
+  return undefined;
 }

@@ -1,6 +1,6 @@
 import { BadRequestError, GatewayError } from '@switchyard/contracts';
 import { parseEmbeddingsRequest } from './embeddings-request.schema.js';
-import { inputTokenEstimates } from './embeddings.service.js';
+import { inputTokenEstimates } from './embeddings-generation.js';
 
 function refusal(body: unknown): GatewayError {
   try {

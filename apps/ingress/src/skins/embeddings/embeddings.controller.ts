@@ -5,10 +5,11 @@ import { AuthenticatorService } from '../../auth/authenticator.service.js';
 import { listModels, type ModelListResponse, type ModelsQuery } from '../../models/model-listing.js';
 import { CatalogStateService } from '../../state/catalog-state.service.js';
 import { renderFamilyError, type FamilyErrors } from '../shared/family-error.js';
+import { UnaryGenerationService } from '../unary/unary-generation.service.js';
+import { embeddingsGeneration } from './embeddings-generation.js';
 import { parseEmbeddingsRequest } from './embeddings-request.schema.js';
-import { EmbeddingsService } from './embeddings.service.js';
 
-/** Embeddings errors are OpenRouter's envelope with the HTTP status (the response is never a stream). */
+/** Embeddings (and rerank) errors are OpenRouter's envelope with the HTTP status (the response is never a stream). */
 export const embeddingsErrors: FamilyErrors = {
   error: (error) => ({ status: error.status, body: error.toEnvelope(), headers: error.headers }),
   streamError: (error) => JSON.stringify(error.toEnvelope()),
@@ -23,7 +24,7 @@ export const embeddingsErrors: FamilyErrors = {
 export class EmbeddingsController {
   constructor(
     private readonly authenticator: AuthenticatorService,
-    private readonly embeddings: EmbeddingsService,
+    private readonly generations: UnaryGenerationService,
     private readonly state: CatalogStateService,
   ) {}
 
@@ -32,7 +33,7 @@ export class EmbeddingsController {
   async create(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     try {
       const caller = await this.authenticator.authenticate(request.headers);
-      await this.embeddings.execute(request, reply, caller, parseEmbeddingsRequest(request.body));
+      await this.generations.execute(request, reply, caller, embeddingsGeneration(parseEmbeddingsRequest(request.body)));
     } catch (error) {
       renderFamilyError(reply, embeddingsErrors, error);
     }

@@ -17,9 +17,11 @@ const embedder = {
   tokenizer: 'GPT',
 };
 
+const reranker = { ...embedder, id: 'cohere/rerank-v3.5', canonicalSlug: 'cohere/rerank-v3.5', name: 'Cohere: Rerank 3.5', contextLength: 4096, outputModalities: ['rerank'], tokenizer: 'Cohere' };
+
 const snapshot: CatalogSnapshotInput = {
   ...fixtureSnapshot,
-  models: [...fixtureSnapshot.models, embedder],
+  models: [...fixtureSnapshot.models, embedder, reranker],
   endpoints: [
     ...fixtureSnapshot.endpoints,
     {
@@ -55,6 +57,14 @@ describe('wrong_endpoint', () => {
     expect(wrongEndpointError(index, ['openai/text-embedding-3-small'], 'chat')?.message).toContain('is an embedding model: use POST /api/v1/embeddings');
     expect(wrongEndpointError(index, ['~openai/embedding-latest'], 'chat')).toBeDefined();
     expect(wrongEndpointError(index, ['openai/gpt-5', 'openai/text-embedding-3-small'], 'chat')?.message).toContain('"openai/text-embedding-3-small"');
+  });
+
+  it('keeps rerank models on /rerank: refused on the generation endpoints and /embeddings, and chat or embedding models refused on /rerank', () => {
+    expect(wrongEndpointError(index, ['cohere/rerank-v3.5'], 'chat')?.message).toContain('is a rerank model: use POST /api/v1/rerank');
+    expect(wrongEndpointError(index, ['cohere/rerank-v3.5'], 'embeddings')?.message).toContain('"cohere/rerank-v3.5" does not produce embeddings: use POST /api/v1/rerank');
+    expect(wrongEndpointError(index, ['openai/gpt-5'], 'rerank')?.message).toContain('"openai/gpt-5" does not rerank documents: use POST /api/v1/chat/completions');
+    expect(wrongEndpointError(index, ['cohere/rerank-v3.5', 'openai/text-embedding-3-small'], 'rerank')?.message).toContain('use POST /api/v1/embeddings');
+    expect(wrongEndpointError(index, ['cohere/rerank-v3.5'], 'rerank')).toBeUndefined();
   });
 
   it('lets each kind through, image models count as generation, and unknown ids are left to the planner', () => {

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
-  BadRequestError,
   httpHeaders,
   newAttemptId,
   newGenerationId,
@@ -8,9 +7,10 @@ import {
   ServiceUnavailableError,
   type AttemptRecord,
   type ProviderEmbedRequest,
+  type RerankScoreFrame,
 } from '@switchyard/contracts';
-import { estimateTokens, makeUsage, type CanonicalChatRequest, type Usage } from '@switchyard/llm-spec';
-import { chargeFor, Decimal, formatMoney, usageCost, type Charge } from '@switchyard/money';
+import { makeUsage, type CanonicalChatRequest, type ProviderPreferences, type Usage } from '@switchyard/llm-spec';
+import { chargeFor, Decimal, formatMoney, moneyToNumber, usageCost, type Charge } from '@switchyard/money';
 import { EmbedAttemptClient, extractTraceContext, NatsService, recordCarrier, SpanKind, withSpan, type Embedding } from '@switchyard/nest-kit';
 import { plan, type PlannedAttempt } from '@switchyard/routing-policy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -25,23 +25,84 @@ import { INGRESS_CONFIG, type IngressConfig } from '../../config/ingress.config.
 import { GenerationRecorderService } from '../../generation/generation-recorder.service.js';
 import { requestStartedAt } from '../../http/request-timing.js';
 import { CatalogStateService } from '../../state/catalog-state.service.js';
-import type { EmbeddingsRequest } from './embeddings-request.schema.js';
-import { renderEmbeddingsResponse } from './embeddings.renderer.js';
-import { wrongEndpointError } from './endpoint-kind.js';
+import { wrongEndpointError } from '../embeddings/endpoint-kind.js';
 
-/** Prompt-token estimate of each input: about four characters a token, one per token id (as providers estimate). */
-export function inputTokenEstimates(input: readonly string[] | readonly (readonly number[])[]): number[] {
-  return input.map((item) => (typeof item === 'string' ? estimateTokens(item) : item.length));
+/** What identifies a unary answer: the generation id, the model that served and its provider's display name. */
+export interface UnaryIdentity {
+  /** The generation id (also `X-Generation-Id`). */
+  id: string;
+  /** The model that served ("openai/text-embedding-3-small"). */
+  model: string;
+  /** Provider display name ("OpenAI"). */
+  provider: string;
+}
+
+/** What the upstream answered: embeddings (one per input) or a rerank's scores (best first), with the usage billed. */
+export interface UnaryAnswer {
+  embeddings: Embedding[];
+  results: RerankScoreFrame[];
+  usage: Usage;
+}
+
+/**
+ * One unary generation (embeddings, rerank) as its controller describes it to the service: what to plan, admit,
+ * send to providers and render. The answer is never a stream.
+ */
+export interface UnaryGeneration {
+  api: 'embeddings' | 'rerank';
+  model: string;
+  models?: string[];
+  provider?: ProviderPreferences;
+  user?: string;
+  /** Estimated prompt tokens of the whole call: admission, and the usage of a call abandoned before its answer. */
+  promptTokens: number;
+  /** The longest piece one upstream context must hold (the planner's context filter): one input, one query + document. */
+  contextTokens: number;
+  /** The canonical call providers sends upstream. */
+  call: ProviderEmbedRequest['request'];
+  /** Drops the planned endpoints that cannot take this call; throws a 400 when none is left. */
+  routable?(attempts: PlannedAttempt[]): PlannedAttempt[];
+  /** The 200 body. */
+  render(identity: UnaryIdentity, answer: UnaryAnswer, charge: Charge, isByok: boolean): unknown;
+  /** What the generation stores when the account opted in to prompt logging. */
+  content(answer: UnaryAnswer | undefined): { input: unknown; output: unknown };
+  /** Span attributes of the request (beyond method, path, API and model). */
+  attributes: Record<string, string | number>;
+}
+
+/** A unary request's routing fields as `UnaryGeneration` takes them (the optional ones only when given). */
+export function unaryRouting(request: { model: string; models?: string[]; provider?: ProviderPreferences; user?: string }): Pick<UnaryGeneration, 'model' | 'models' | 'provider' | 'user'> {
+  return {
+    model: request.model,
+    ...(request.models ? { models: request.models } : {}),
+    ...(request.provider ? { provider: request.provider } : {}),
+    ...(request.user ? { user: request.user } : {}),
+  };
+}
+
+/** OpenRouter's `usage` of a unary answer: prompt tokens (= total), `cost` charged, BYOK flag and the upstream cost details. */
+export function renderUnaryUsage(usage: Usage, charge: Charge, isByok: boolean): Record<string, unknown> {
+  return {
+    prompt_tokens: usage.promptTokens,
+    total_tokens: usage.promptTokens,
+    cost: moneyToNumber(charge.cost),
+    is_byok: isByok,
+    cost_details: {
+      upstream_inference_cost: isByok ? moneyToNumber(charge.listCost) : null,
+      upstream_inference_prompt_cost: moneyToNumber(charge.breakdown.prompt),
+      upstream_inference_completions_cost: 0,
+    },
+  };
 }
 
 type RunOutcome =
-  | { kind: 'served'; attempt: PlannedAttempt; embeddings: Embedding[]; usage: Usage; upstreamId: string | null; upstreamMs: number }
+  | { kind: 'served'; attempt: PlannedAttempt; answer: UnaryAnswer; upstreamId: string | null; upstreamMs: number }
   | { kind: 'cancelled'; attempt: PlannedAttempt }
   | { kind: 'exhausted'; failures: FailedAttempt[] };
 
 interface Exchange {
   caller: Caller;
-  embeddings: EmbeddingsRequest;
+  generation: UnaryGeneration;
   request: FastifyRequest;
   generationId: string;
   startedAt: number;
@@ -52,16 +113,16 @@ interface Exchange {
 }
 
 /**
- * One embeddings request, end to end and without touching a database: the shared planner (catalog snapshot +
- * routing table + account policy), admission on the credit lease (the estimated input tokens at the priciest
- * planned endpoint's prompt price), attempts through providers (`sy.providers.embed.v1`) with failover on
- * retryable errors, the charge (`chargeFor`: prompt tokens only, finish "stop", so prompt-logging and BYOK rules
- * apply as for chat), the response with `X-Generation-Id` and `usage.cost`, and one `generation-completed`
- * (`apiType: "embeddings"`) through the outbox.
+ * One embeddings or rerank request, end to end and without touching a database: the shared planner (catalog
+ * snapshot + routing table + account policy), admission on the credit lease (the estimated input tokens and the
+ * per-request price at the priciest planned endpoint), calls through providers (`sy.providers.embed.v1`) with
+ * failover on retryable errors, the charge (`chargeFor`: prompt tokens and one request, finish "stop", so
+ * prompt-logging and BYOK rules apply as for chat), the response with `X-Generation-Id` and `usage.cost`, and one
+ * `generation-completed` (`apiType` "embeddings" or "rerank") through the outbox.
  */
 @Injectable()
-export class EmbeddingsService {
-  private readonly logger = new Logger('Embeddings');
+export class UnaryGenerationService {
+  private readonly logger = new Logger('Unary');
   private readonly client: EmbedAttemptClient;
 
   constructor(
@@ -75,49 +136,41 @@ export class EmbeddingsService {
   }
 
   /** One server span per request, continuing the client's W3C trace context. */
-  execute(request: FastifyRequest, reply: FastifyReply, caller: Caller, embeddings: EmbeddingsRequest): Promise<void> {
+  execute(request: FastifyRequest, reply: FastifyReply, caller: Caller, generation: UnaryGeneration): Promise<void> {
     return withSpan(
       `${request.method} ${request.routeOptions.url ?? request.url}`,
       (span) => {
-        span.setAttributes({ 'http.request.method': request.method, 'url.path': request.url.split('?')[0], 'switchyard.api': 'embeddings', 'switchyard.model': embeddings.model, 'switchyard.inputs': embeddings.input.length });
-        return this.run(request, reply, caller, embeddings);
+        if (span.isRecording()) span.setAttributes({ 'http.request.method': request.method, 'url.path': request.url.split('?')[0], 'switchyard.api': generation.api, 'switchyard.model': generation.model, ...generation.attributes });
+        return this.run(request, reply, caller, generation);
       },
       { kind: SpanKind.SERVER, parent: extractTraceContext(recordCarrier(request.headers as Record<string, string | string[] | undefined>)) },
     );
   }
 
-  private async run(request: FastifyRequest, reply: FastifyReply, caller: Caller, embeddings: EmbeddingsRequest): Promise<void> {
+  private async run(request: FastifyRequest, reply: FastifyReply, caller: Caller, generation: UnaryGeneration): Promise<void> {
     const startedAt = requestStartedAt(request);
     const index = this.state.index;
     if (!index) throw new ServiceUnavailableError('The gateway is starting up (catalog not loaded yet); retry shortly');
-    const requestedModels = [embeddings.model, ...(embeddings.models ?? [])];
-    const wrongEndpoint = wrongEndpointError(index, requestedModels, 'embeddings');
+    const requestedModels = [generation.model, ...(generation.models ?? [])];
+    const wrongEndpoint = wrongEndpointError(index, requestedModels, generation.api);
     if (wrongEndpoint) throw wrongEndpoint;
 
-    const estimates = inputTokenEstimates(embeddings.input);
-    const promptTokens = estimates.reduce((sum, tokens) => sum + tokens, 0);
+    const promptTokens = generation.promptTokens;
     const sessionHeader = request.headers[httpHeaders.sessionId];
-    // The planner's context filter applies per input: an embedding model's context is the limit of one input.
     const planned = await withSpan('plan', () =>
       plan({
-        request: this.planningRequest(embeddings),
+        request: this.planningRequest(generation),
         catalog: index,
         routingTable: this.state.routingTable,
         account: accountPolicyOf(caller),
         sessionKey: typeof sessionHeader === 'string' ? sessionHeader : null,
-        promptTokens: Math.max(...estimates),
+        promptTokens: generation.contextTokens,
         now: Date.now(),
       }),
     );
     if (!planned.ok) throw planFailure(planned);
-    let attempts = await this.admission.checkFreeQuota(caller, planned.attempts);
-    if (typeof embeddings.input[0] !== 'string') {
-      // Token-id inputs cannot be sent to Gemini: route around those endpoints instead of failing on them.
-      attempts = attempts.filter((attempt) => attempt.provider.wireFormat !== 'gemini');
-      if (attempts.length === 0) {
-        throw new BadRequestError(`Invalid request: input: the providers of ${embeddings.model} take text inputs only, not token ids: send the text instead`, { issues: [{ path: 'input', message: 'token-id inputs are not supported by this model' }] });
-      }
-    }
+    const quota = await this.admission.checkFreeQuota(caller, planned.attempts);
+    const attempts = generation.routable ? generation.routable(quota) : quota;
     const reservation = await this.reserve(caller, attempts, promptTokens);
 
     const generationId = newGenerationId();
@@ -126,12 +179,12 @@ export class EmbeddingsService {
       if (!reply.raw.writableEnded) abort.abort();
     };
     reply.raw.on('close', onClose);
-    const exchange: Exchange = { caller, embeddings, request, generationId, startedAt, reservation, records: [], upstreamMs: 0 };
+    const exchange: Exchange = { caller, generation, request, generationId, startedAt, reservation, records: [], upstreamMs: 0 };
     let outcome: RunOutcome;
     try {
       outcome = await this.attempt(exchange, attempts, abort.signal);
     } catch (error) {
-      this.logger.error(`embeddings attempts failed unexpectedly: ${(error as Error).message}`, (error as Error).stack);
+      this.logger.error(`${generation.api} attempts failed unexpectedly: ${(error as Error).message}`, (error as Error).stack);
       outcome = { kind: 'exhausted', failures: [] };
     } finally {
       reply.raw.off('close', onClose);
@@ -148,7 +201,7 @@ export class EmbeddingsService {
     // What the provider reported is billed; a call the client abandoned before the answer is not (nothing was
     // delivered: zero-completion insurance with no finish), and is recorded as cancelled.
     const served = result.kind === 'served';
-    const usage = served ? result.usage : makeUsage({ promptTokens, completionTokens: 0, estimated: true });
+    const usage = served ? result.answer.usage : makeUsage({ promptTokens, completionTokens: 0, estimated: true });
     const finishReason = served ? 'stop' : null;
     const charge = chargeFor({
       usage: { promptTokens: usage.promptTokens, completionTokens: 0, cachedTokens: 0, cacheWriteTokens: 0, requests: 1 },
@@ -162,7 +215,7 @@ export class EmbeddingsService {
     try {
       if (served) {
         const overheadMs = Math.max(0, performance.now() - startedAt - exchange.upstreamMs);
-        const body = renderEmbeddingsResponse({ id: generationId, model: modelLabel(attempt), provider: attempt.provider.name }, result.embeddings, usage, charge, attempt.isByok);
+        const body = generation.render({ id: generationId, model: modelLabel(attempt), provider: attempt.provider.name }, result.answer, charge, attempt.isByok);
         await reply
           .status(200)
           .header(httpHeaders.generationId, generationId)
@@ -172,7 +225,7 @@ export class EmbeddingsService {
       }
     } finally {
       const finishedAt = performance.now();
-      const recorded = { usage, charge, finishReason, cancelled: !served, upstreamId: served ? result.upstreamId : null, generationMs: served ? result.upstreamMs : 0 };
+      const recorded = { usage, charge, finishReason, cancelled: !served, upstreamId: served ? result.upstreamId : null, generationMs: served ? result.upstreamMs : 0, answer: served ? result.answer : undefined };
       // The response is out: the metrics and the generation-completed event wait for the outbox's batch window.
       this.recorder.defer(() => {
         this.observe(exchange, result.kind, finishedAt);
@@ -182,15 +235,15 @@ export class EmbeddingsService {
   }
 
   /** What the planner reads: the models, provider preferences and user of the request (no messages). */
-  private planningRequest(embeddings: EmbeddingsRequest): CanonicalChatRequest {
-    const request: CanonicalChatRequest = { model: embeddings.model, messages: [], stream: false };
-    if (embeddings.models) request.models = embeddings.models;
-    if (embeddings.provider) request.provider = embeddings.provider;
-    if (embeddings.user) request.user = embeddings.user;
+  private planningRequest(generation: UnaryGeneration): CanonicalChatRequest {
+    const request: CanonicalChatRequest = { model: generation.model, messages: [], stream: false };
+    if (generation.models) request.models = generation.models;
+    if (generation.provider) request.provider = generation.provider;
+    if (generation.user) request.user = generation.user;
     return request;
   }
 
-  /** Reserves the estimated input cost at the priciest planned endpoint (embeddings have no output to reserve). */
+  /** Reserves the estimated input cost and the per-request price at the priciest planned endpoint (there is no output to reserve). */
   private async reserve(caller: Caller, attempts: PlannedAttempt[], promptTokens: number): Promise<Reservation> {
     let maxCost = new Decimal(0);
     for (const attempt of attempts) maxCost = Decimal.max(maxCost, usageCost({ promptTokens, completionTokens: 0, requests: 1 }, attempt.endpoint.pricing).total);
@@ -212,10 +265,10 @@ export class EmbeddingsService {
    * answered whole, so failover is always possible.
    */
   private async attempt(exchange: Exchange, attempts: PlannedAttempt[], signal: AbortSignal): Promise<RunOutcome> {
-    const { caller, embeddings } = exchange;
+    const { caller, generation } = exchange;
     const failures: FailedAttempt[] = [];
     const skippedModels = new Set<string>();
-    const billing = attemptBillingFor({ caller, requestedModel: embeddings.model, apiType: 'embeddings', streamed: false, reservation: exchange.reservation, requestedAt: Date.now() - (performance.now() - exchange.startedAt) });
+    const billing = attemptBillingFor({ caller, requestedModel: generation.model, apiType: generation.api, streamed: false, reservation: exchange.reservation, requestedAt: Date.now() - (performance.now() - exchange.startedAt) });
     let tried = 0;
     for (const attempt of attempts) {
       if (tried >= this.config.MAX_ATTEMPTS) break;
@@ -227,12 +280,7 @@ export class EmbeddingsService {
         accountId: caller.account.accountId,
         endpoint: { id: attempt.endpoint.id, modelId: attempt.model.id, providerSlug: attempt.endpoint.providerSlug, upstreamModelId: attempt.endpoint.upstreamModelId },
         byok: attempt.isByok,
-        request: {
-          input: embeddings.input,
-          encodingFormat: embeddings.encodingFormat,
-          ...(embeddings.dimensions !== undefined ? { dimensions: embeddings.dimensions } : {}),
-          ...(embeddings.inputType !== undefined ? { inputType: embeddings.inputType } : {}),
-        },
+        request: generation.call,
         timeouts: { connectMs: this.config.UPSTREAM_CONNECT_TIMEOUT_MS, totalMs: this.config.UPSTREAM_FIRST_TOKEN_TIMEOUT_MS },
         heartbeatMs: this.config.PROVIDER_HEARTBEAT_MS,
         billing: billing(attempt),
@@ -263,7 +311,7 @@ export class EmbeddingsService {
         latencyMs: roundMs(elapsed),
         isByok: attempt.isByok,
       });
-      if (outcome.ok) return { kind: 'served', attempt, embeddings: outcome.embeddings, usage: outcome.usage, upstreamId: outcome.upstreamId, upstreamMs: outcome.upstreamMs };
+      if (outcome.ok) return { kind: 'served', attempt, answer: { embeddings: outcome.embeddings, results: outcome.results, usage: outcome.usage }, upstreamId: outcome.upstreamId, upstreamMs: outcome.upstreamMs };
       if (outcome.error.phase === 'cancelled' || signal.aborted) return { kind: 'cancelled', attempt };
       failures.push({ attempt, error: outcome.error });
       if (!outcome.error.retryable) skippedModels.add(attempt.model.id);
@@ -273,18 +321,23 @@ export class EmbeddingsService {
 
   /** `finishedAt`: when the request ended (performance.now()), which the deferred call comes after. */
   private observe(exchange: Exchange, outcome: string, finishedAt: number): void {
-    this.recorder.observe('embeddings', false, outcome, { startedAt: exchange.startedAt, finishedAt, upstreamMs: exchange.upstreamMs }, exchange.records);
+    this.recorder.observe(exchange.generation.api, false, outcome, { startedAt: exchange.startedAt, finishedAt, upstreamMs: exchange.upstreamMs }, exchange.records);
   }
 
-  private record(exchange: Exchange, attempt: PlannedAttempt, served: { usage: Usage; charge: Charge; finishReason: string | null; cancelled: boolean; upstreamId: string | null; generationMs: number }, finishedAt: number): void {
+  private record(
+    exchange: Exchange,
+    attempt: PlannedAttempt,
+    served: { usage: Usage; charge: Charge; finishReason: string | null; cancelled: boolean; upstreamId: string | null; generationMs: number; answer: UnaryAnswer | undefined },
+    finishedAt: number,
+  ): void {
     this.recorder.record(
       generationCompletedEvent({
         generationId: exchange.generationId,
-        apiType: 'embeddings',
+        apiType: exchange.generation.api,
         caller: exchange.caller,
         reservation: exchange.reservation,
         request: exchange.request,
-        requestedModel: exchange.embeddings.model,
+        requestedModel: exchange.generation.model,
         attempt,
         records: exchange.records,
         startedAt: exchange.startedAt,
@@ -299,9 +352,8 @@ export class EmbeddingsService {
         finishReason: served.finishReason,
         nativeFinishReason: null,
         upstreamId: served.upstreamId,
-        externalUser: exchange.embeddings.user ?? null,
-        // The inputs only: embeddings are numbers, not content worth logging.
-        content: exchange.caller.account.privacy.logPrompts ? { input: exchange.embeddings.input, output: null } : null,
+        externalUser: exchange.generation.user ?? null,
+        content: exchange.caller.account.privacy.logPrompts ? exchange.generation.content(served.answer) : null,
       }),
     );
   }
