@@ -34,6 +34,8 @@ export const attemptBillingSchema = z.object({
   streamed: z.boolean().default(false),
   /** The endpoint's prices at admission (USD per token). */
   pricing: endpointPricingSchema,
+  /** Requests billed at `pricing.request`: 1, or a rerank's searches (one per 100 documents, as Cohere counts). */
+  requests: z.number().int().positive().default(1),
   /** chargeFor's inputs: the account opted in to prompt logging (1 % off), BYOK, BYOK fee waived (allowance). */
   promptLogging: z.boolean().default(false),
   isByok: z.boolean().default(false),

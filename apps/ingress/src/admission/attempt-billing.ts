@@ -12,6 +12,8 @@ export interface AttemptBillingContext {
   reservation: Reservation;
   /** When the request was received (epoch ms). */
   requestedAt: number;
+  /** Requests billed at the endpoint's per-request price (a rerank's searches); 1 when absent. */
+  requests?: number;
 }
 
 /**
@@ -37,6 +39,8 @@ export function attemptBillingFor(context: AttemptBillingContext): (attempt: Pla
       apiType: context.apiType,
       streamed: context.streamed,
       pricing: attempt.endpoint.pricing,
+      // Left out when 1 (the default): every chat attempt would carry it.
+      ...(context.requests !== undefined && context.requests !== 1 ? { requests: context.requests } : {}),
       promptLogging: context.caller.account.privacy.logPrompts,
       isByok: attempt.isByok,
       byokFeeWaived: context.caller.account.byokFeeWaived,

@@ -112,6 +112,19 @@ describe('rerank end to end (POST /api/v1/rerank, Cohere-style) through every se
     spent = spent.plus(String((all.body as RerankResponse).usage.cost));
   });
 
+  it('bills one search per started hundred documents (150 documents: two searches), exactly, in the answer and the generation', async () => {
+    const documents = Array.from({ length: 150 }, (_, index) => `document number ${index}`);
+    const { status, body } = await rerank({ model: MODEL, query: 'number 42', documents, top_n: 3, provider: { only: ['simulator'] } });
+    expect(status).toBe(200);
+    const result = body as RerankResponse;
+    expect(result.results).toHaveLength(3);
+    expect(result.usage.search_units).toBe(2);
+    expect(formatMoney(String(result.usage.cost))).toBe(formatMoney(new Decimal(SEARCH_PRICE).times(2)));
+    spent = spent.plus(String(result.usage.cost));
+    const recorded = await generation(result.id);
+    expect(formatMoney(String(recorded.total_cost))).toBe(formatMoney(new Decimal(SEARCH_PRICE).times(2)));
+  });
+
   it('refuses a bad key (401), bad bodies (400 naming the field), an unknown model (model_not_found) and models of other kinds (wrong_endpoint)', async () => {
     const unauthorised = await rerank({ model: MODEL, query: 'q', documents: ['d'] }, 'sk-sy-v1-unknown');
     expect(unauthorised.status).toBe(401);

@@ -62,4 +62,12 @@ describe('decideOrphan', () => {
     const decision = decideOrphan([stored({ billing: null, outcome: null })]);
     expect(decision).toMatchObject({ kind: 'placeholder', row: { id: 'gen-1', cost: null, needsPricing: true, reconciled: true } });
   });
+
+  it("charges a rerank's searches at the per-request price, as ingress does (two searches: twice the price)", () => {
+    const rerank = { ...billing, apiType: 'rerank', model: 'cohere/rerank-v3.5', requestedModel: 'cohere/rerank-v3.5', pricing: { prompt: '0', completion: '0', request: '0.002' } };
+    const once = decideOrphan([stored({ billing: rerank, completion_tokens: 0, total_tokens: 10 })]);
+    const twice = decideOrphan([stored({ billing: { ...rerank, requests: 2 }, completion_tokens: 0, total_tokens: 10 })]);
+    expect(once.kind === 'charge' && generationCompletedSchema.parse(once.event)).toMatchObject({ apiType: 'rerank', cost: '0.002' });
+    expect(twice.kind === 'charge' && generationCompletedSchema.parse(twice.event)).toMatchObject({ apiType: 'rerank', cost: '0.004' });
+  });
 });

@@ -78,7 +78,7 @@ function reconciledEvent(served: ChargedAttempt, ordered: ReadonlyArray<ChargedA
   const usage = storedUsage(stored);
   // Exactly the pipeline's charge: the same inputs give the same cost to the last digit.
   const charge = chargeFor({
-    usage: { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, cachedTokens: usage.cachedTokens, cacheWriteTokens: usage.cacheWriteTokens, requests: 1 },
+    usage: { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, cachedTokens: usage.cachedTokens, cacheWriteTokens: usage.cacheWriteTokens, requests: billing.requests },
     pricing: billing.pricing,
     finishReason: outcome.finishReason,
     promptLogging: billing.promptLogging,

@@ -23,6 +23,7 @@ export function embeddingsGeneration(embeddings: EmbeddingsRequest): UnaryGenera
     ...unaryRouting(embeddings),
     promptTokens: estimates.reduce((sum, tokens) => sum + tokens, 0),
     contextTokens: Math.max(...estimates),
+    requests: 1,
     call: {
       input: embeddings.input,
       encodingFormat: embeddings.encodingFormat,

@@ -4,6 +4,14 @@ import type { Charge } from '@switchyard/money';
 import { renderUnaryUsage, unaryRouting, type UnaryGeneration, type UnaryIdentity } from '../unary/unary-generation.service.js';
 import type { RerankRequest } from './rerank-request.schema.js';
 
+/** Documents in one search, as Cohere counts searches (its per-search price is per query with up to 100 documents). */
+export const DOCUMENTS_PER_SEARCH = 100;
+
+/** Searches a rerank of `documents` documents is billed: one per started hundred. */
+export function rerankSearches(documents: number): number {
+  return Math.max(1, Math.ceil(documents / DOCUMENTS_PER_SEARCH));
+}
+
 /**
  * Prompt tokens of a rerank, estimated as providers that bill tokens count them: the query once per document
  * (each pair is scored on its own) plus every document; and the longest pair, which one context must hold.
@@ -21,7 +29,7 @@ export function rerankTokenEstimate(query: string, documents: readonly string[])
 }
 
 /**
- * A rerank request as the unary service runs it: the estimated tokens and one search admitted at the priciest
+ * A rerank request as the unary service runs it: the estimated tokens and its searches admitted at the priciest
  * endpoint, the query with the longest document against each endpoint's context, the scores rendered with their
  * documents (unless `return_documents: false`), and the query, documents and scores logged for an account that
  * opted in to prompt logging.
@@ -33,6 +41,7 @@ export function rerankGeneration(rerank: RerankRequest): UnaryGeneration {
     ...unaryRouting(rerank),
     promptTokens: estimate.promptTokens,
     contextTokens: estimate.longestPair,
+    requests: rerankSearches(rerank.documents.length),
     call: { operation: 'rerank', query: rerank.query, documents: rerank.documents, ...(rerank.topN !== undefined ? { topN: rerank.topN } : {}) },
     render: (identity, answer, charge, isByok) => renderRerankResponse(identity, rerank, answer.results, answer.usage, charge, isByok),
     content: (answer) => ({ input: { query: rerank.query, documents: rerank.documents }, output: answer ? answer.results.map(({ index, relevanceScore }) => ({ index, relevance_score: relevanceScore })) : null }),
@@ -42,8 +51,8 @@ export function rerankGeneration(rerank: RerankRequest): UnaryGeneration {
 
 /**
  * The `POST /api/v1/rerank` answer (reference §10.3): `{id, model, provider, results: [{index, relevance_score,
- * document: {text}}], usage}`, best first, at most `top_n`; `usage` has the prompt tokens, the search billed and
- * `cost`, as embeddings' does.
+ * document: {text}}], usage}`, best first, at most `top_n`; `usage` has the prompt tokens and `cost`, as
+ * embeddings' does, and the searches billed (`search_units`).
  */
 export function renderRerankResponse(identity: UnaryIdentity, rerank: RerankRequest, results: readonly RerankScoreFrame[], usage: Usage, charge: Charge, isByok: boolean): Record<string, unknown> {
   const limited = rerank.topN === undefined ? results : results.slice(0, rerank.topN);
@@ -56,6 +65,6 @@ export function renderRerankResponse(identity: UnaryIdentity, rerank: RerankRequ
       relevance_score: relevanceScore,
       ...(rerank.returnDocuments ? { document: { text: rerank.documents[index] } } : {}),
     })),
-    usage: { ...renderUnaryUsage(usage, charge, isByok), search_units: 1 },
+    usage: { ...renderUnaryUsage(usage, charge, isByok), search_units: rerankSearches(rerank.documents.length) },
   };
 }

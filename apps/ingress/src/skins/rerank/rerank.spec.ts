@@ -2,7 +2,7 @@ import { BadRequestError } from '@switchyard/contracts';
 import { makeUsage } from '@switchyard/llm-spec';
 import { chargeFor, formatMoney } from '@switchyard/money';
 import fc from 'fast-check';
-import { rerankGeneration, rerankTokenEstimate, renderRerankResponse } from './rerank-generation.js';
+import { rerankGeneration, rerankSearches, rerankTokenEstimate, renderRerankResponse } from './rerank-generation.js';
 import { parseRerankRequest, type RerankRequest } from './rerank-request.schema.js';
 
 function refused(body: unknown): BadRequestError {
@@ -67,6 +67,12 @@ describe('rerankTokenEstimate', () => {
   });
 });
 
+describe('rerankSearches', () => {
+  it('bills one search per started hundred documents, as Cohere counts them', () => {
+    expect([1, 99, 100, 101, 200, 201, 1_000].map(rerankSearches)).toEqual([1, 1, 1, 2, 2, 3, 10]);
+  });
+});
+
 describe('rerankGeneration and its answer', () => {
   const request: RerankRequest = { model: 'cohere/rerank-v3.5', query: 'capital of France', documents: ['Berlin', 'Paris', 'Rome'], topN: 2, returnDocuments: true };
   const pricing = { prompt: '0', completion: '0', request: '0.002' };
@@ -77,6 +83,8 @@ describe('rerankGeneration and its answer', () => {
     const generation = rerankGeneration(request);
     expect(generation).toMatchObject({ api: 'rerank', model: 'cohere/rerank-v3.5', promptTokens: rerankTokenEstimate(request.query, request.documents).promptTokens });
     expect(generation.call).toEqual({ operation: 'rerank', query: 'capital of France', documents: ['Berlin', 'Paris', 'Rome'], topN: 2 });
+    expect(generation.requests).toBe(1);
+    expect(rerankGeneration({ ...request, documents: Array.from({ length: 250 }, (_, index) => `d${index}`) }).requests).toBe(3);
     expect(generation.content({ embeddings: [], results: [{ index: 1, relevanceScore: 0.9 }], usage })).toEqual({
       input: { query: 'capital of France', documents: ['Berlin', 'Paris', 'Rome'] },
       output: [{ index: 1, relevance_score: 0.9 }],

@@ -58,6 +58,8 @@ export interface UnaryGeneration {
   promptTokens: number;
   /** The longest piece one upstream context must hold (the planner's context filter): one input, one query + document. */
   contextTokens: number;
+  /** Requests billed at the endpoint's per-request price: 1, or a rerank's searches. */
+  requests: number;
   /** The canonical call providers sends upstream. */
   call: ProviderEmbedRequest['request'];
   /** Drops the planned endpoints that cannot take this call; throws a 400 when none is left. */
@@ -171,7 +173,7 @@ export class UnaryGenerationService {
     if (!planned.ok) throw planFailure(planned);
     const quota = await this.admission.checkFreeQuota(caller, planned.attempts);
     const attempts = generation.routable ? generation.routable(quota) : quota;
-    const reservation = await this.reserve(caller, attempts, promptTokens);
+    const reservation = await this.reserve(caller, attempts, promptTokens, generation.requests);
 
     const generationId = newGenerationId();
     const abort = new AbortController();
@@ -204,7 +206,7 @@ export class UnaryGenerationService {
     const usage = served ? result.answer.usage : makeUsage({ promptTokens, completionTokens: 0, estimated: true });
     const finishReason = served ? 'stop' : null;
     const charge = chargeFor({
-      usage: { promptTokens: usage.promptTokens, completionTokens: 0, cachedTokens: 0, cacheWriteTokens: 0, requests: 1 },
+      usage: { promptTokens: usage.promptTokens, completionTokens: 0, cachedTokens: 0, cacheWriteTokens: 0, requests: generation.requests },
       pricing: attempt.endpoint.pricing,
       finishReason,
       promptLogging: caller.account.privacy.logPrompts,
@@ -244,9 +246,9 @@ export class UnaryGenerationService {
   }
 
   /** Reserves the estimated input cost and the per-request price at the priciest planned endpoint (there is no output to reserve). */
-  private async reserve(caller: Caller, attempts: PlannedAttempt[], promptTokens: number): Promise<Reservation> {
+  private async reserve(caller: Caller, attempts: PlannedAttempt[], promptTokens: number, requests: number): Promise<Reservation> {
     let maxCost = new Decimal(0);
-    for (const attempt of attempts) maxCost = Decimal.max(maxCost, usageCost({ promptTokens, completionTokens: 0, requests: 1 }, attempt.endpoint.pricing).total);
+    for (const attempt of attempts) maxCost = Decimal.max(maxCost, usageCost({ promptTokens, completionTokens: 0, requests }, attempt.endpoint.pricing).total);
     try {
       return await this.admission.reserve(caller, maxCost);
     } catch (error) {
@@ -268,7 +270,7 @@ export class UnaryGenerationService {
     const { caller, generation } = exchange;
     const failures: FailedAttempt[] = [];
     const skippedModels = new Set<string>();
-    const billing = attemptBillingFor({ caller, requestedModel: generation.model, apiType: generation.api, streamed: false, reservation: exchange.reservation, requestedAt: Date.now() - (performance.now() - exchange.startedAt) });
+    const billing = attemptBillingFor({ caller, requestedModel: generation.model, apiType: generation.api, requests: generation.requests, streamed: false, reservation: exchange.reservation, requestedAt: Date.now() - (performance.now() - exchange.startedAt) });
     let tried = 0;
     for (const attempt of attempts) {
       if (tried >= this.config.MAX_ATTEMPTS) break;
