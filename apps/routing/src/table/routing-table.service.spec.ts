@@ -14,7 +14,13 @@ const entry = { state: 'open', weight: 1, lastFailureAt: START, retryAfterUntil:
 function setup(minIntervalMs = 100, options: { endpoints?: number; pageBytes?: number; maxPayload?: number } = {}) {
   const clock = { time: START, now() { return this.time; } };
   const published: Array<{ subject: string; data: unknown }> = [];
-  const nats = { publish: (subject: string, data: unknown) => published.push({ subject, data }), onReconnect: () => () => undefined, maxPayload: options.maxPayload ?? 1_048_576 } as unknown as NatsService;
+  // The table goes out pre-encoded (measured once), announcements as values: both recorded as the values sent.
+  const nats = {
+    publish: (subject: string, data: unknown) => published.push({ subject, data }),
+    publishEncoded: (subject: string, json: string) => published.push({ subject, data: JSON.parse(json) }),
+    onReconnect: () => () => undefined,
+    maxPayload: options.maxPayload ?? 1_048_576,
+  } as unknown as NatsService;
   let changeListener: ((reason: ChangeReason) => void) | undefined;
   const entries = Object.fromEntries(Array.from({ length: options.endpoints ?? 1 }, (_, index) => [index === 0 ? 'm@p' : `m${index}@p`, entry]));
   const monitor = {

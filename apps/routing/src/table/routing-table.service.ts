@@ -109,9 +109,11 @@ export class RoutingTableService implements OnModuleInit, OnApplicationBootstrap
     }
     try {
       const table = this.build();
-      const whole = Buffer.byteLength(JSON.stringify(table)) <= snapshotPageLimit({ maxPayload: this.nats.maxPayload, pageBytes: this.config.TABLE_PAGE_BYTES });
+      // Encoded once: measured against the page limit, then sent as is.
+      const encoded = JSON.stringify(table);
+      const whole = Buffer.byteLength(encoded) <= snapshotPageLimit({ maxPayload: this.nats.maxPayload, pageBytes: this.config.TABLE_PAGE_BYTES });
       if (whole) {
-        this.nats.publish(subjects.routing.tableUpdated, table);
+        this.nats.publishEncoded(subjects.routing.tableUpdated, encoded);
       } else {
         const announcement: RoutingTableAnnouncement = { version: table.version, generatedAt: table.generatedAt, endpointCount: Object.keys(table.endpoints).length, paged: true };
         this.nats.publish(subjects.routing.tableUpdated, announcement);

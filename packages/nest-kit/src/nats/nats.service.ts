@@ -128,7 +128,12 @@ export class NatsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   publish(subject: string, data: unknown, options: { headers?: MsgHdrs; reply?: string } = {}): void {
-    this.connection.publish(subject, encodeJson(data), { headers: options.headers ?? this.traceHeaders(), reply: options.reply });
+    this.publishEncoded(subject, encodeJson(data), options);
+  }
+
+  /** `publish` of a payload already encoded as JSON (by a caller that had to measure it first). */
+  publishEncoded(subject: string, json: string, options: { headers?: MsgHdrs; reply?: string } = {}): void {
+    this.connection.publish(subject, json, { headers: options.headers ?? this.traceHeaders(), reply: options.reply });
   }
 
   /**
