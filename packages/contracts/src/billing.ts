@@ -202,6 +202,17 @@ export const spendAlertSchema = z.object({
 export type SpendAlert = z.infer<typeof spendAlertSchema>;
 
 /**
+ * `sy.billing.alerts.v1`: the account holder's side of spend alerts. `get` (`GET /api/v1/alerts`) and `update`
+ * (`PATCH /api/v1/alerts` with `{balance_below?, daily_spend_above?}`, null clears one) → `{data: {balance_below,
+ * daily_spend_above, recent: [{id, kind, threshold, value, day, created_at}]}}`.
+ */
+export const alertsRequestSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('get'), accountId: z.string() }),
+  z.object({ op: z.literal('update'), accountId: z.string(), body: z.record(z.string(), z.unknown()) }),
+]);
+export type AlertsRequest = z.input<typeof alertsRequestSchema>;
+
+/**
  * `sy.billing.auth-codes.v1`: OpenRouter's OAuth PKCE for ingress. `create` (`POST /api/v1/auth/keys/code`, by an
  * account's key) → `{data: {id, app_id, created_at}}`, `id` being the code; `exchange` (`POST /api/v1/auth/keys`,
  * no key) → `{key, user_id}`, a new key of the code's account.

@@ -48,6 +48,8 @@ export const subjects = {
     keys: subject('billing', 'keys'),
     /** Event (core NATS): a spend alert an account's debit raised. */
     spendAlert: subject('billing', 'spend-alert'),
+    /** RPC: an account's spend-alert thresholds and recent alerts, read or set by its management key. */
+    alerts: subject('billing', 'alerts'),
     /** RPC: OAuth PKCE codes (create for an account, exchange for a key). */
     authCodes: subject('billing', 'auth-codes'),
     accountChanged: subject('billing', 'account-changed'),

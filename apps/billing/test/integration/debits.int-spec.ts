@@ -116,6 +116,34 @@ describe('debits from generation-completed (JetStream → ledger, real NATS + Po
     }
   });
 
+  it("lets the account holder set, read and clear its alert thresholds over the alerts RPC (GET|PATCH /api/v1/alerts), with the alerts raised", async () => {
+    const ids = await setup('3');
+    const alerts = (request: Record<string, unknown>) => billing.rpc(subjects.billing.alerts, { accountId: ids.accountId, ...request });
+    expect((await alerts({ op: 'get' })).data).toEqual({ balance_below: null, daily_spend_above: null, recent: [] });
+    const set = await alerts({ op: 'update', body: { balance_below: '2.5', daily_spend_above: 0.25 } });
+    expect(set.data).toEqual({ balance_below: '2.5', daily_spend_above: '0.25', recent: [] });
+    // The operator's view shows the same thresholds.
+    expect((await billing.admin('GET', `/admin/accounts/${ids.accountId}`)).body.alerts).toEqual({ balanceBelow: '2.5', dailySpendAbove: '0.25' });
+
+    await billing.publishGeneration(billing.generation({ ...ids, cost: '0.6', upstreamCost: '0.6' })); // 2.4: both cross
+    await waitFor(async () => (await billing.account(ids.accountId)).balance === '2.4', { message: 'debited' });
+    const read = await alerts({ op: 'get' });
+    expect(read.data.recent.map((alert: { kind: string; value: string }) => [alert.kind, alert.value]).sort()).toEqual([
+      ['daily_spend', '0.6'],
+      ['low_balance', '2.4'],
+    ]);
+    const today = new Date(billing.clock.now()).toISOString().slice(0, 10);
+    expect(read.data.recent.find((alert: { kind: string }) => alert.kind === 'daily_spend')).toEqual({ id: expect.any(String), kind: 'daily_spend', threshold: '0.25', value: '0.6', day: today, created_at: expect.any(String) });
+    expect(read.data.recent.find((alert: { kind: string }) => alert.kind === 'low_balance')).toMatchObject({ threshold: '2.5', value: '2.4', day: null });
+
+    // Only the given threshold changes; null clears it.
+    expect((await alerts({ op: 'update', body: { daily_spend_above: null } })).data).toMatchObject({ balance_below: '2.5', daily_spend_above: null });
+    await expect(alerts({ op: 'update', body: { balance_below: 'lots' } })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('balance_below') });
+    await expect(alerts({ op: 'update', body: { daily_spend_above: '-1' } })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('must not be negative') });
+    await expect(alerts({ op: 'update', body: { balanceBelow: '1' } })).rejects.toMatchObject({ status: 400 });
+    await expect(billing.rpc(subjects.billing.alerts, { op: 'get', accountId: 'acct_missing' })).rejects.toMatchObject({ status: 404 });
+  });
+
   it('consumes the oldest lot first and turns usage beyond every lot into debt (a negative balance)', async () => {
     const account = await billing.createAccount({ name: 'Lots' });
     const first = await billing.topUp(account.id, '1', 'grant');

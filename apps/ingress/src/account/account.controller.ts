@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import { BadRequestError, creditsSchema, feedbackCategorySchema, generationContentSchema, keyInfoSchema, subjects, type AuthCodeRequest, type GenerationFeedback, type KeyManagementRequest } from '@switchyard/contracts';
+import { BadRequestError, creditsSchema, feedbackCategorySchema, generationContentSchema, keyInfoSchema, subjects, type AlertsRequest, type AuthCodeRequest, type GenerationFeedback, type KeyManagementRequest } from '@switchyard/contracts';
 import { NatsService } from '@switchyard/nest-kit';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -15,7 +15,8 @@ function firstQuery(value: unknown): string | undefined {
 
 /**
  * The account side of the public API: `/key` (and legacy `/auth/key`), `/credits`, `/generation` (and its stored
- * `/generation/content`), the key management API `/keys`, and OAuth PKCE (`/auth/keys/code`, `/auth/keys`).
+ * `/generation/content`), the key management API `/keys`, spend alerts `/alerts`, and OAuth PKCE (`/auth/keys/code`,
+ * `/auth/keys`).
  * Thin: authenticate from memory, then one RPC to the owner (billing or metering).
  */
 @Controller('api/v1')
@@ -92,6 +93,23 @@ export class AccountController {
   async deleteKey(@Req() request: FastifyRequest, @Param('hash') hash: string): Promise<unknown> {
     const caller = await this.authenticator.authenticate(request.headers, { requireManagement: true });
     return this.keys({ op: 'delete', accountId: caller.account.accountId, hash });
+  }
+
+  /**
+   * The account's spend alerts (Switchyard's, not OpenRouter's): the thresholds billing checks as debits land
+   * (`balance_below`, `daily_spend_above`, USD) and the alerts raised lately. Management keys only.
+   */
+  @Get('alerts')
+  async alerts(@Req() request: FastifyRequest): Promise<unknown> {
+    const caller = await this.authenticator.authenticate(request.headers, { requireManagement: true });
+    return this.nats.request(subjects.billing.alerts, { op: 'get', accountId: caller.account.accountId } satisfies AlertsRequest);
+  }
+
+  /** Sets either threshold (null clears it); answers as `GET /alerts`. */
+  @Patch('alerts')
+  async updateAlerts(@Req() request: FastifyRequest, @Body() body: unknown): Promise<unknown> {
+    const caller = await this.authenticator.authenticate(request.headers, { requireManagement: true });
+    return this.nats.request(subjects.billing.alerts, { op: 'update', accountId: caller.account.accountId, body: asObject(body) } satisfies AlertsRequest);
   }
 
   /**

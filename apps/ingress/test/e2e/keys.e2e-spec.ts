@@ -199,6 +199,32 @@ describe('keys, limits and account rules', () => {
     await waitFor(async () => (await completion(second.baseUrl, agent, 'openai/gpt-4o-mini')).status === 200, { timeoutMs: 3_000, message: 'the key serves again' });
   });
 
+  it('spend alerts through /api/v1/alerts: the owner sets thresholds with a management key, spends past them, and reads the alerts raised', async () => {
+    const accountId = await admin.createAccount('alerted', { topUp: '1' });
+    const management = (await admin.createKey(accountId, { name: 'ops', kind: 'management' })).key;
+    const worker = (await admin.createKey(accountId, { name: 'worker' })).key;
+    await waitFor(async () => (await call(stack.baseUrl, management, 'GET', '/alerts')).status === 200, { message: 'management key known' });
+    expect((await call(stack.baseUrl, management, 'GET', '/alerts')).body.data).toEqual({ balance_below: null, daily_spend_above: null, recent: [] });
+    expect((await call(stack.baseUrl, worker, 'GET', '/alerts')).status).toBe(403); // inference keys cannot see or change them
+    expect((await call(stack.baseUrl, management, 'PATCH', '/alerts', { balance_below: 'soon' })).status).toBe(400);
+    const set = await call(second.baseUrl, management, 'PATCH', '/alerts', { balance_below: '0.999999', daily_spend_above: 0 });
+    expect(set.status).toBe(200);
+    expect(set.body.data).toEqual({ balance_below: '0.999999', daily_spend_above: '0', recent: [] });
+
+    expect((await completion(stack.baseUrl, worker, 'openai/gpt-4o-mini', 'Spend a little')).status).toBe(200);
+    const raised = await waitFor(
+      async () => {
+        const read = (await call(stack.baseUrl, management, 'GET', '/alerts')).body.data as { recent: Array<{ kind: string; threshold: string }> };
+        return read.recent.length === 2 ? read : undefined;
+      },
+      { timeoutMs: 10_000, message: 'both alerts raised by the debit' },
+    );
+    expect(raised.recent.map((alert) => [alert.kind, alert.threshold]).sort()).toEqual([
+      ['daily_spend', '0'],
+      ['low_balance', '0.999999'],
+    ]);
+  });
+
   it('never lets a key spend beyond its limit: 40 parallel requests on two replicas against a limit that affords 5', async () => {
     const accountId = await admin.createAccount('key-limit', { topUp: '10' });
     const request = { model: 'openai/gpt-4o-mini', max_tokens: 20, content: 'Limit me' };
