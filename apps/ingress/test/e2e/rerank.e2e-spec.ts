@@ -105,6 +105,12 @@ describe('rerank end to end (POST /api/v1/rerank, Cohere-style) through every se
     for (const entry of result.results) expect(entry).not.toHaveProperty('document');
     spent = spent.plus(String(result.usage.cost));
 
+    // A document longer than the model's context (4,096 tokens) is the reranker's to truncate, not a refusal.
+    const long = await rerank({ model: MODEL, query: 'needle', documents: ['hay '.repeat(5_000), 'a needle'], provider: { only: ['simulator'] } });
+    expect(long.status).toBe(200);
+    expect((long.body as RerankResponse).results[0]!.index).toBe(1);
+    spent = spent.plus(String((long.body as RerankResponse).usage.cost));
+
     // top_n beyond the document count returns them all.
     const all = await rerank({ model: MODEL, query: 'alpha', documents: ['alpha', 'beta'], top_n: 50 });
     expect(all.status).toBe(200);

@@ -142,6 +142,8 @@ describe('EmbedAttemptClient', () => {
     const { nats, client } = setup();
     const outcome = await client.run({ ...request, request: { input: [Array(70 * 1024).fill('x').join('')], encodingFormat: 'float' } });
     expect(outcome).toMatchObject({ ok: false, error: { status: 413, errorType: 'payload_too_large', retryable: false, message: expect.stringContaining('send fewer or shorter inputs') } });
+    const rerank = await client.run({ ...request, request: { operation: 'rerank', query: 'q', documents: [Array(70 * 1024).fill('x').join('')] } });
+    expect(rerank).toMatchObject({ ok: false, error: { status: 413, message: expect.stringContaining('send fewer or shorter documents') } });
     expect(nats.published).toEqual([]);
     expect(nats.unsubscribed).toBe(true);
   });

@@ -47,6 +47,7 @@ export class EmbedAttemptClient {
     const call = request.request;
     const documents = call.operation === 'rerank' ? call.documents.length : undefined;
     const expected = call.operation === 'rerank' ? 0 : call.input.length;
+    const what = call.operation === 'rerank' ? 'documents' : 'inputs';
     return new Promise<EmbedOutcome>((resolve) => {
       const embeddings: Array<Embedding | undefined> = Array.from({ length: expected });
       let continued: number | undefined;
@@ -147,7 +148,7 @@ export class EmbedAttemptClient {
             errorType: 'payload_too_large',
             retryable: false,
             phase: 'connect',
-            message: `The inputs are too large for one request (${Buffer.byteLength(payload)} bytes; the limit is about ${this.nats.maxPayload - PAYLOAD_HEADROOM_BYTES}): send fewer or shorter inputs per request`,
+            message: `The ${what} are too large for one request (${Buffer.byteLength(payload)} bytes; the limit is about ${this.nats.maxPayload - PAYLOAD_HEADROOM_BYTES}): send fewer or shorter ${what} per request`,
           });
           return;
         }

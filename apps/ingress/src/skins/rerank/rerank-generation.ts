@@ -13,24 +13,19 @@ export function rerankSearches(documents: number): number {
 }
 
 /**
- * Prompt tokens of a rerank, estimated as providers that bill tokens count them: the query once per document
- * (each pair is scored on its own) plus every document; and the longest pair, which one context must hold.
+ * Prompt tokens of a rerank, estimated as providers that bill tokens count them (the query once per document, each
+ * pair being scored on its own, plus every document), and the query's own tokens.
  */
-export function rerankTokenEstimate(query: string, documents: readonly string[]): { promptTokens: number; longestPair: number } {
+export function rerankTokenEstimate(query: string, documents: readonly string[]): { promptTokens: number; queryTokens: number } {
   const queryTokens = estimateTokens(query);
   let promptTokens = 0;
-  let longestDocument = 0;
-  for (const document of documents) {
-    const tokens = estimateTokens(document);
-    promptTokens += queryTokens + tokens;
-    if (tokens > longestDocument) longestDocument = tokens;
-  }
-  return { promptTokens, longestPair: queryTokens + longestDocument };
+  for (const document of documents) promptTokens += queryTokens + estimateTokens(document);
+  return { promptTokens, queryTokens };
 }
 
 /**
  * A rerank request as the unary service runs it: the estimated tokens and its searches admitted at the priciest
- * endpoint, the query with the longest document against each endpoint's context, the scores rendered with their
+ * endpoint, the query against each endpoint's context, the scores rendered with their
  * documents (unless `return_documents: false`), and the query, documents and scores logged for an account that
  * opted in to prompt logging.
  */
@@ -40,7 +35,8 @@ export function rerankGeneration(rerank: RerankRequest): UnaryGeneration {
     api: 'rerank',
     ...unaryRouting(rerank),
     promptTokens: estimate.promptTokens,
-    contextTokens: estimate.longestPair,
+    // Only the query must fit: rerankers truncate a long document to their context (Cohere's max_tokens_per_doc).
+    contextTokens: estimate.queryTokens,
     requests: rerankSearches(rerank.documents.length),
     call: { operation: 'rerank', query: rerank.query, documents: rerank.documents, ...(rerank.topN !== undefined ? { topN: rerank.topN } : {}) },
     render: (identity, answer, charge, isByok) => renderRerankResponse(identity, rerank, answer.results, answer.usage, charge, isByok),

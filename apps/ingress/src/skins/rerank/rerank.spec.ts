@@ -62,8 +62,8 @@ describe('parseRerankRequest', () => {
 });
 
 describe('rerankTokenEstimate', () => {
-  it('counts the query once per document plus each document, four characters a token, and the longest pair', () => {
-    expect(rerankTokenEstimate('abcdefgh', ['abcd', 'abcdefghi'])).toEqual({ promptTokens: 2 + 1 + 2 + 3, longestPair: 2 + 3 });
+  it('counts the query once per document plus each document, four characters a token, and the query alone', () => {
+    expect(rerankTokenEstimate('abcdefgh', ['abcd', 'abcdefghi'])).toEqual({ promptTokens: 2 + 1 + 2 + 3, queryTokens: 2 });
   });
 });
 
