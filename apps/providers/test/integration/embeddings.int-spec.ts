@@ -37,6 +37,12 @@ class EmbeddingsUpstream {
       response.end(JSON.stringify(value));
     };
     const vector = (seed: number, dimensions: number) => Array.from({ length: dimensions }, (_, index) => Math.fround(Math.cos(seed * 31 + index)));
+    if (call.path === '/v2/rerank') {
+      // Cohere's answer: best first, no tokens, one search unit billed.
+      const documents = body.documents as string[];
+      const ranked = documents.map((document, index) => ({ index, relevance_score: document.includes(String(body.query)) ? 0.9 : 0.1 / (index + 1) })).sort((a, b) => b.relevance_score - a.relevance_score);
+      return json(200, { id: 'cohere-rerank-1', results: ranked.slice(0, typeof body.top_n === 'number' ? body.top_n : undefined), meta: { api_version: { version: '2' }, billed_units: { search_units: 1 } } });
+    }
     if (call.path.includes(':embedContent')) return json(200, { embedding: { values: vector(0, 4) } });
     if (call.path.includes(':batchEmbedContents')) return json(200, { embeddings: (body.requests as unknown[]).map((_, index) => ({ values: vector(index, 4) })) });
     const model = String(body.model);
@@ -121,7 +127,7 @@ function embedRequest(input: { provider: string; model: string; inputs?: string[
 
 const schema = uniqueSchema('providers');
 
-describe('embeddings calls (real NATS, fake upstream)', () => {
+describe('embeddings and rerank calls (real NATS, fake upstream)', () => {
   let upstream: EmbeddingsUpstream;
   let caller: NatsService;
   let catalog: FakeCatalog;
@@ -136,10 +142,11 @@ describe('embeddings calls (real NATS, fake upstream)', () => {
       provider('fake-openai', `${upstream.baseUrl}/v1`),
       provider('fake-gemini', `${upstream.baseUrl}/gemini/v1beta`, { wireFormat: 'gemini', adapter: undefined }),
       provider('fake-anthropic', `${upstream.baseUrl}/v1`, { wireFormat: 'anthropic', adapter: undefined }),
+      provider('fake-cohere', `${upstream.baseUrl}/compatibility/v1`, { adapter: 'cohere' }),
     ]).start();
     completed = new Recorder(caller, subjects.providers.attemptCompleted);
     usage = new Recorder(caller, subjects.providers.attemptUsage);
-    providers = await bootProviders({ schema, env: { PROVIDER_API_KEY_FAKE_OPENAI: 'sk-embed-0001', PROVIDER_API_KEY_FAKE_GEMINI: 'g-embed-0002', PROVIDER_API_KEY_FAKE_ANTHROPIC: 'a-0003', FRAME_MAX_BYTES: '8192' } });
+    providers = await bootProviders({ schema, env: { PROVIDER_API_KEY_FAKE_OPENAI: 'sk-embed-0001', PROVIDER_API_KEY_FAKE_GEMINI: 'g-embed-0002', PROVIDER_API_KEY_FAKE_ANTHROPIC: 'a-0003', PROVIDER_API_KEY_FAKE_COHERE: 'co-0004', FRAME_MAX_BYTES: '8192' } });
     await waitFor(() => providers.app.get(EmbedHandler).accepting, { timeoutMs: 15_000, message: 'providers takes embeddings calls' });
   });
 
@@ -169,6 +176,29 @@ describe('embeddings calls (real NATS, fake upstream)', () => {
       outcome: { ok: true, contentSent: true, finishReason: 'stop' },
       billing: { apiType: 'embeddings' },
     });
+  });
+
+  it("runs a rerank call against Cohere's /v2/rerank at the base URL's origin: scores on done, usage estimated, attempt-usage with the searches billed", async () => {
+    const documents = ['alpha', 'a needle here', 'gamma'];
+    const base = embedRequest({ provider: 'fake-cohere', model: 'rerank-v3.5', billing: true });
+    const request: ProviderEmbedRequest = {
+      ...base,
+      endpoint: { ...base.endpoint, id: 'cohere/rerank-v3.5@fake-cohere', modelId: 'cohere/rerank-v3.5' },
+      request: { operation: 'rerank', query: 'needle', documents, topN: 2 },
+      billing: { ...base.billing!, apiType: 'rerank', requestedModel: 'cohere/rerank-v3.5', model: 'cohere/rerank-v3.5', pricing: { prompt: '0', completion: '0', request: '0.002' }, requests: 2 },
+    };
+    const run = await embed(caller, request);
+    expect(run.frames.filter((frame) => frame.k === 'items')).toEqual([]);
+    expect(run.last).toMatchObject({ k: 'done', count: 0, upstreamId: 'cohere-rerank-1', upstreamStatus: 200, usage: { completionTokens: 0, estimated: true } });
+    expect(run.last.k === 'done' && run.last.results).toEqual([
+      { index: 1, relevanceScore: 0.9 },
+      { index: 0, relevanceScore: 0.1 },
+    ]);
+    const call = upstream.calls.find((candidate) => candidate.path === '/v2/rerank')!;
+    expect(call.body).toEqual({ model: 'rerank-v3.5', query: 'needle', documents, top_n: 2 });
+    expect(call.headers.authorization).toBe('Bearer co-0004');
+    expect(await usage.find((event) => event.attemptId === request.attemptId)).toMatchObject({ outcome: { ok: true, finishReason: 'stop' }, billing: { apiType: 'rerank', requests: 2 } });
+    expect(await completed.find((event) => event.attemptId === request.attemptId)).toMatchObject({ ok: true, endpointId: 'cohere/rerank-v3.5@fake-cohere' });
   });
 
   it('streams embeddings larger than a NATS frame in several frames that reassemble exactly (base64 too)', async () => {
