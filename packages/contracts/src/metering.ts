@@ -79,6 +79,30 @@ export type GenerationCompleted = z.input<typeof generationCompletedSchema>;
 export type ParsedGenerationCompleted = z.infer<typeof generationCompletedSchema>;
 
 /** `sy.metering.generation.v1`: look up one generation of an account. Reply: the record; NotFoundError otherwise. */
+/**
+ * `sy.metering.activity.v1`: an account's activity grouped by UTC day and endpoint (`GET /api/v1/activity`), over
+ * the last 30 completed UTC days, or one of them (`date`). Answers `{data: ActivityItem[]}`, newest day first.
+ */
+export const accountActivityRequestSchema = z.object({ accountId: z.string(), date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'date must be YYYY-MM-DD').optional() });
+export type AccountActivityRequest = z.infer<typeof accountActivityRequestSchema>;
+
+/** One row of `GET /api/v1/activity`, OpenRouter's shape: money in USD as numbers, as the rest of the public API. */
+export interface ActivityItem {
+  date: string;
+  model: string;
+  model_permaslug: string;
+  endpoint_id: string | null;
+  provider_name: string | null;
+  /** What the account was charged (credits). */
+  usage: number;
+  /** What BYOK requests cost at the provider's list price (paid with the account's own key). */
+  byok_usage_inference: number;
+  requests: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  reasoning_tokens: number;
+}
+
 export const generationLookupSchema = z.object({ id: z.string(), accountId: z.string() });
 export type GenerationLookup = z.infer<typeof generationLookupSchema>;
 

@@ -63,6 +63,8 @@ export const subjects = {
     generation: subject('metering', 'generation'),
     generationContent: subject('metering', 'generation-content'),
     generationFeedback: subject('metering', 'generation-feedback'),
+    /** RPC: an account's daily activity per endpoint (`GET /api/v1/activity`). */
+    activity: subject('metering', 'activity'),
   },
 } as const;
 

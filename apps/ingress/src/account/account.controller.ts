@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import { BadRequestError, creditsSchema, feedbackCategorySchema, generationContentSchema, keyInfoSchema, subjects, type AlertsRequest, type AuthCodeRequest, type GenerationFeedback, type KeyManagementRequest } from '@switchyard/contracts';
+import { BadRequestError, creditsSchema, feedbackCategorySchema, generationContentSchema, keyInfoSchema, subjects, type AccountActivityRequest, type AlertsRequest, type AuthCodeRequest, type GenerationFeedback, type KeyManagementRequest } from '@switchyard/contracts';
 import { NatsService } from '@switchyard/nest-kit';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -49,6 +49,18 @@ export class AccountController {
   @Get('generation/content')
   async generationContent(@Req() request: FastifyRequest, @Query('id') id: unknown): Promise<unknown> {
     return { data: generationContentSchema.parse(await this.ofGeneration(request, id, subjects.metering.generationContent, 'generation/content')) };
+  }
+
+  /**
+   * OpenRouter's activity: the account's generations summed per UTC day and endpoint over the last 30 completed UTC
+   * days, or one of them (`?date=YYYY-MM-DD`). Management keys only, as on OpenRouter.
+   */
+  @Get('activity')
+  async activity(@Req() request: FastifyRequest, @Query('date') date: unknown): Promise<unknown> {
+    const caller = await this.authenticator.authenticate(request.headers, { requireManagement: true });
+    const day = firstQuery(date);
+    if (day !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new BadRequestError('date must be a UTC day as YYYY-MM-DD');
+    return this.nats.request(subjects.metering.activity, { accountId: caller.account.accountId, ...(day !== undefined ? { date: day } : {}) } satisfies AccountActivityRequest);
   }
 
   /** Feedback on one of the account's generations (`{generation_id, category, comment?}`), as OpenRouter takes it. */

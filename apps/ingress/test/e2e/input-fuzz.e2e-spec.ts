@@ -165,13 +165,13 @@ describe('generated bad input on every generation route', () => {
       }
     });
 
-    it('query strings of /models, /generation and /generation/content, and the billing admin API: never a 5xx', async () => {
+    it('query strings of /models, /generation, /generation/content, /keys and /activity, and the billing admin API: never a 5xx', async () => {
       const value = fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('-1', '0', '1e309', 'NaN', 'true', '[]', '%00', 'gen-x', '9'.repeat(40)));
-      const query = fc.dictionary(fc.constantFrom('id', 'limit', 'offset', 'order', 'supported_parameters', 'max_price', 'q', 'category', 'output_modalities', 'x'), value, { maxKeys: 3 });
+      const query = fc.dictionary(fc.constantFrom('id', 'limit', 'offset', 'order', 'supported_parameters', 'max_price', 'q', 'category', 'output_modalities', 'date', 'x'), value, { maxKeys: 3 });
       await fc.assert(
-        fc.asyncProperty(fc.constantFrom('/models', '/models/count', '/generation', '/generation/content', '/keys'), query, async (path, parameters) => {
+        fc.asyncProperty(fc.constantFrom('/models', '/models/count', '/generation', '/generation/content', '/keys', '/activity'), query, async (path, parameters) => {
           const url = `${stack.baseUrl}${path}?${new URLSearchParams(parameters).toString()}`;
-          await expectClear(await fetch(url, { headers: { authorization: `Bearer ${path === '/keys' ? management : stack.demoKey}` } }));
+          await expectClear(await fetch(url, { headers: { authorization: `Bearer ${path === '/keys' || path === '/activity' ? management : stack.demoKey}` } }));
         }),
         { numRuns: Number(process.env.FUZZ_RUNS ?? 60) },
       );

@@ -225,6 +225,24 @@ describe('keys, limits and account rules', () => {
     ]);
   });
 
+  it('activity through /api/v1/activity: management keys only, the last 30 completed UTC days (today not yet), one day by ?date, 400 outside', async () => {
+    const accountId = await admin.createAccount('active', { topUp: '1' });
+    const management = (await admin.createKey(accountId, { name: 'ops', kind: 'management' })).key;
+    const worker = (await admin.createKey(accountId, { name: 'worker' })).key;
+    await waitFor(async () => (await call(stack.baseUrl, management, 'GET', '/activity')).status === 200, { message: 'management key known' });
+    expect((await completion(stack.baseUrl, worker, 'openai/gpt-4o-mini', 'Be active')).status).toBe(200);
+    // Today's generation is not in a completed day yet.
+    expect((await call(second.baseUrl, management, 'GET', '/activity')).body).toEqual({ data: [] });
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    expect((await call(stack.baseUrl, management, 'GET', `/activity?date=${yesterday}`)).body).toEqual({ data: [] });
+    const today = new Date().toISOString().slice(0, 10);
+    const refused = await call(stack.baseUrl, management, 'GET', `/activity?date=${today}`);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toContain('last 30 completed UTC days');
+    expect((await call(stack.baseUrl, management, 'GET', '/activity?date=soon')).status).toBe(400);
+    expect((await call(stack.baseUrl, worker, 'GET', '/activity')).status).toBe(403);
+  });
+
   it('never lets a key spend beyond its limit: 40 parallel requests on two replicas against a limit that affords 5', async () => {
     const accountId = await admin.createAccount('key-limit', { topUp: '10' });
     const request = { model: 'openai/gpt-4o-mini', max_tokens: 20, content: 'Limit me' };

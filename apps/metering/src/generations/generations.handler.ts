@@ -1,11 +1,44 @@
 import { Controller, Logger } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { GatewayError, generationFeedbackSchema, generationLookupSchema, NotFoundError, RateLimitError, ServiceUnavailableError, subjects, type GenerationContent } from '@switchyard/contracts';
+import {
+  accountActivityRequestSchema,
+  BadRequestError,
+  GatewayError,
+  generationFeedbackSchema,
+  generationLookupSchema,
+  NotFoundError,
+  RateLimitError,
+  ServiceUnavailableError,
+  subjects,
+  type ActivityItem,
+  type GenerationContent,
+} from '@switchyard/contracts';
+import { moneyToNumber } from '@switchyard/money';
 import { parseParameters } from '../common/query-validation.js';
 import { type OpenRouterGeneration, toOpenRouterGeneration } from './generation-view.js';
 import { FEEDBACK_PER_GENERATION, GenerationsRepository } from './generations.repository.js';
 
-/** NATS RPC: `GET /api/v1/generation`, `GET /api/v1/generation/content` and `POST /api/v1/generation/feedback` for ingress. */
+/** Days `GET /api/v1/activity` looks back over: the last 30 completed UTC days. */
+export const ACTIVITY_DAYS = 30;
+const DAY_MS = 86_400_000;
+
+/** The window of an activity request: the last 30 completed UTC days, or one of them; a 400 for any other date. */
+export function activityWindow(now: number, date: string | undefined): { from: Date; to: Date } {
+  const today = Math.floor(now / DAY_MS) * DAY_MS;
+  const earliest = today - ACTIVITY_DAYS * DAY_MS;
+  if (date === undefined) return { from: new Date(earliest), to: new Date(today) };
+  const day = Date.parse(`${date}T00:00:00Z`);
+  if (!Number.isFinite(day) || new Date(day).toISOString().slice(0, 10) !== date) throw new BadRequestError(`date ${date} is not a valid YYYY-MM-DD day`);
+  if (day < earliest || day >= today) {
+    throw new BadRequestError(`date must be one of the last ${ACTIVITY_DAYS} completed UTC days (${new Date(earliest).toISOString().slice(0, 10)} to ${new Date(today - DAY_MS).toISOString().slice(0, 10)})`);
+  }
+  return { from: new Date(day), to: new Date(day + DAY_MS) };
+}
+
+/**
+ * NATS RPC for ingress: `GET /api/v1/generation`, `GET /api/v1/generation/content`, `POST /api/v1/generation/feedback`
+ * and `GET /api/v1/activity`.
+ */
 @Controller()
 export class GenerationsHandler {
   private readonly logger = new Logger('GenerationsHandler');
@@ -47,6 +80,33 @@ export class GenerationsHandler {
     if (recorded === 'not_found') throw new NotFoundError('Generation not found', { id: feedback.generationId });
     if (recorded === 'full') throw new RateLimitError(`This generation has ${FEEDBACK_PER_GENERATION} feedback entries already`, { metadata: { id: feedback.generationId } });
     return { data: { success: true } };
+  }
+
+  /**
+   * `sy.metering.activity.v1` `{ accountId, date? }` → the account's generations summed per UTC day × endpoint
+   * (OpenRouter's `GET /api/v1/activity`), over the last 30 completed UTC days or one of them, newest day first.
+   */
+  @MessagePattern(subjects.metering.activity)
+  async activity(@Payload() payload: unknown): Promise<{ data: ActivityItem[] }> {
+    const request = parseParameters(accountActivityRequestSchema, payload, 'activity request');
+    const { from, to } = activityWindow(Date.now(), request.date);
+    const rows = await this.read(() => this.generations.activityForAccount(request.accountId, from, to), 'activity');
+    return {
+      data: rows.map((row) => ({
+        date: row.date,
+        model: row.model,
+        // The model without its variant (":free", ":nitro"): the model's own id.
+        model_permaslug: row.model.split(':')[0]!,
+        endpoint_id: row.endpoint_id,
+        provider_name: row.provider_name,
+        usage: moneyToNumber(row.usage),
+        byok_usage_inference: moneyToNumber(row.byok_usage_inference),
+        requests: Number(row.requests),
+        prompt_tokens: Number(row.prompt_tokens),
+        completion_tokens: Number(row.completion_tokens),
+        reasoning_tokens: Number(row.reasoning_tokens),
+      })),
+    };
   }
 
   /** A database call for an RPC: a database failure is a 503 for the caller, never a leaked driver error. */

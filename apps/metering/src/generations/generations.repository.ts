@@ -6,6 +6,20 @@ import { recordsetInput, type RecordsetColumn } from '../common/recordset.js';
 import type { GenerationRow } from './generation-row.js';
 import type { StoredGeneration } from './generation-view.js';
 
+/** One group of `activityForAccount`, as Postgres returns it (sums and counts as strings). */
+export interface ActivityRow {
+  date: string;
+  model: string;
+  endpoint_id: string | null;
+  provider_name: string | null;
+  usage: string;
+  byok_usage_inference: string;
+  requests: string;
+  prompt_tokens: string;
+  completion_tokens: string;
+  reasoning_tokens: string;
+}
+
 /** Feedback entries one generation may collect. */
 export const FEEDBACK_PER_GENERATION = 20;
 
@@ -198,6 +212,25 @@ export class GenerationsRepository {
   }
 
   /** One generation of one account (the lookup RPC). */
+  /**
+   * An account's generations in `[from, to)` summed per UTC day × model × endpoint × provider name, newest day first
+   * (reads the account's generations of the window through `generations_account_created_idx`).
+   */
+  async activityForAccount(accountId: string, from: Date, to: Date): Promise<ActivityRow[]> {
+    return this.dataSource.query<ActivityRow[]>(
+      `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS date, model, endpoint_id, provider_name,
+              COALESCE(sum(cost), 0)::text AS usage,
+              COALESCE(sum(upstream_cost) FILTER (WHERE is_byok), 0)::text AS byok_usage_inference,
+              count(*)::text AS requests, sum(prompt_tokens)::text AS prompt_tokens,
+              sum(completion_tokens)::text AS completion_tokens, sum(reasoning_tokens)::text AS reasoning_tokens
+         FROM generations
+        WHERE account_id = $1 AND created_at >= $2 AND created_at < $3
+        GROUP BY 1, 2, 3, 4
+        ORDER BY 1 DESC, sum(cost) DESC NULLS LAST, 2, 3`,
+      [accountId, from, to],
+    );
+  }
+
   async findForAccount(id: string, accountId: string): Promise<StoredGeneration | null> {
     const rows = await this.dataSource.query<StoredGeneration[]>(`SELECT * FROM generations WHERE id = $1 AND account_id = $2`, [id, accountId]);
     return rows[0] ?? null;

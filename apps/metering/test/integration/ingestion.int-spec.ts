@@ -224,6 +224,61 @@ describe('metering ingestion (real NATS JetStream and Postgres)', () => {
     });
   });
 
+  describe('account activity RPC (GET /api/v1/activity)', () => {
+    const DAY = 86_400_000;
+    const dayOf = (daysAgo: number) => new Date(Math.floor(Date.now() / DAY) * DAY - daysAgo * DAY).toISOString().slice(0, 10);
+    const activity = (payload: unknown) => metering.app.get(NatsService).request(subjects.metering.activity, payload).catch((error: unknown) => error);
+
+    it("sums the account's generations per UTC day and endpoint over the last 30 completed days, newest first, exactly", async () => {
+      const accountId = `acct-activity-${randomBytes(4).toString('hex')}`;
+      const at = (daysAgo: number, hour: number) => `${dayOf(daysAgo)}T${String(hour).padStart(2, '0')}:30:00.000Z`;
+      const mini = { model: 'openai/gpt-4o-mini', endpointId: 'openai/gpt-4o-mini@openai', providerSlug: 'openai', providerName: 'OpenAI' };
+      const free = { model: 'meta-llama/llama-3.3-70b-instruct:free', endpointId: 'meta-llama/llama-3.3-70b-instruct@deepinfra/free', providerSlug: 'deepinfra', providerName: 'DeepInfra' };
+      const recent = [
+        generationEvent({ accountId, ...mini, createdAt: at(1, 3), cost: '0.000123', upstreamCost: '0.000123' }),
+        generationEvent({ accountId, ...mini, createdAt: at(1, 9), cost: '0.000200', upstreamCost: '0.000200' }),
+        generationEvent({ accountId, ...mini, createdAt: at(1, 10), cost: '0.0001', upstreamCost: '0.002', isByok: true }),
+        generationEvent({ accountId, ...free, createdAt: at(3, 12), cost: '0', upstreamCost: '0' }),
+      ];
+      const outside = [
+        generationEvent({ accountId, ...mini, createdAt: new Date().toISOString() }), // today: not a completed day
+        generationEvent({ accountId, ...mini, createdAt: at(31, 12) }), // before the window
+        generationEvent({ accountId: `${accountId}-other`, ...mini, createdAt: at(1, 12) }), // another account
+      ];
+      await nats.publishGenerations([...recent, ...outside]);
+      await waitFor(async () => (await count('SELECT count(*) AS n FROM generations WHERE account_id LIKE $1', [`${accountId}%`])) === 7, { message: 'all stored' });
+
+      const answer = (await activity({ accountId })) as { data: Array<Record<string, unknown>> };
+      expect(answer.data).toEqual([
+        {
+          date: dayOf(1),
+          model: 'openai/gpt-4o-mini',
+          model_permaslug: 'openai/gpt-4o-mini',
+          endpoint_id: 'openai/gpt-4o-mini@openai',
+          provider_name: 'OpenAI',
+          usage: 0.000423,
+          byok_usage_inference: 0.002,
+          requests: 3,
+          prompt_tokens: recent.slice(0, 3).reduce((sum, event) => sum + event.usage.promptTokens, 0),
+          completion_tokens: recent.slice(0, 3).reduce((sum, event) => sum + event.usage.completionTokens, 0),
+          reasoning_tokens: recent.slice(0, 3).reduce((sum, event) => sum + (event.usage.reasoningTokens ?? 0), 0),
+        },
+        expect.objectContaining({ date: dayOf(3), model: 'meta-llama/llama-3.3-70b-instruct:free', model_permaslug: 'meta-llama/llama-3.3-70b-instruct', provider_name: 'DeepInfra', usage: 0, requests: 1 }),
+      ]);
+
+      const oneDay = (await activity({ accountId, date: dayOf(3) })) as { data: Array<{ date: string }> };
+      expect(oneDay.data.map((row) => row.date)).toEqual([dayOf(3)]);
+    });
+
+    it('refuses a day outside the window (today, 31 days ago, not a day) and a malformed request with a 400', async () => {
+      for (const date of [dayOf(0), dayOf(31), '2025-02-30', 'yesterday']) {
+        expect(await activity({ accountId: 'acct-a', date })).toMatchObject({ status: 400 });
+      }
+      expect(await activity({ date: dayOf(1) })).toMatchObject({ status: 400 });
+      expect(await activity({ accountId: 'acct-nobody' })).toEqual({ data: [] });
+    });
+  });
+
   describe('admin activity (from the aggregates)', () => {
     const inWindow = (event: GenerationCompleted) => event.createdAt.slice(0, 10) >= '2025-03-01' && event.createdAt.slice(0, 10) <= '2025-03-03';
 
