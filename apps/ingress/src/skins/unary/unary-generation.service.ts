@@ -56,7 +56,7 @@ export interface UnaryGeneration {
   user?: string;
   /** Estimated prompt tokens of the whole call: admission, and the usage of a call abandoned before its answer. */
   promptTokens: number;
-  /** The longest piece one upstream context must hold (the planner's context filter): one input, one query + document. */
+  /** The longest piece one upstream context must hold (the planner's context filter): one input, or a rerank's query. */
   contextTokens: number;
   /** Requests billed at the endpoint's per-request price: 1, or a rerank's searches. */
   requests: number;
@@ -116,9 +116,9 @@ interface Exchange {
 
 /**
  * One embeddings or rerank request, end to end and without touching a database: the shared planner (catalog
- * snapshot + routing table + account policy), admission on the credit lease (the estimated input tokens and the
- * per-request price at the priciest planned endpoint), calls through providers (`sy.providers.embed.v1`) with
- * failover on retryable errors, the charge (`chargeFor`: prompt tokens and one request, finish "stop", so
+ * snapshot + routing table + account policy), admission on the credit lease (the estimated input tokens and
+ * `requests` at the per-request price of the priciest planned endpoint), calls through providers (`sy.providers.embed.v1`) with
+ * failover on retryable errors, the charge (`chargeFor`: prompt tokens and `requests`, finish "stop", so
  * prompt-logging and BYOK rules apply as for chat), the response with `X-Generation-Id` and `usage.cost`, and one
  * `generation-completed` (`apiType` "embeddings" or "rerank") through the outbox.
  */
