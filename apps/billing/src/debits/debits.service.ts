@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { subjects, type ParsedGenerationCompleted, type SpendAlert } from '@switchyard/contracts';
-import { MetricsService, NatsService } from '@switchyard/nest-kit';
+import type { ParsedGenerationCompleted } from '@switchyard/contracts';
+import { MetricsService } from '@switchyard/nest-kit';
 import { Decimal, formatMoney, toDecimal } from '@switchyard/money';
+import { SpendAlertAnnouncer } from '../alerts/spend-alert-announcer.js';
 import { type NewSpendAlert, type SpendAlertRow, SpendAlertsRepository } from '../alerts/spend-alerts.repository.js';
 import { AccountsRepository } from '../accounts/accounts.repository.js';
 import { CLOCK, type Clock } from '../common/clock.js';
@@ -39,7 +40,6 @@ export class DebitsService {
   private readonly logger = new Logger('Debits');
   private readonly debitedCounter;
   private readonly runawayStops;
-  private readonly spendAlerts;
 
   constructor(
     private readonly feed: ChangeFeed,
@@ -48,12 +48,11 @@ export class DebitsService {
     private readonly keys: KeysRepository,
     private readonly leases: LeasesRepository,
     private readonly alerts: SpendAlertsRepository,
-    private readonly nats: NatsService,
+    private readonly announcer: SpendAlertAnnouncer,
     @Inject(CLOCK) private readonly clock: Clock,
     metrics: MetricsService,
   ) {
     this.debitedCounter = metrics.counter({ name: 'switchyard_billing_generations_total', help: 'Generation events handled by billing', labelNames: ['outcome'] });
-    this.spendAlerts = metrics.counter({ name: 'switchyard_billing_spend_alerts_total', help: 'Spend alerts raised (an account balance below its threshold, a day of spend above its threshold)', labelNames: ['kind'] });
     this.runawayStops = metrics.counter({ name: 'switchyard_billing_runaway_stops_total', help: 'Keys disabled by the runaway stop (more than max_spend_per_hour in the trailing hour)' });
   }
 
@@ -112,7 +111,7 @@ export class DebitsService {
       outcome.duplicates += result.duplicates;
       outcome.unknownAccount = result.unknownAccount;
       if (result.unknownAccount > 0) this.logger.warn(`dropped ${result.unknownAccount} generation(s) of unknown accounts`);
-      for (const alert of raised) this.announce(alert);
+      for (const alert of raised) this.announcer.announce(alert);
       for (const key of stopped) {
         this.runawayStops.inc();
         this.logger.warn(`runaway stop: disabled key ${key.id} of account ${key.account_id}: $${formatMoney(key.spent)} in the last hour, above its max_spend_per_hour of $${formatMoney(key.max_spend_per_hour)}`);
@@ -179,16 +178,4 @@ export class DebitsService {
     return alerts;
   }
 
-  /** Publishes a raised alert (core NATS) once its debit committed, counts and logs it. */
-  private announce(alert: SpendAlertRow): void {
-    this.spendAlerts.inc({ kind: alert.kind });
-    const what = alert.kind === 'low_balance' ? `balance $${formatMoney(alert.value)} below $${formatMoney(alert.threshold)}` : `spend of ${alert.day} $${formatMoney(alert.value)} above $${formatMoney(alert.threshold)}`;
-    this.logger.warn(`spend alert for account ${alert.account_id}: ${what}`);
-    const event: SpendAlert = { id: alert.id, accountId: alert.account_id, kind: alert.kind, threshold: formatMoney(alert.threshold), value: formatMoney(alert.value), day: alert.day, at: new Date(alert.created_at).toISOString() };
-    try {
-      this.nats.publish(subjects.billing.spendAlert, event);
-    } catch (error) {
-      this.logger.warn(`could not publish spend alert ${alert.id}: ${(error as Error).message} (kept in spend_alerts)`);
-    }
-  }
 }
