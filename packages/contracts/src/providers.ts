@@ -170,3 +170,25 @@ export const credentialsChangedSchema = z.object({
   at: z.number(),
 });
 export type CredentialsChanged = z.input<typeof credentialsChangedSchema>;
+
+/**
+ * `sy.providers.byok.v1`: the account holder's own provider keys (`GET|POST /api/v1/byok`, `DELETE
+ * /api/v1/byok/{provider}`). `list` → `{data: ByokKey[]}`; `put` (`{provider, api_key}`) → `{data: ByokKey}`;
+ * `delete` → `{deleted: true}`. A key never comes back, only its last four characters.
+ */
+export const byokRequestSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('list'), accountId: z.string() }),
+  z.object({ op: z.literal('put'), accountId: z.string(), body: z.record(z.string(), z.unknown()) }),
+  z.object({ op: z.literal('delete'), accountId: z.string(), provider: z.string() }),
+]);
+export type ByokRequest = z.input<typeof byokRequestSchema>;
+
+/** One of an account's own provider keys, as the public API shows it. */
+export interface ByokKey {
+  provider: string;
+  last4: string;
+  usable: boolean;
+  problem: string | null;
+  created_at: string | null;
+  updated_at: string | null;
+}

@@ -25,6 +25,8 @@ export const subjects = {
     status: subject('providers', 'status'),
     /** Core NATS event: an account's own provider keys (BYOK) changed; billing keeps `byokProviders` from it. */
     credentialsChanged: subject('providers', 'credentials-changed'),
+    /** RPC: an account's own provider keys (BYOK), listed, stored or deleted by its management key. */
+    byok: subject('providers', 'byok'),
     /** Core NATS, between providers replicas: reload credentials (carries no secret). */
     credentialsInvalidated: subject('providers', 'credentials-invalidated'),
   },

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import { BadRequestError, creditsSchema, feedbackCategorySchema, generationContentSchema, keyInfoSchema, subjects, type AccountActivityRequest, type AlertsRequest, type AuthCodeRequest, type GenerationFeedback, type KeyManagementRequest } from '@switchyard/contracts';
+import { BadRequestError, creditsSchema, feedbackCategorySchema, generationContentSchema, keyInfoSchema, subjects, type AccountActivityRequest, type AlertsRequest, type ByokRequest, type AuthCodeRequest, type GenerationFeedback, type KeyManagementRequest } from '@switchyard/contracts';
 import { NatsService } from '@switchyard/nest-kit';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -15,8 +15,8 @@ function firstQuery(value: unknown): string | undefined {
 
 /**
  * The account side of the public API: `/key` (and legacy `/auth/key`), `/credits`, `/generation` (and its stored
- * `/generation/content`), the key management API `/keys`, spend alerts `/alerts`, and OAuth PKCE (`/auth/keys/code`,
- * `/auth/keys`).
+ * `/generation/content`), the key management API `/keys`, `/activity`, spend alerts `/alerts`, the account's own
+ * provider keys `/byok`, and OAuth PKCE (`/auth/keys/code`, `/auth/keys`).
  * Thin: authenticate from memory, then one RPC to the owner (billing or metering).
  */
 @Controller('api/v1')
@@ -105,6 +105,27 @@ export class AccountController {
   async deleteKey(@Req() request: FastifyRequest, @Param('hash') hash: string): Promise<unknown> {
     const caller = await this.authenticator.authenticate(request.headers, { requireManagement: true });
     return this.keys({ op: 'delete', accountId: caller.account.accountId, hash });
+  }
+
+  /** The account's own provider keys (BYOK): provider, last four characters, whether usable; never the key. */
+  @Get('byok')
+  async listByok(@Req() request: FastifyRequest): Promise<unknown> {
+    const caller = await this.authenticator.authenticate(request.headers, { requireManagement: true });
+    return this.nats.request(subjects.providers.byok, { op: 'list', accountId: caller.account.accountId } satisfies ByokRequest);
+  }
+
+  /** Stores (or replaces) the account's key for a provider (`{provider, api_key}`): requests to it then use that key. */
+  @Post('byok')
+  @HttpCode(201)
+  async putByok(@Req() request: FastifyRequest, @Body() body: unknown): Promise<unknown> {
+    const caller = await this.authenticator.authenticate(request.headers, { requireManagement: true });
+    return this.nats.request(subjects.providers.byok, { op: 'put', accountId: caller.account.accountId, body: asObject(body) } satisfies ByokRequest);
+  }
+
+  @Delete('byok/:provider')
+  async deleteByok(@Req() request: FastifyRequest, @Param('provider') provider: string): Promise<unknown> {
+    const caller = await this.authenticator.authenticate(request.headers, { requireManagement: true });
+    return this.nats.request(subjects.providers.byok, { op: 'delete', accountId: caller.account.accountId, provider } satisfies ByokRequest);
   }
 
   /**

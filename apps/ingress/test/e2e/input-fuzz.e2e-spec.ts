@@ -145,7 +145,7 @@ describe('generated bad input on every generation route', () => {
     const send = (url: string, method: string, key: string | undefined, body: unknown) =>
       fetch(url, { method, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
-    it('/keys, /keys/{hash}, /auth/keys/code, /auth/keys, /generation/feedback, /alerts: generated bodies get a clear 4xx or succeed, never a 5xx', async () => {
+    it('/keys, /keys/{hash}, /auth/keys/code, /auth/keys, /generation/feedback, /alerts, /byok: generated bodies get a clear 4xx or succeed, never a 5xx', async () => {
       const keyBody = bodies({ name: 'fuzzed' }, ['name', 'limit', 'limit_reset', 'include_byok_in_limit', 'expires_at', 'creator_user_id', 'max_spend_per_hour', 'disabled'], 'name');
       const routes: Array<{ method: string; path: () => string; key: () => string | undefined; arbitrary: fc.Arbitrary<unknown> }> = [
         { method: 'POST', path: () => '/keys', key: () => management, arbitrary: keyBody },
@@ -154,6 +154,7 @@ describe('generated bad input on every generation route', () => {
         { method: 'POST', path: () => '/auth/keys', key: () => undefined, arbitrary: bodies({ code: 'sy-auth-nothing' }, ['code', 'code_verifier', 'code_challenge_method'], 'code') },
         { method: 'POST', path: () => '/generation/feedback', key: () => stack.demoKey, arbitrary: bodies({ generation_id: 'gen-nothing', category: 'other' }, ['generation_id', 'category', 'comment'], 'comment') },
         { method: 'PATCH', path: () => '/alerts', key: () => management, arbitrary: bodies({ balance_below: '1' }, ['balance_below', 'daily_spend_above'], 'balance_below') },
+        { method: 'POST', path: () => '/byok', key: () => management, arbitrary: bodies({ provider: 'no-such-provider', api_key: 'sk-fuzz' }, ['provider', 'api_key'], 'api_key') },
       ];
       for (const route of routes) {
         await fc.assert(

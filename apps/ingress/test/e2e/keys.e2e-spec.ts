@@ -394,6 +394,33 @@ describe('keys, limits and account rules', () => {
     await admin.resetSimulator();
   });
 
+  it('BYOK through /api/v1/byok: the owner stores its provider key with a management key, requests then use it, and deleting it stops that', async () => {
+    const accountId = await admin.createAccount('self-byok', { topUp: '1' });
+    const management = (await admin.createKey(accountId, { name: 'ops', kind: 'management' })).key;
+    const key = (await admin.createKey(accountId)).key;
+    await waitFor(async () => (await call(stack.baseUrl, management, 'GET', '/byok')).status === 200, { message: 'management key known' });
+    expect((await call(stack.baseUrl, management, 'GET', '/byok')).body).toEqual({ data: [] });
+    expect((await call(stack.baseUrl, key, 'GET', '/byok')).status).toBe(403);
+    expect((await call(stack.baseUrl, management, 'POST', '/byok', { provider: 'no-such-provider', api_key: 'sk-1234' })).status).toBe(400);
+
+    const stored = await call(second.baseUrl, management, 'POST', '/byok', { provider: 'simulator', api_key: 'sk-self-simulator-key-9876' });
+    expect(stored.status).toBe(201);
+    expect(stored.body.data).toMatchObject({ provider: 'simulator', last4: '9876', usable: true });
+    expect(JSON.stringify((await call(stack.baseUrl, management, 'GET', '/byok')).body)).not.toContain('sk-self-simulator');
+    const request = { model: 'anthropic/claude-haiku-4.5', content: 'My own key, stored by me' };
+    await waitFor(async () => {
+      const outcome = await chat(client(stack.baseUrl, key), request);
+      return outcome.ok && outcome.usage?.is_byok ? outcome : undefined;
+    }, { timeoutMs: 10_000, intervalMs: 200, message: 'a BYOK-served response' });
+
+    expect((await call(stack.baseUrl, management, 'DELETE', '/byok/simulator')).body).toEqual({ deleted: true });
+    await waitFor(async () => {
+      const outcome = await chat(client(stack.baseUrl, key), request);
+      return outcome.ok && !outcome.usage?.is_byok ? outcome : undefined;
+    }, { timeoutMs: 10_000, intervalMs: 200, message: 'served with the platform key again' });
+    expect((await call(stack.baseUrl, management, 'DELETE', '/byok/simulator')).status).toBe(404);
+  });
+
   it('serves an account with its own provider key (BYOK): free inside the monthly allowance, then 5 % of the list price', async () => {
     const accountId = await admin.createAccount('byok', { topUp: '1' });
     const key = (await admin.createKey(accountId)).key;

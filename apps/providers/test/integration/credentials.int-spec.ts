@@ -124,6 +124,35 @@ describe('provider credentials (real Postgres and NATS)', () => {
     await waitFor(() => second.app.get(CredentialsService).accountProviders('acct-byok').length === 1, { timeoutMs: 3_000, message: 'replicated' });
   });
 
+  it("lets an account manage its own keys over the BYOK RPC (GET|POST /api/v1/byok, DELETE /api/v1/byok/{provider}): scoped to it, never echoed", async () => {
+    const byok = (payload: Record<string, unknown>) => caller.request(subjects.providers.byok, payload).catch((error: unknown) => error);
+    expect(await byok({ op: 'list', accountId: 'acct-self' })).toEqual({ data: [] });
+
+    const stored = (await byok({ op: 'put', accountId: 'acct-self', body: { provider: 'mistral', api_key: 'mistral-self-key-7777' } })) as { data: Record<string, unknown> };
+    expect(stored.data).toEqual({ provider: 'mistral', last4: '7777', usable: true, problem: null, created_at: expect.any(String), updated_at: expect.any(String) });
+    expect(JSON.stringify(stored)).not.toContain('mistral-self-key');
+    expect(await changes.find((message) => message.accountId === 'acct-self')).toMatchObject({ providerSlugs: ['mistral'] });
+    // Used for the account's BYOK attempts, on the other replica too.
+    await waitFor(() => second.app.get(CredentialsService).accountProviders('acct-self').length === 1, { timeoutMs: 3_000, message: 'replicated' });
+    const own = await runAttempt(client, chatRequest({ provider: 'mistral', model: 'self-byok', byok: true, accountId: 'acct-self' }));
+    expect(own.outcome.ok).toBe(true);
+    expect(authorizationOf('self-byok')).toBe('Bearer mistral-self-key-7777');
+
+    // Scoped: another account sees nothing and cannot delete it; platform keys are never listed.
+    expect(await byok({ op: 'list', accountId: 'acct-stranger' })).toEqual({ data: [] });
+    expect(await byok({ op: 'delete', accountId: 'acct-stranger', provider: 'mistral' })).toMatchObject({ status: 404 });
+    expect(((await byok({ op: 'list', accountId: 'acct-self' })) as { data: Array<{ provider: string }> }).data.map((entry) => entry.provider)).toEqual(['mistral']);
+
+    expect(await byok({ op: 'put', accountId: 'acct-self', body: { provider: 'nobody', api_key: 'k-0000' } })).toMatchObject({ status: 400, message: expect.stringContaining('Unknown provider nobody') });
+    expect(await byok({ op: 'put', accountId: 'acct-self', body: { provider: 'mistral', api_key: 'has spaces' } })).toMatchObject({ status: 400, message: expect.stringContaining('api_key') });
+    expect(await byok({ op: 'put', accountId: 'acct-self', body: { provider: 'mistral', apiKey: 'k' } })).toMatchObject({ status: 400 });
+    expect(await byok({ op: 'launch', accountId: 'acct-self' })).toMatchObject({ status: 400 });
+
+    expect(await byok({ op: 'delete', accountId: 'acct-self', provider: 'mistral' })).toEqual({ deleted: true });
+    expect(await byok({ op: 'list', accountId: 'acct-self' })).toEqual({ data: [] });
+    expect(await byok({ op: 'delete', accountId: 'acct-self', provider: 'mistral' })).toMatchObject({ status: 404 });
+  });
+
   it('rejects bad admin input with OpenRouter-shaped 400s', async () => {
     const cases: Array<[unknown, RegExp]> = [
       [{ provider: 'groq' }, /apiKey/],
