@@ -1,7 +1,6 @@
 import { jest } from '@jest/globals';
 import OpenAI from 'openai';
 import { Decimal, formatMoney } from '@switchyard/money';
-import { waitFor } from '@switchyard/nest-kit/testing';
 import { Stack } from './stack.js';
 
 jest.setTimeout(120_000);
@@ -46,15 +45,6 @@ describe('embeddings end to end, driven by the official openai SDK', () => {
     return response.body.models?.[upstreamModelId] ?? { requests: 0, failed: 0, promptTokens: 0 };
   }
 
-  async function generation(id: string): Promise<Record<string, any>> {
-    return waitFor(
-      async () => {
-        const response = await fetch(`${stack.baseUrl}/generation?id=${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${stack.demoKey}` } });
-        return response.status === 200 ? ((await response.json()) as { data: Record<string, any> }).data : undefined;
-      },
-      { timeoutMs: 15_000, intervalMs: 100, message: `generation ${id} recorded` },
-    );
-  }
 
   /** Checks usage.cost = billed prompt tokens × price, exactly, and counts it as spent. */
   function expectExactCost(usage: EmbeddingsUsage, price: string): void {
@@ -103,7 +93,7 @@ describe('embeddings end to end, driven by the official openai SDK', () => {
     expect(result.usage.is_byok).toBe(false);
     expect(result.usage.cost_details).toEqual({ upstream_inference_cost: null, upstream_inference_prompt_cost: result.usage.cost, upstream_inference_completions_cost: 0 });
 
-    const recorded = await generation(result.id);
+    const recorded = await stack.generation(result.id);
     expect(recorded).toMatchObject({
       id: result.id,
       api_type: 'embeddings',
@@ -172,7 +162,7 @@ describe('embeddings end to end, driven by the official openai SDK', () => {
     expect(await billedPromptTokens(['gemini-embedding-001'])).toBe(before + single.usage.prompt_tokens + batch.usage.prompt_tokens);
     expectExactCost(single.usage, PRICE.gemini);
     expectExactCost(batch.usage, PRICE.gemini);
-    expect(await generation(batch.id)).toMatchObject({ api_type: 'embeddings', model: 'google/gemini-embedding-001', tokens_prompt: batch.usage.prompt_tokens });
+    expect(await stack.generation(batch.id)).toMatchObject({ api_type: 'embeddings', model: 'google/gemini-embedding-001', tokens_prompt: batch.usage.prompt_tokens });
   });
 
   it('lists the embedding models in the Model shape on GET /embeddings/models (anonymous), and not on /models', async () => {
@@ -258,7 +248,7 @@ describe('embeddings end to end, driven by the official openai SDK', () => {
       expect(await billedPromptTokens(['text-embedding-3-small'])).toBe(servedBefore + simulatorTokens(input));
       expectExactCost(result.usage, PRICE.small);
 
-      const recorded = await generation(result.id);
+      const recorded = await stack.generation(result.id);
       expect(recorded.provider_responses).toEqual([
         expect.objectContaining({ endpoint_id: 'openai/text-embedding-3-small@simulator', status: 503 }),
         expect.objectContaining({ endpoint_id: 'openai/text-embedding-3-small@simulator-azure', status: 200 }),
@@ -275,14 +265,7 @@ describe('embeddings end to end, driven by the official openai SDK', () => {
   });
 
   it('debits the account by exactly the usage.cost every client was told', async () => {
-    const credits = await waitFor(
-      async () => {
-        const response = (await (await fetch(`${stack.baseUrl}/credits`, { headers: { authorization: `Bearer ${stack.demoKey}` } })).json()) as { data: { total_usage: number } };
-        return formatMoney(String(response.data.total_usage)) === formatMoney(spent) ? response : undefined;
-      },
-      { timeoutMs: 15_000, message: `credits debited by exactly ${formatMoney(spent)}` },
-    );
     expect(spent.gt(0)).toBe(true);
-    expect(formatMoney(String(credits.data.total_usage))).toBe(formatMoney(spent));
+    expect(await stack.demoUsageReaches(spent)).toBe(formatMoney(spent));
   });
 });

@@ -1,4 +1,5 @@
 import { hashApiKey } from '@switchyard/contracts';
+import { formatMoney, type DecimalInput } from '@switchyard/money';
 import { dropSchema } from '@switchyard/nest-kit';
 import { deleteTestStream, freePort, ServiceProcess, TEST_ADMIN_TOKEN, TEST_DATABASE_URL, TEST_NATS_URL, uniqueSuffix, waitFor } from '@switchyard/nest-kit/testing';
 import path from 'node:path';
@@ -156,6 +157,29 @@ export class Stack {
         return response.status === 200 && models.status === 200;
       },
       { timeoutMs: this.options.readyTimeoutMs ?? 30_000, message: `ingress at ${baseUrl} ready with keys and catalog` },
+    );
+  }
+
+  /** The demo account's `GET /generation` data of one generation, once metering recorded it. */
+  generation(id: string): Promise<Record<string, any>> {
+    return waitFor(
+      async () => {
+        const response = await fetch(`${this.baseUrl}/generation?id=${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${this.demoKey}` } });
+        return response.status === 200 ? ((await response.json()) as { data: Record<string, any> }).data : undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 100, message: `generation ${id} recorded` },
+    );
+  }
+
+  /** The demo account's `total_usage` (`GET /credits`), formatted, once billing debited it to exactly `spent`. */
+  demoUsageReaches(spent: DecimalInput): Promise<string> {
+    return waitFor(
+      async () => {
+        const response = (await (await fetch(`${this.baseUrl}/credits`, { headers: { authorization: `Bearer ${this.demoKey}` } })).json()) as { data: { total_usage: number } };
+        const usage = formatMoney(String(response.data.total_usage));
+        return usage === formatMoney(spent) ? usage : undefined;
+      },
+      { timeoutMs: 15_000, message: `credits debited by exactly ${formatMoney(spent)}` },
     );
   }
 
