@@ -74,6 +74,11 @@ export const generationCompletedSchema = z.object({
    * publishing): same id, same `chargeFor` inputs, so the cost is the one ingress would have published.
    */
   reconciled: z.boolean().default(false),
+  /**
+   * A response-cache hit (`X-OpenRouter-Cache`): the generation whose stored response was replayed. No provider was
+   * called and nothing is charged (cost 0, usage 0); null for every generation a provider served.
+   */
+  responseCacheSourceId: z.string().regex(/^gen-/).nullable().default(null),
 });
 export type GenerationCompleted = z.input<typeof generationCompletedSchema>;
 export type ParsedGenerationCompleted = z.infer<typeof generationCompletedSchema>;

@@ -57,6 +57,7 @@ describe('mapGenerationEvent', () => {
       ttftMs: null,
       reconciled: false,
       needsPricing: false,
+      responseCacheSourceId: null,
       content: null,
     });
     expect(JSON.parse(result.value.pricing!)).toEqual({ prompt: '0.00000015', completion: '0.0000006' });
@@ -68,6 +69,21 @@ describe('mapGenerationEvent', () => {
     const result = mapGenerationEvent(event({ createdAt: '2025-03-01T12:00:00+02:00', content: { input: [{ role: 'user', content: 'hi' }], output: 'hello' } }));
     expect(result.ok && result.value.createdAt).toBe('2025-03-01T10:00:00.000Z');
     expect(result.ok && result.value.content).toEqual({ input: '[{"role":"user","content":"hi"}]', output: '"hello"' });
+  });
+
+  it('carries the replayed generation id of a response-cache hit', () => {
+    const hit = mapGenerationEvent(
+      event({
+        id: 'gen-1700000001-cachedcachedcachedca',
+        cost: '0',
+        upstreamCost: '0',
+        usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
+        attempts: [],
+        responseCacheSourceId: 'gen-1700000000-abcdefghijklmnopqrst',
+      }),
+    );
+    expect(hit).toMatchObject({ ok: true, value: { responseCacheSourceId: 'gen-1700000000-abcdefghijklmnopqrst', cost: '0', promptTokens: 0, attempts: '[]' } });
+    expect(mapGenerationEvent(event({ responseCacheSourceId: null }))).toMatchObject({ ok: true, value: { responseCacheSourceId: null } });
   });
 
   it('replaces NUL and lone surrogates, which Postgres rejects, instead of failing the event', () => {
@@ -85,6 +101,7 @@ describe('mapGenerationEvent', () => {
     ['a cost that is not a plain decimal', { cost: '1e-5' }, /cost/],
     ['a negative token count', { usage: { promptTokens: -1, completionTokens: 0, totalTokens: 0 } }, /usage\.promptTokens/],
     ['a missing account', { accountId: undefined }, /accountId/],
+    ['a response-cache source that is not a generation id', { responseCacheSourceId: 'req-1' }, /responseCacheSourceId/],
   ])('rejects %s with a reason naming the field', (_name, overrides, reason) => {
     const result = mapGenerationEvent(event(overrides as Partial<GenerationCompleted>));
     expect(result.ok).toBe(false);

@@ -58,6 +58,8 @@ export interface GenerationRow {
   userAgent: string | null;
   reconciled: boolean;
   needsPricing: boolean;
+  /** A response-cache hit: the id of the generation whose response was replayed; null when a provider served it. */
+  responseCacheSourceId: string | null;
   /** Opted-in prompt/completion, JSON text each; null when the account did not opt in. */
   content: { input: string | null; output: string | null } | null;
 }
@@ -160,6 +162,7 @@ export function generationRowFromEvent(event: ParsedGenerationCompleted): Mappin
       userAgent: storableTextOrNull(event.userAgent),
       reconciled: event.reconciled,
       needsPricing: false,
+      responseCacheSourceId: storableTextOrNull(event.responseCacheSourceId),
       content: event.content ? { input: storableJson(event.content.input), output: storableJson(event.content.output) } : null,
     },
   };

@@ -66,6 +66,7 @@ function stored(overrides: Partial<StoredGeneration> = {}): StoredGeneration {
     reconciled: false,
     needs_pricing: false,
     has_content: false,
+    response_cache_source_id: null,
     ...overrides,
   };
 }
@@ -108,6 +109,12 @@ describe('toOpenRouterGeneration', () => {
     ]);
   });
 
+  it('reports response_cache_source_id: null for a generation a provider served, the replayed id for a cache hit', () => {
+    expect(toOpenRouterGeneration(stored()).response_cache_source_id).toBeNull();
+    const hit = toOpenRouterGeneration(stored({ response_cache_source_id: 'gen-1700000000-abcdefghijklmnopqrst', cost: '0', upstream_cost: '0', cache_discount: '0', attempts: [] }));
+    expect(hit).toMatchObject({ response_cache_source_id: 'gen-1700000000-abcdefghijklmnopqrst', total_cost: 0, usage: 0, provider_responses: [] });
+  });
+
   it('reports a reconciled placeholder with an unknown price as costing 0 (nothing was charged for it)', () => {
     const view = toOpenRouterGeneration(stored({ cost: null, upstream_cost: null, cache_discount: null, needs_pricing: true, reconciled: true, latency_ms: null, overhead_ms: null }));
     expect(view).toMatchObject({ total_cost: 0, usage: 0, upstream_inference_cost: null, cache_discount: null, latency: null, gateway_overhead_ms: null });
@@ -119,6 +126,8 @@ describe('toAdminGeneration', () => {
     const view = toAdminGeneration(stored());
     expect(view).toMatchObject({ cost: '0.00438', upstream_cost: '0.0045', cache_discount: '-0.00108', key_id: 'key-1', app_title: 'My App', ttft_ms: 200 });
     expect(view).not.toHaveProperty('content');
+    expect(view).toHaveProperty('response_cache_source_id', null);
+    expect(toAdminGeneration(stored({ response_cache_source_id: 'gen-2' }))).toMatchObject({ response_cache_source_id: 'gen-2' });
     expect(toAdminGeneration(stored(), { input: 'q', output: 'a' })).toMatchObject({ content: { input: 'q', output: 'a' } });
   });
 });

@@ -48,6 +48,8 @@ export interface StoredGeneration {
   reconciled: boolean;
   needs_pricing: boolean;
   has_content: boolean;
+  /** Null for generations a provider served and for rows stored before the column existed. */
+  response_cache_source_id: string | null;
 }
 
 /** One entry of OpenRouter's `provider_responses`. */
@@ -218,7 +220,7 @@ export function toOpenRouterGeneration(stored: StoredGeneration): OpenRouterGene
     cache_discount: stored.cache_discount === null ? null : moneyToNumber(stored.cache_discount),
     finish_reason: stored.finish_reason,
     native_finish_reason: stored.native_finish_reason,
-    response_cache_source_id: null,
+    response_cache_source_id: stored.response_cache_source_id,
     origin: originOf(stored.http_referer),
     http_referer: stored.http_referer,
     user_agent: stored.user_agent,
@@ -284,6 +286,7 @@ export function toAdminGeneration(stored: StoredGeneration, content?: { input: u
     reconciled: stored.reconciled,
     needs_pricing: stored.needs_pricing,
     has_content: stored.has_content,
+    response_cache_source_id: stored.response_cache_source_id,
     ...(content === undefined ? {} : { content }),
   };
 }

@@ -69,6 +69,7 @@ const GENERATION_COLUMNS: ReadonlyArray<RecordsetColumn<GenerationRow>> = [
   { name: 'user_agent', type: 'text', value: (row) => row.userAgent },
   { name: 'reconciled', type: 'boolean', value: (row) => row.reconciled },
   { name: 'needs_pricing', type: 'boolean', value: (row) => row.needsPricing },
+  { name: 'response_cache_source_id', type: 'text', value: (row) => row.responseCacheSourceId },
   { name: 'has_content', type: 'boolean', value: (row) => row.content !== null },
 ];
 

@@ -66,6 +66,7 @@ describe('placeholderGeneration', () => {
       upstreamCost: null,
       reconciled: true,
       needsPricing: true,
+      responseCacheSourceId: null,
     });
     expect(JSON.parse(row.attempts).map((attempt: { attemptId: string }) => attempt.attemptId)).toEqual(['att-1', 'att-2']);
   });

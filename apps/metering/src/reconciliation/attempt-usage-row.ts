@@ -165,6 +165,7 @@ export function placeholderGeneration(attempts: ReadonlyArray<StoredAttemptUsage
     userAgent: null,
     reconciled: true,
     needsPricing: true,
+    responseCacheSourceId: null,
     content: null,
   };
 }

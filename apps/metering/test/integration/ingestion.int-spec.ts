@@ -206,8 +206,44 @@ describe('metering ingestion (real NATS JetStream and Postgres)', () => {
         user_agent: 'metering-test/1.0',
         gateway_overhead_ms: 3.25,
         provider_responses: [expect.objectContaining({ endpoint_id: event.endpointId, status: 200, id: event.upstreamId })],
+        response_cache_source_id: null,
       });
       expect(typeof data.total_cost).toBe('number');
+    });
+
+    it('stores and shows the replayed generation id of a response-cache hit (cost 0, no usage, no attempts)', async () => {
+      const source = generationEvent({ accountId: 'acct-cache' });
+      const hit = generationEvent({
+        accountId: 'acct-cache',
+        upstreamId: null,
+        usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 },
+        cost: '0',
+        upstreamCost: '0',
+        cacheDiscount: '0',
+        attempts: [],
+        responseCacheSourceId: source.id,
+      });
+      await nats.publishGenerations([source, hit]);
+      await waitFor(async () => (await count(`SELECT count(*) AS n FROM generations WHERE account_id = 'acct-cache'`)) === 2, { timeoutMs: 15_000, message: 'source and cache hit stored' });
+
+      const { rows } = await db.query(`SELECT id, response_cache_source_id FROM generations WHERE account_id = 'acct-cache' ORDER BY id`);
+      expect(rows).toEqual(
+        [
+          { id: source.id, response_cache_source_id: null },
+          { id: hit.id, response_cache_source_id: source.id },
+        ].sort((left, right) => (left.id < right.id ? -1 : 1)),
+      );
+      expect(await lookup({ id: hit.id, accountId: 'acct-cache' })).toMatchObject({
+        id: hit.id,
+        response_cache_source_id: source.id,
+        total_cost: 0,
+        usage: 0,
+        tokens_prompt: 0,
+        tokens_completion: 0,
+        provider_responses: [],
+      });
+      expect(await lookup({ id: source.id, accountId: 'acct-cache' })).toMatchObject({ id: source.id, response_cache_source_id: null, total_cost: Number(source.cost) });
+      expect((await adminJson(metering.base, `/admin/generations/${hit.id}`)).data).toMatchObject({ response_cache_source_id: source.id, cost: '0' });
     });
 
     it('answers 404 "Generation not found" for another account generation and for an unknown id', async () => {
