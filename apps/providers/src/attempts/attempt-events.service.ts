@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { subjects, type AttemptCompleted, type AttemptUsage } from '@switchyard/contracts';
 import { estimatePromptTokens, makeUsage, type Usage } from '@switchyard/llm-spec';
-import { DurablePublisher, ensureSwitchyardStream, LATENCY_BUCKETS_SECONDS, MetricsService, NatsService } from '@switchyard/nest-kit';
+import { DurablePublisher, ensureInBackground, ensureSwitchyardStream, LATENCY_BUCKETS_SECONDS, MetricsService, NatsService } from '@switchyard/nest-kit';
 import type { AttemptExecution, AttemptResult } from './attempt-execution.js';
 
 /**
@@ -30,16 +30,7 @@ export class AttemptEvents implements OnApplicationBootstrap {
 
   /** Usage events go to the SWITCHYARD stream: make sure it exists (idempotent), retrying in the background. */
   onApplicationBootstrap(): void {
-    void this.ensureStream(0);
-  }
-
-  private async ensureStream(attempt: number): Promise<void> {
-    try {
-      await ensureSwitchyardStream(await this.nats.jetstreamManager());
-    } catch (error) {
-      if (attempt === 0 || attempt % 20 === 0) this.logger.warn(`could not ensure the JetStream stream (${(error as Error).message}); retrying`);
-      setTimeout(() => void this.ensureStream(attempt + 1), Math.min(5_000, 250 * 2 ** Math.min(attempt, 5))).unref();
-    }
+    ensureInBackground('the JetStream stream', async () => ensureSwitchyardStream(await this.nats.jetstreamManager()), this.logger);
   }
 
   /** Deferred to the outbox's batch window (DurablePublisher.defer): the caller has its answer already. */
