@@ -7,6 +7,7 @@ import { KeyCacheService } from './auth/key-cache.service.js';
 import { AttemptRunnerService } from './chat/attempt-runner.service.js';
 import { ChatController } from './chat/chat.controller.js';
 import { GenerationPipelineService } from './chat/generation-pipeline.service.js';
+import { ResponseCacheService } from './response-cache/response-cache.service.js';
 import { INGRESS_CONFIG, type IngressConfig } from './config/ingress.config.js';
 import { GenerationRecorderService } from './generation/generation-recorder.service.js';
 import { ModelsController } from './models/models.controller.js';
@@ -34,6 +35,7 @@ export class AppModule {
         AttemptRunnerService,
         GenerationRecorderService,
         GenerationPipelineService,
+        ResponseCacheService,
         UnaryGenerationService,
       ],
     };

@@ -11,6 +11,13 @@ export const httpHeaders = {
   rateLimitLimit: 'X-RateLimit-Limit',
   rateLimitRemaining: 'X-RateLimit-Remaining',
   rateLimitReset: 'X-RateLimit-Reset',
+  /** Response caching (OpenRouter's): `true` asks for it; the TTL in seconds; `true` replaces a stored response. */
+  responseCache: 'X-OpenRouter-Cache',
+  responseCacheTtl: 'X-OpenRouter-Cache-TTL',
+  responseCacheClear: 'X-OpenRouter-Cache-Clear',
+  /** On the response: `HIT` or `MISS`, and on a hit the stored response's age in seconds. */
+  responseCacheStatus: 'X-OpenRouter-Cache-Status',
+  responseCacheAge: 'X-OpenRouter-Cache-Age',
 } as const;
 
 /** NATS message headers. */

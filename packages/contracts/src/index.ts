@@ -1,4 +1,4 @@
-export { SUBJECT_PREFIX, subjects, JETSTREAM_STREAM, JETSTREAM_SUBJECTS, jetstreamStreamName, durableConsumers } from './subjects.js';
+export { SUBJECT_PREFIX, subjects, JETSTREAM_STREAM, JETSTREAM_SUBJECTS, jetstreamStreamName, durableConsumers, RESPONSE_CACHE_STREAM, responseCacheStreamName } from './subjects.js';
 export { httpHeaders, natsHeaders } from './headers.js';
 export {
   GatewayError,

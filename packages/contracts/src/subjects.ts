@@ -60,6 +60,13 @@ export const subjects = {
     /** Broadcast between billing replicas: a `:free` request one of them allowed (their shared minute window). */
     freeQuotaTaken: subject('billing', 'free-quota-taken'),
   },
+  ingress: {
+    /**
+     * JetStream (stream `responseCacheStreamName`), one subject per cached response: `<this>.<sha-256 of the key>`,
+     * the last message of a subject is the entry (read with a direct get).
+     */
+    responseCache: subject('ingress', 'response-cache'),
+  },
   metering: {
     generationCompleted: subject('metering', 'generation-completed'),
     generation: subject('metering', 'generation'),
@@ -77,6 +84,11 @@ export const JETSTREAM_STREAM = jetstreamStreamName(SUBJECT_PREFIX);
 export function jetstreamStreamName(prefix: string): string {
   return prefix === 'sy' ? 'SWITCHYARD' : `SWITCHYARD_${prefix.replace(/[^A-Za-z0-9_-]/g, '_').toUpperCase()}`;
 }
+/** The stream of ingress's response cache: `<stream of the prefix>_RESPONSES`. A cache, not a record: losing it loses hits. */
+export function responseCacheStreamName(prefix: string): string {
+  return `${jetstreamStreamName(prefix)}_RESPONSES`;
+}
+export const RESPONSE_CACHE_STREAM = responseCacheStreamName(SUBJECT_PREFIX);
 export const JETSTREAM_SUBJECTS: readonly string[] = [subjects.metering.generationCompleted, subjects.providers.attemptUsage, subjects.providers.credentialsChanged];
 
 /** Durable consumer names (one per consuming service and subject). */

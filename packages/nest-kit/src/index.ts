@@ -10,7 +10,7 @@ export { MetricsService, LATENCY_BUCKETS_SECONDS } from './admin/metrics.service
 export { NatsModule } from './nats/nats.module.js';
 export { NatsService, NATS_OPTIONS, type NatsModuleOptions, type RequestOptions, type SubscribeOptions } from './nats/nats.service.js';
 export { encodeJson, decodeJson } from './nats/nats-json.js';
-export { ensureSwitchyardStream } from './jetstream/stream.js';
+export { ensureStream, ensureSwitchyardStream } from './jetstream/stream.js';
 export { ensureInBackground } from './jetstream/ensure-in-background.js';
 export { DurablePublisher } from './jetstream/durable-publisher.js';
 export { DurableConsumer, parseConsumed, unpackMessages, type ConsumedMessage, type DurableConsumerOptions } from './jetstream/durable-consumer.js';

@@ -10,6 +10,7 @@ import {
   type AttemptRecord,
 } from '@switchyard/contracts';
 import {
+  emptyUsage,
   estimatePromptTokens,
   isContentPart,
   makeUsage,
@@ -36,8 +37,10 @@ import { AttemptRunnerService, type AttemptSink, type FailedAttempt } from './at
 import type { BilledUsage, MidStreamFailure, ResponseIdentity, Skin, SkinStream } from './skin.js';
 import { SseWriter } from './sse-writer.js';
 import { wrongEndpointError } from '../skins/embeddings/endpoint-kind.js';
-import { generationCompletedEvent, modelLabel } from '../generation/generation-event.js';
+import { cacheHitEvent, generationCompletedEvent, modelLabel, servedByAttempt } from '../generation/generation-event.js';
 import { accountPolicyOf, planFailure } from './planning.js';
+import { cacheHeaders, NO_CHARGE, replayableParts, type CachedResponseOf } from '../response-cache/response-cache.js';
+import { ResponseCacheService } from '../response-cache/response-cache.service.js';
 
 /** Turns zod issues into one readable 400. */
 export function invalidRequest(error: z.ZodError): BadRequestError {
@@ -102,6 +105,8 @@ export class ExchangeSink implements AttemptSink {
   usage: Usage | undefined;
   nativeFinishReason: string | null = null;
   completionCharacters = 0;
+  /** The serving attempt's parts, kept when the response is to be stored in the response cache. */
+  kept: StreamPart[] | undefined;
 
   constructor(
     private readonly stream: { writer: SseWriter; skin: SkinStream; identity: (attempt: PlannedAttempt) => ResponseIdentity; onFirstContent: () => void } | undefined,
@@ -111,11 +116,13 @@ export class ExchangeSink implements AttemptSink {
     this.attempt = attempt;
     this.assembler = new ResultAssembler();
     this.usage = undefined;
+    if (this.kept) this.kept = [];
     if (this.stream && !this.contentStarted) this.stream.skin.reset(this.stream.identity(attempt));
   }
 
   onParts(parts: StreamPart[]): void {
     let text = '';
+    this.kept?.push(...parts);
     for (const part of parts) {
       this.assembler.add(part);
       if (part.type === 'usage') this.usage = part.usage;
@@ -158,6 +165,7 @@ export class GenerationPipelineService {
     private readonly admission: CreditLeaseService,
     private readonly runner: AttemptRunnerService,
     private readonly recorder: GenerationRecorderService,
+    private readonly cache: ResponseCacheService,
     @Inject(INGRESS_CONFIG) private readonly config: IngressConfig,
   ) {}
 
@@ -181,6 +189,12 @@ export class GenerationPipelineService {
     // An embedding model on a generation route is a client mistake with a precise answer (OpenRouter's wrong_endpoint).
     const wrongEndpoint = wrongEndpointError(index, [requested.model, ...(requested.models ?? [])], 'chat');
     if (wrongEndpoint) throw wrongEndpoint;
+    const cache = this.cache.requestOf(request, caller, requested.stream);
+    if (cache && !cache.directive.clear) {
+      const hit = await this.cache.lookup(cache.key, 'generation');
+      if (hit) return this.replay({ request, reply, caller, canonical: requested, skin }, startedAt, hit);
+    }
+    const cacheMiss = cache ? cacheHeaders({ ttlSeconds: cache.directive.ttlSeconds }) : undefined;
     const promptTokens = estimatePromptTokens(requested);
     const sessionHeader = request.headers[httpHeaders.sessionId];
     const planResult = await withSpan('plan', () =>
@@ -219,7 +233,7 @@ export class GenerationPipelineService {
       const stream = skin.stream(identity(attempts[0]!), includeReasoning);
       skinStream = stream;
       const preUpstreamMs = performance.now() - startedAt;
-      const sse = new SseWriter(reply.raw, { [httpHeaders.generationId]: generationId, [httpHeaders.overheadMs]: preUpstreamMs.toFixed(3) }, () => stream.open());
+      const sse = new SseWriter(reply.raw, { [httpHeaders.generationId]: generationId, [httpHeaders.overheadMs]: preUpstreamMs.toFixed(3), ...cacheMiss }, () => stream.open());
       writer = sse;
       keepAlive = setInterval(() => sse.write(stream.keepAlive()), this.config.SSE_KEEPALIVE_MS);
       sink = new ExchangeSink({
@@ -234,6 +248,7 @@ export class GenerationPipelineService {
     } else {
       sink = new ExchangeSink(undefined);
     }
+    if (cache) sink.kept = [];
 
     let outcome;
     try {
@@ -296,9 +311,7 @@ export class GenerationPipelineService {
         const overheadMs = Math.max(0, performance.now() - startedAt - upstreamTime.ms);
         await reply
           .status(200)
-          .header(httpHeaders.generationId, generationId)
-          .header(httpHeaders.overheadMs, overheadMs.toFixed(3))
-          .header('Content-Type', 'application/json; charset=utf-8')
+          .headers({ ...cacheMiss, [httpHeaders.generationId]: generationId, [httpHeaders.overheadMs]: overheadMs.toFixed(3), 'Content-Type': 'application/json; charset=utf-8' })
           .send(JSON.stringify(skin.body(servedIdentity, result, billed, includeReasoning)));
       }
     } finally {
@@ -310,8 +323,62 @@ export class GenerationPipelineService {
       this.recorder.defer(() => {
         this.observe(finishContext, kind, finishedAt);
         this.record(finishContext, { attempt, result, billed, finishReason, cancelled, ttftMs, generationMs }, finishedAt);
+        // Only a whole, successful response is stored (never an error, a cancelled or a broken stream).
+        if (cache && sink.kept && kind === 'served') void this.cache.remember(cache, generationId, servedByAttempt(attempt), { kind: 'generation', systemFingerprint: servedIdentity.systemFingerprint, parts: replayableParts(sink.kept) });
       });
     }
+  }
+
+  /**
+   * A response-cache hit: the stored parts replayed through the skin (the same chunks for a stream, the same body
+   * otherwise) under a new generation id, with zero usage and nothing charged; no provider is called and no credit
+   * reserved. Recorded as a generation of its own that names the one it replays.
+   */
+  private async replay({ request, reply, caller, canonical, skin }: PipelineRequest, startedAt: number, hit: CachedResponseOf<'generation'>): Promise<void> {
+    const generationId = newGenerationId();
+    const identity: ResponseIdentity = { id: generationId, provider: hit.servedBy.providerName, model: hit.servedBy.model, created: Math.floor(Date.now() / 1000), systemFingerprint: hit.systemFingerprint };
+    const includeReasoning = canonical.reasoning?.exclude !== true;
+    const billed: BilledUsage = { usage: emptyUsage, charge: NO_CHARGE, isByok: false };
+    const headers = { ...cacheHeaders({ hit, now: Date.now() }), [httpHeaders.generationId]: generationId, [httpHeaders.overheadMs]: (performance.now() - startedAt).toFixed(3) };
+    let result: ChatResult;
+    if (canonical.stream) {
+      reply.hijack();
+      const stream = skin.stream(identity, includeReasoning);
+      const writer = new SseWriter(reply.raw, headers, () => stream.open());
+      const sink = new ExchangeSink({ writer, skin: stream, identity: () => identity, onFirstContent: () => undefined });
+      sink.onParts(hit.parts);
+      result = sink.assembler.result;
+      writer.end(stream.complete(result, billed));
+    } else {
+      const sink = new ExchangeSink(undefined);
+      sink.onParts(hit.parts);
+      result = sink.assembler.result;
+      await reply
+        .status(200)
+        .headers({ ...headers, 'Content-Type': 'application/json; charset=utf-8' })
+        .send(JSON.stringify(skin.body(identity, result, billed, includeReasoning)));
+    }
+    const finishedAt = performance.now();
+    this.recorder.defer(() => {
+      this.recorder.observe(skin.api, canonical.stream, 'cache_hit', { startedAt, finishedAt, upstreamMs: 0 }, []);
+      this.recorder.record(
+        cacheHitEvent(hit, {
+          generationId,
+          apiType: skin.api,
+          caller,
+          request,
+          requestedModel: canonical.model,
+          startedAt,
+          finishedAt,
+          streamed: canonical.stream,
+          finishReason: result.finishReason ?? null,
+          nativeFinishReason: result.nativeFinishReason ?? null,
+          sessionId: canonical.session_id,
+          externalUser: canonical.user ?? null,
+          content: caller.account.privacy.logPrompts ? { input: canonical.messages, output: result.text } : null,
+        }),
+      );
+    });
   }
 
   /**
@@ -373,7 +440,7 @@ export class GenerationPipelineService {
         reservation: context.reservation,
         request: context.request,
         requestedModel: canonical.model,
-        attempt: served.attempt,
+        servedBy: servedByAttempt(served.attempt),
         records: context.records,
         startedAt: context.startedAt,
         finishedAt,

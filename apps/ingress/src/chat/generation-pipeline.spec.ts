@@ -3,6 +3,7 @@ import { Decimal } from '@switchyard/money';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { accountRecord, keyRecord } from '../../test/support/records.js';
 import type { CreditLeaseService } from '../admission/credit-lease.service.js';
+import type { ResponseCacheService } from '../response-cache/response-cache.service.js';
 import { ingressConfigSchema } from '../config/ingress.config.js';
 import type { GenerationRecorderService } from '../generation/generation-recorder.service.js';
 import { fixtureIndex, fixtureRoutingTable } from '../models/models.fixture.js';
@@ -44,7 +45,7 @@ function setup() {
     observe: () => order.push('observed'),
     record: () => order.push('recorded'),
   } as unknown as GenerationRecorderService;
-  const pipeline = new GenerationPipelineService(state, admission, runner, recorder, ingressConfigSchema.parse({}));
+  const pipeline = new GenerationPipelineService(state, admission, runner, recorder, { requestOf: () => null } as unknown as ResponseCacheService, ingressConfigSchema.parse({}));
   const sent: { status?: number; body?: string } = {};
   const reply = {
     raw: { on: () => undefined, off: () => undefined, writableEnded: false },
@@ -53,6 +54,9 @@ function setup() {
       return this;
     },
     header() {
+      return this;
+    },
+    headers() {
       return this;
     },
     async send(body: string) {

@@ -1,4 +1,4 @@
-import { baseConfigSchema, envPort } from '@switchyard/nest-kit';
+import { baseConfigSchema, envBoolean, envPort } from '@switchyard/nest-kit';
 import { z } from 'zod';
 
 export const ingressConfigSchema = baseConfigSchema.extend({
@@ -36,6 +36,15 @@ export const ingressConfigSchema = baseConfigSchema.extend({
    */
   KEY_LOOKUPS_PER_SECOND: z.coerce.number().int().nonnegative().default(50),
   KEY_LOOKUP_TIMEOUT_MS: z.coerce.number().int().positive().default(1_000),
+  /**
+   * Response caching (OpenRouter's `X-OpenRouter-Cache: true`): stored responses live in a JetStream stream shared
+   * by every replica, at most this many bytes (the oldest go first) and this many bytes per response (a larger one
+   * is served but not stored). A lookup that takes longer than the timeout is a miss.
+   */
+  RESPONSE_CACHE_ENABLED: envBoolean.default(true),
+  RESPONSE_CACHE_MAX_BYTES: z.coerce.number().int().positive().default(256 * 1024 * 1024),
+  RESPONSE_CACHE_MAX_ENTRY_BYTES: z.coerce.number().int().positive().max(1024 * 1024).default(512 * 1024),
+  RESPONSE_CACHE_LOOKUP_TIMEOUT_MS: z.coerce.number().int().positive().default(500),
   /** Replica id, for credit leases (default: hostname + pid). */
   REPLICA_ID: z.string().optional(),
 });

@@ -4,7 +4,7 @@ import { chargeFor } from '@switchyard/money';
 import type { PlannedAttempt } from '@switchyard/routing-policy';
 import type { FastifyRequest } from 'fastify';
 import { accountRecord, keyRecord } from '../../test/support/records.js';
-import { generationCompletedEvent, type ServedGeneration } from './generation-event.js';
+import { generationCompletedEvent, servedByAttempt, type ServedGeneration } from './generation-event.js';
 
 const pricing = { prompt: '0.000001', completion: '0.000002', input_cache_read: '0.0000005' };
 const attempt = {
@@ -24,7 +24,7 @@ function served(overrides: Partial<ServedGeneration> = {}): ServedGeneration {
     reservation: { accountId: 'acct-1', keyHash: 'h', keyLimited: false, amount: null as never, leaseId: 'lease-1', settled: true },
     request: { headers: { 'x-session-id': 'from-header', 'x-title': 'My App', 'user-agent': 'sdk/1.0', 'http-referer': 'https://app.example' } } as unknown as FastifyRequest,
     requestedModel: 'm/x:free',
-    attempt,
+    servedBy: servedByAttempt(attempt),
     records: [],
     startedAt: now - 30,
     finishedAt: now - 5,
@@ -65,6 +65,9 @@ describe('generationCompletedEvent', () => {
       httpReferer: 'https://app.example',
       userAgent: 'sdk/1.0',
       leaseId: 'lease-1',
+      endpointId: 'm/x:free@p',
+      providerSlug: 'p',
+      responseCacheSourceId: null,
     });
     // Arrival in wall-clock time: 30 ms before the request's start was taken (bracketed by wall-clock readings, so a
     // stall of the test process cannot fail it; 2 ms for whole-millisecond clocks).
@@ -77,5 +80,12 @@ describe('generationCompletedEvent', () => {
     const event = generationCompletedEvent(served({ sessionId: 'from-body', upstreamMs: 40 }));
     expect(event.sessionId).toBe('from-body');
     expect(event.overheadMs).toBe(0);
+  });
+
+  it('records a response-cache hit with no lease and no prices, naming the generation it replayed', () => {
+    const event = generationCompletedSchema.parse(
+      generationCompletedEvent(served({ reservation: null, servedBy: { ...servedByAttempt(attempt), pricing: null }, responseCacheSourceId: 'gen-source' })),
+    );
+    expect(event).toMatchObject({ leaseId: null, pricing: null, responseCacheSourceId: 'gen-source', model: 'm/x:free', providerName: 'Provider P' });
   });
 });

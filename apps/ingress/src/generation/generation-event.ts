@@ -1,10 +1,11 @@
 import { httpHeaders, type AttemptRecord, type GenerationCompleted } from '@switchyard/contracts';
-import type { Usage } from '@switchyard/llm-spec';
+import { emptyUsage, type EndpointPricing, type Usage } from '@switchyard/llm-spec';
 import { formatMoney, type Charge } from '@switchyard/money';
 import type { PlannedAttempt } from '@switchyard/routing-policy';
 import type { FastifyRequest } from 'fastify';
 import type { Reservation } from '../admission/credit-lease.service.js';
 import type { Caller } from '../auth/authenticator.service.js';
+import { NO_CHARGE, type CachedResponse } from '../response-cache/response-cache.js';
 
 /** Milliseconds to the microsecond, as generation records and attempt records keep them. */
 export function roundMs(ms: number): number {
@@ -16,16 +17,33 @@ export function modelLabel(attempt: PlannedAttempt): string {
   return attempt.endpoint.variant === 'standard' ? attempt.model.id : `${attempt.model.id}:${attempt.endpoint.variant}`;
 }
 
+/** Who served a generation, as its record names them. */
+export interface ServedBy {
+  /** With its variant (modelLabel). */
+  model: string;
+  endpointId: string;
+  providerSlug: string;
+  providerName: string;
+  isByok: boolean;
+  /** The prices applied; null when nothing was priced (a response-cache hit). */
+  pricing: EndpointPricing | null;
+}
+
+export function servedByAttempt(attempt: PlannedAttempt): ServedBy {
+  return { model: modelLabel(attempt), endpointId: attempt.endpoint.id, providerSlug: attempt.endpoint.providerSlug, providerName: attempt.provider.name, isByok: attempt.isByok, pricing: attempt.endpoint.pricing };
+}
+
 /** One served request as every API records it (chat, messages, responses, embeddings). */
 export interface ServedGeneration {
   generationId: string;
   apiType: GenerationCompleted['apiType'];
   caller: Caller;
-  reservation: Reservation;
+  /** The credit reservation the cost came out of; null when nothing was reserved (a response-cache hit). */
+  reservation: Reservation | null;
   request: FastifyRequest;
   /** The model as the client asked for it. */
   requestedModel: string;
-  attempt: PlannedAttempt;
+  servedBy: ServedBy;
   records: AttemptRecord[];
   /** performance.now() when the request arrived and when it ended. */
   startedAt: number;
@@ -46,6 +64,8 @@ export interface ServedGeneration {
   externalUser: string | null;
   /** What is logged for an account that opted in to prompt logging (null otherwise). */
   content: GenerationCompleted['content'];
+  /** A response-cache hit: the generation whose response was replayed. */
+  responseCacheSourceId?: string | null;
 }
 
 /** The `generation-completed` event of a served request: who, what, how long, what it cost. */
@@ -56,22 +76,22 @@ export function generationCompletedEvent(served: ServedGeneration): GenerationCo
     const value = headers[name.toLowerCase()];
     return (Array.isArray(value) ? value[0] : value) ?? null;
   };
-  const { attempt, caller, charge } = served;
+  const { servedBy, caller, charge } = served;
   return {
     id: served.generationId,
     requestId: served.generationId,
     accountId: caller.account.accountId,
     keyId: caller.key.keyId,
     keyHash: caller.key.hash,
-    leaseId: served.reservation.leaseId,
+    leaseId: served.reservation?.leaseId ?? null,
     apiType: served.apiType,
-    model: modelLabel(attempt),
+    model: servedBy.model,
     requestedModel: served.requestedModel,
-    endpointId: attempt.endpoint.id,
-    providerSlug: attempt.endpoint.providerSlug,
-    providerName: attempt.provider.name,
+    endpointId: servedBy.endpointId,
+    providerSlug: servedBy.providerSlug,
+    providerName: servedBy.providerName,
     upstreamId: served.upstreamId,
-    isByok: attempt.isByok,
+    isByok: servedBy.isByok,
     streamed: served.streamed,
     cancelled: served.cancelled,
     // Wall-clock time of arrival: now, less the time since the request arrived.
@@ -81,7 +101,7 @@ export function generationCompletedEvent(served: ServedGeneration): GenerationCo
     overheadMs: roundMs(Math.max(0, totalMs - served.upstreamMs)),
     ttftMs: served.ttftMs === null ? null : roundMs(served.ttftMs),
     usage: served.usage,
-    pricing: attempt.endpoint.pricing,
+    pricing: servedBy.pricing,
     cost: formatMoney(charge.cost),
     upstreamCost: formatMoney(charge.listCost),
     cacheDiscount: formatMoney(charge.breakdown.cacheDiscount),
@@ -94,5 +114,33 @@ export function generationCompletedEvent(served: ServedGeneration): GenerationCo
     httpReferer: header(httpHeaders.referer),
     userAgent: header('user-agent'),
     content: served.content,
+    responseCacheSourceId: served.responseCacheSourceId ?? null,
   };
+}
+
+/** What a response-cache hit's record takes from its request (the rest is fixed: free, no attempt, no upstream time). */
+export type CacheHitGeneration = Pick<
+  ServedGeneration,
+  'generationId' | 'apiType' | 'caller' | 'request' | 'requestedModel' | 'startedAt' | 'finishedAt' | 'streamed' | 'finishReason' | 'nativeFinishReason' | 'sessionId' | 'externalUser' | 'content'
+>;
+
+/**
+ * The `generation-completed` event of a response-cache hit: served by the cache under its own id, with the stored
+ * response's model and provider, zero usage and cost, no attempts and no lease, naming the generation it replays.
+ */
+export function cacheHitEvent(hit: Pick<CachedResponse, 'generationId' | 'servedBy'>, served: CacheHitGeneration): GenerationCompleted {
+  return generationCompletedEvent({
+    ...served,
+    reservation: null,
+    servedBy: { ...hit.servedBy, isByok: false, pricing: null },
+    records: [],
+    upstreamMs: 0,
+    generationMs: 0,
+    ttftMs: null,
+    cancelled: false,
+    usage: emptyUsage,
+    charge: NO_CHARGE,
+    upstreamId: null,
+    responseCacheSourceId: hit.generationId,
+  });
 }

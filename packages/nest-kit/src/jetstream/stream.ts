@@ -1,4 +1,4 @@
-import { type JetStreamManager, RetentionPolicy, StorageType, DiscardPolicy } from '@nats-io/jetstream';
+import { type JetStreamManager, RetentionPolicy, StorageType, DiscardPolicy, type StreamConfig } from '@nats-io/jetstream';
 import { JETSTREAM_STREAM, JETSTREAM_SUBJECTS, SUBJECT_PREFIX } from '@switchyard/contracts';
 
 const NANOS_PER_MS = 1_000_000;
@@ -19,10 +19,21 @@ export async function ensureSwitchyardStream(jsm: JetStreamManager): Promise<voi
     max_age: (isTest ? 3_600_000 : 30 * 24 * 3_600_000) * NANOS_PER_MS,
     num_replicas: 1,
   };
+  await ensureStream(jsm, config, (existing) => {
+    const missing = config.subjects.filter((subject) => !existing.subjects.includes(subject));
+    return missing.length > 0 ? { ...existing, subjects: [...new Set([...existing.subjects, ...config.subjects])] } : undefined;
+  });
+}
+
+/**
+ * Creates a stream, or, when it exists, applies `update` to its configuration (`undefined`: leave it as it is).
+ * Two replicas creating it at once is not an error.
+ */
+export async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }, update: (existing: StreamConfig) => StreamConfig | undefined): Promise<void> {
   try {
-    const info = await jsm.streams.info(JETSTREAM_STREAM);
-    const missing = config.subjects.filter((subject) => !info.config.subjects.includes(subject));
-    if (missing.length > 0) await jsm.streams.update(JETSTREAM_STREAM, { ...info.config, subjects: [...new Set([...info.config.subjects, ...config.subjects])] });
+    const info = await jsm.streams.info(config.name);
+    const updated = update(info.config);
+    if (updated) await jsm.streams.update(config.name, updated);
   } catch (error) {
     if (!/stream not found/i.test((error as Error).message)) throw error;
     try {

@@ -9,7 +9,7 @@ import {
   type ProviderEmbedRequest,
   type RerankScoreFrame,
 } from '@switchyard/contracts';
-import { makeUsage, type CanonicalChatRequest, type ProviderPreferences, type Usage } from '@switchyard/llm-spec';
+import { emptyUsage, makeUsage, type CanonicalChatRequest, type ProviderPreferences, type Usage } from '@switchyard/llm-spec';
 import { chargeFor, Decimal, formatMoney, moneyToNumber, usageCost, type Charge } from '@switchyard/money';
 import { EmbedAttemptClient, extractTraceContext, NatsService, recordCarrier, SpanKind, withSpan, type Embedding } from '@switchyard/nest-kit';
 import { plan, type PlannedAttempt } from '@switchyard/routing-policy';
@@ -20,7 +20,9 @@ import type { Caller } from '../../auth/authenticator.service.js';
 import type { FailedAttempt } from '../../chat/attempt-runner.service.js';
 import { exhaustedError } from '../../chat/generation-pipeline.service.js';
 import { accountPolicyOf, planFailure } from '../../chat/planning.js';
-import { generationCompletedEvent, modelLabel, roundMs } from '../../generation/generation-event.js';
+import { cacheHitEvent, generationCompletedEvent, modelLabel, roundMs, servedByAttempt } from '../../generation/generation-event.js';
+import { cacheHeaders, NO_CHARGE, type CachedResponseOf } from '../../response-cache/response-cache.js';
+import { ResponseCacheService } from '../../response-cache/response-cache.service.js';
 import { INGRESS_CONFIG, type IngressConfig } from '../../config/ingress.config.js';
 import { GenerationRecorderService } from '../../generation/generation-recorder.service.js';
 import { requestStartedAt } from '../../http/request-timing.js';
@@ -131,6 +133,7 @@ export class UnaryGenerationService {
     private readonly state: CatalogStateService,
     private readonly admission: CreditLeaseService,
     private readonly recorder: GenerationRecorderService,
+    private readonly cache: ResponseCacheService,
     nats: NatsService,
     @Inject(INGRESS_CONFIG) private readonly config: IngressConfig,
   ) {
@@ -156,6 +159,11 @@ export class UnaryGenerationService {
     const requestedModels = [generation.model, ...(generation.models ?? [])];
     const wrongEndpoint = wrongEndpointError(index, requestedModels, generation.api);
     if (wrongEndpoint) throw wrongEndpoint;
+    const cache = this.cache.requestOf(request, caller, false);
+    if (cache && !cache.directive.clear) {
+      const hit = await this.cache.lookup(cache.key, 'unary');
+      if (hit) return this.replay(request, reply, caller, generation, startedAt, hit);
+    }
 
     const promptTokens = generation.promptTokens;
     const sessionHeader = request.headers[httpHeaders.sessionId];
@@ -220,9 +228,7 @@ export class UnaryGenerationService {
         const body = generation.render({ id: generationId, model: modelLabel(attempt), provider: attempt.provider.name }, result.answer, charge, attempt.isByok);
         await reply
           .status(200)
-          .header(httpHeaders.generationId, generationId)
-          .header(httpHeaders.overheadMs, overheadMs.toFixed(3))
-          .header('Content-Type', 'application/json; charset=utf-8')
+          .headers({ ...(cache ? cacheHeaders({ ttlSeconds: cache.directive.ttlSeconds }) : {}), [httpHeaders.generationId]: generationId, [httpHeaders.overheadMs]: overheadMs.toFixed(3), 'Content-Type': 'application/json; charset=utf-8' })
           .send(JSON.stringify(body));
       }
     } finally {
@@ -232,8 +238,43 @@ export class UnaryGenerationService {
       this.recorder.defer(() => {
         this.observe(exchange, result.kind, finishedAt);
         this.record(exchange, attempt, recorded, finishedAt);
+        if (cache && result.kind === 'served') void this.cache.remember(cache, generationId, servedByAttempt(attempt), { kind: 'unary', embeddings: result.answer.embeddings, results: result.answer.results });
       });
     }
+  }
+
+  /**
+   * A response-cache hit: the stored vectors or scores rendered under a new generation id, with zero usage and
+   * nothing charged; no provider is called and no credit reserved. Recorded as a generation naming the one it replays.
+   */
+  private async replay(request: FastifyRequest, reply: FastifyReply, caller: Caller, generation: UnaryGeneration, startedAt: number, hit: CachedResponseOf<'unary'>): Promise<void> {
+    const generationId = newGenerationId();
+    const answer: UnaryAnswer = { embeddings: hit.embeddings, results: hit.results, usage: emptyUsage };
+    const body = generation.render({ id: generationId, model: hit.servedBy.model, provider: hit.servedBy.providerName }, answer, NO_CHARGE, false);
+    await reply
+      .status(200)
+      .headers({ ...cacheHeaders({ hit, now: Date.now() }), [httpHeaders.generationId]: generationId, [httpHeaders.overheadMs]: (performance.now() - startedAt).toFixed(3), 'Content-Type': 'application/json; charset=utf-8' })
+      .send(JSON.stringify(body));
+    const finishedAt = performance.now();
+    this.recorder.defer(() => {
+      this.recorder.observe(generation.api, false, 'cache_hit', { startedAt, finishedAt, upstreamMs: 0 }, []);
+      this.recorder.record(
+        cacheHitEvent(hit, {
+          generationId,
+          apiType: generation.api,
+          caller,
+          request,
+          requestedModel: generation.model,
+          startedAt,
+          finishedAt,
+          streamed: false,
+          finishReason: 'stop',
+          nativeFinishReason: null,
+          externalUser: generation.user ?? null,
+          content: caller.account.privacy.logPrompts ? generation.content(answer) : null,
+        }),
+      );
+    });
   }
 
   /** What the planner reads: the models, provider preferences and user of the request (no messages). */
@@ -340,7 +381,7 @@ export class UnaryGenerationService {
         reservation: exchange.reservation,
         request: exchange.request,
         requestedModel: exchange.generation.model,
-        attempt,
+        servedBy: servedByAttempt(attempt),
         records: exchange.records,
         startedAt: exchange.startedAt,
         finishedAt,

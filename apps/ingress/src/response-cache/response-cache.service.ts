@@ -1,0 +1,135 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { DiscardPolicy, RetentionPolicy, StorageType, type StreamConfig } from '@nats-io/jetstream';
+import { RESPONSE_CACHE_STREAM, subjects } from '@switchyard/contracts';
+import { encodeJson, ensureInBackground, ensureStream, MetricsService, NatsService } from '@switchyard/nest-kit';
+import { INGRESS_CONFIG, type IngressConfig } from '../config/ingress.config.js';
+import type { FastifyRequest } from 'fastify';
+import type { Caller } from '../auth/authenticator.service.js';
+import { cacheDirective, cachedResponseSchema, MAX_CACHE_TTL_SECONDS, responseCacheKey, type CachedResponse, type CachedResponseOf, type CacheRequest } from './response-cache.js';
+
+const NANOS_PER_SECOND = 1_000_000_000;
+
+/** What a stored response holds beyond its source and lifetime. */
+type CachedResponseBody = Pick<CachedResponseOf<'generation'>, 'kind' | 'systemFingerprint' | 'parts'> | Pick<CachedResponseOf<'unary'>, 'kind' | 'embeddings' | 'results'>;
+
+/** What happened to one lookup or one store, for `switchyard_response_cache_total`. */
+type CacheEvent = 'hit' | 'miss' | 'lookup_error' | 'stored' | 'too_large' | 'store_error';
+
+/**
+ * The response cache (OpenRouter's `X-OpenRouter-Cache`), shared by every ingress replica: one JetStream stream,
+ * one subject per cache key holding only its last response (`max_msgs_per_subject: 1`), read with a direct get.
+ * Entries carry their own expiry (the request's TTL); the stream drops anything older than the longest TTL and,
+ * past `RESPONSE_CACHE_MAX_BYTES`, the oldest entries first. It is a cache, not a record: every failure (NATS down,
+ * a slow or malformed entry) is a miss, and a response that cannot be stored is still served.
+ */
+@Injectable()
+export class ResponseCacheService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('ResponseCache');
+  private readonly events;
+
+  constructor(
+    private readonly nats: NatsService,
+    @Inject(INGRESS_CONFIG) private readonly config: IngressConfig,
+    metrics: MetricsService,
+  ) {
+    this.events = metrics.counter({ name: 'switchyard_response_cache_total', help: 'Response-cache lookups (hit, miss, lookup_error) and stores (stored, too_large, store_error)', labelNames: ['event'] });
+  }
+
+  get enabled(): boolean {
+    return this.config.RESPONSE_CACHE_ENABLED;
+  }
+
+  /**
+   * The request's key and directive when it asked for caching (`X-OpenRouter-Cache: true`); null otherwise, when
+   * caching is switched off, and for an account that requires zero data retention (a stored response is retention).
+   */
+  requestOf(request: FastifyRequest, caller: Caller, stream: boolean): CacheRequest | null {
+    if (!this.enabled || caller.account.privacy.requireZdr) return null;
+    const directive = cacheDirective(request.headers);
+    if (!directive) return null;
+    return { directive, key: responseCacheKey({ keyId: caller.key.keyId, route: request.routeOptions.url ?? request.url, stream, body: request.body }) };
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.enabled) ensureInBackground('the response-cache stream', () => this.ensureStream(), this.logger);
+  }
+
+  /** The stored response of `kind` for `key`, or null (none, expired, unreadable, or the cache unavailable). Never throws. */
+  async lookup<K extends CachedResponse['kind']>(key: string, kind: K): Promise<CachedResponseOf<K> | null> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const manager = await this.nats.jetstreamManager();
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${this.config.RESPONSE_CACHE_LOOKUP_TIMEOUT_MS} ms`)), this.config.RESPONSE_CACHE_LOOKUP_TIMEOUT_MS);
+      });
+      const message = await Promise.race([manager.direct.getMessage(RESPONSE_CACHE_STREAM, { last_by_subj: entrySubject(key) }), timeout]);
+      const parsed = message ? cachedResponseSchema.safeParse(message.json()) : undefined;
+      if (parsed && !parsed.success) this.logger.warn(`an unreadable response-cache entry was ignored: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      const entry = parsed?.success && parsed.data.kind === kind && parsed.data.expiresAt > Date.now() ? (parsed.data as CachedResponseOf<K>) : null;
+      this.count(entry ? 'hit' : 'miss');
+      return entry;
+    } catch (error) {
+      this.count('lookup_error');
+      this.logger.debug(`response-cache lookup failed: ${(error as Error).message}`);
+      return null;
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Stores the response of generation `generationId` (served by `servedBy`) under the request's key for the TTL it
+   * asked for, replacing what was there. Called after the response went out; never awaited on a request's path.
+   */
+  remember(request: CacheRequest, generationId: string, servedBy: CachedResponse['servedBy'], response: CachedResponseBody): Promise<void> {
+    const storedAt = Date.now();
+    const { model, endpointId, providerSlug, providerName } = servedBy;
+    return this.store(request.key, { v: 1, generationId, servedBy: { model, endpointId, providerSlug, providerName }, storedAt, expiresAt: storedAt + request.directive.ttlSeconds * 1000, ...response } as CachedResponse);
+  }
+
+  /** Stores `entry` under `key`, replacing what was there; failures are counted, never thrown. */
+  store(key: string, entry: CachedResponse): Promise<void> {
+    const data = encodeJson(entry);
+    if (Buffer.byteLength(data) > this.config.RESPONSE_CACHE_MAX_ENTRY_BYTES) {
+      this.count('too_large');
+      return Promise.resolve();
+    }
+    return this.nats
+      .jetstream()
+      .publish(entrySubject(key), data)
+      .then(
+        () => this.count('stored'),
+        (error: Error) => {
+          this.count('store_error');
+          this.logger.warn(`a response could not be stored in the response cache: ${error.message}`);
+        },
+      );
+  }
+
+  private count(event: CacheEvent): void {
+    this.events.inc({ event });
+  }
+
+  /** Creates the stream, or brings its limits in line with the configuration (at start, retried in the background). */
+  async ensureStream(): Promise<void> {
+    const manager = await this.nats.jetstreamManager();
+    const limits = { max_bytes: this.config.RESPONSE_CACHE_MAX_BYTES, max_msg_size: this.config.RESPONSE_CACHE_MAX_ENTRY_BYTES };
+    const config: Partial<StreamConfig> & { name: string } = {
+      name: RESPONSE_CACHE_STREAM,
+      subjects: [`${subjects.ingress.responseCache}.*`],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      discard: DiscardPolicy.Old,
+      max_msgs_per_subject: 1,
+      ...limits,
+      max_age: MAX_CACHE_TTL_SECONDS * NANOS_PER_SECOND,
+      allow_direct: true,
+      num_replicas: 1,
+    };
+    await ensureStream(manager, config, (existing) => (existing.max_bytes !== limits.max_bytes || existing.max_msg_size !== limits.max_msg_size ? { ...existing, ...limits } : undefined));
+  }
+}
+
+function entrySubject(key: string): string {
+  return `${subjects.ingress.responseCache}.${key}`;
+}
