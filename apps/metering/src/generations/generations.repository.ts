@@ -81,48 +81,93 @@ const CONTENT_COLUMNS: ReadonlyArray<RecordsetColumn<GenerationRow>> = [
 
 const GENERATION_COLUMN_LIST = GENERATION_COLUMNS.map((column) => column.name).join(', ');
 
-/** What the aggregate upsert reads from inserted or removed generations. */
-const AGGREGATE_SOURCE_COLUMNS = 'key_id, created_at, model, provider_slug, account_id, prompt_tokens, completion_tokens, reasoning_tokens, cached_tokens, cost, upstream_cost, is_byok, needs_pricing';
+/** What the aggregate upserts read from inserted or removed generations. */
+const AGGREGATE_SOURCE_COLUMNS = 'key_id, created_at, model, provider_slug, endpoint_id, provider_name, account_id, prompt_tokens, completion_tokens, reasoning_tokens, cached_tokens, cost, upstream_cost, is_byok, needs_pricing';
 
-const AGGREGATE_COUNTERS = [
-  'requests',
-  'prompt_tokens',
-  'completion_tokens',
-  'reasoning_tokens',
-  'cached_tokens',
-  'cost',
-  'upstream_cost',
-  'byok_requests',
-  'byok_cost',
-  'unpriced_requests',
-] as const;
+/** A generation's UTC day, as every daily aggregate groups it. */
+const UTC_DAY = "(created_at AT TIME ZONE 'UTC')::date";
 
 /**
- * Adds (sign 1) or removes (sign -1) the contribution of the generations in `source` to the per key × day ×
- * model × provider aggregates: one row per group, in primary-key order so that two replicas updating the same
- * aggregates lock them in the same order (no deadlocks). `BYOK cost` is the list-price (upstream) cost of BYOK
- * generations, which is what OpenRouter reports as `byok_usage`.
+ * A daily aggregate of generations: its table, its grouping columns in primary-key order and its counters, each
+ * with the expression that computes it from a set of generations.
  */
-function aggregateUpsert(source: string, sign: 1 | -1): string {
+interface DailyAggregate {
+  table: string;
+  groups: ReadonlyArray<readonly [column: string, expression: string]>;
+  counters: ReadonlyArray<readonly [column: string, expression: string]>;
+}
+
+/**
+ * Per key × day × model × provider: activity, the CSV export, key usage. `byok_cost` is the list-price (upstream)
+ * cost of BYOK generations, which is what OpenRouter reports as `byok_usage`.
+ */
+const USAGE_DAILY: DailyAggregate = {
+  table: 'usage_daily',
+  groups: [
+    ['key_id', "coalesce(key_id, '')"],
+    ['day', UTC_DAY],
+    ['model', 'model'],
+    ['provider', "coalesce(provider_slug, '')"],
+    ['account_id', 'account_id'],
+  ],
+  counters: [
+    ['requests', 'count(*)'],
+    ['prompt_tokens', 'coalesce(sum(prompt_tokens), 0)'],
+    ['completion_tokens', 'coalesce(sum(completion_tokens), 0)'],
+    ['reasoning_tokens', 'coalesce(sum(reasoning_tokens), 0)'],
+    ['cached_tokens', 'coalesce(sum(cached_tokens), 0)'],
+    ['cost', 'coalesce(sum(cost), 0)'],
+    ['upstream_cost', 'coalesce(sum(upstream_cost), 0)'],
+    ['byok_requests', 'count(*) FILTER (WHERE is_byok)'],
+    ['byok_cost', 'coalesce(sum(upstream_cost) FILTER (WHERE is_byok), 0)'],
+    ['unpriced_requests', 'count(*) FILTER (WHERE needs_pricing)'],
+  ],
+};
+
+/** Per account × day × model × endpoint × provider name: `GET /api/v1/activity` (OpenRouter's per-endpoint rows). */
+const USAGE_DAILY_ENDPOINTS: DailyAggregate = {
+  table: 'usage_daily_endpoints',
+  groups: [
+    ['account_id', 'account_id'],
+    ['day', UTC_DAY],
+    ['model', 'model'],
+    ['endpoint_id', "coalesce(endpoint_id, '')"],
+    ['provider_name', "coalesce(provider_name, '')"],
+  ],
+  counters: [
+    ['requests', 'count(*)'],
+    ['prompt_tokens', 'coalesce(sum(prompt_tokens), 0)'],
+    ['completion_tokens', 'coalesce(sum(completion_tokens), 0)'],
+    ['reasoning_tokens', 'coalesce(sum(reasoning_tokens), 0)'],
+    ['cost', 'coalesce(sum(cost), 0)'],
+    ['byok_upstream_cost', 'coalesce(sum(upstream_cost) FILTER (WHERE is_byok), 0)'],
+  ],
+};
+
+/**
+ * Adds (sign 1) or removes (sign -1) the contribution of the generations in `source` to a daily aggregate: one row
+ * per group, in primary-key order so that two replicas updating the same aggregates lock them in the same order
+ * (no deadlocks).
+ */
+function aggregateUpsert(aggregate: DailyAggregate, source: string, sign: 1 | -1): string {
   const negate = sign === 1 ? '' : '-';
-  return `INSERT INTO usage_daily AS aggregate (key_id, day, model, provider, account_id, ${AGGREGATE_COUNTERS.join(', ')})
-    SELECT coalesce(key_id, ''), (created_at AT TIME ZONE 'UTC')::date, model, coalesce(provider_slug, ''), account_id,
-           ${negate}count(*),
-           ${negate}coalesce(sum(prompt_tokens), 0),
-           ${negate}coalesce(sum(completion_tokens), 0),
-           ${negate}coalesce(sum(reasoning_tokens), 0),
-           ${negate}coalesce(sum(cached_tokens), 0),
-           ${negate}coalesce(sum(cost), 0),
-           ${negate}coalesce(sum(upstream_cost), 0),
-           ${negate}count(*) FILTER (WHERE is_byok),
-           ${negate}coalesce(sum(upstream_cost) FILTER (WHERE is_byok), 0),
-           ${negate}count(*) FILTER (WHERE needs_pricing)
+  const groups = aggregate.groups.map(([column]) => column);
+  const counters = aggregate.counters.map(([column]) => column);
+  const positions = groups.map((_, index) => index + 1).join(', ');
+  return `INSERT INTO ${aggregate.table} AS aggregate (${[...groups, ...counters].join(', ')})
+    SELECT ${aggregate.groups.map(([, expression]) => expression).join(', ')},
+           ${aggregate.counters.map(([, expression]) => `${negate}${expression}`).join(',\n           ')}
     FROM ${source}
-    GROUP BY 1, 2, 3, 4, 5
-    ORDER BY 1, 2, 3, 4, 5
-    ON CONFLICT (key_id, day, model, provider, account_id) DO UPDATE SET
-      ${AGGREGATE_COUNTERS.map((counter) => `${counter} = aggregate.${counter} + excluded.${counter}`).join(',\n      ')}
+    GROUP BY ${positions}
+    ORDER BY ${positions}
+    ON CONFLICT (${groups.join(', ')}) DO UPDATE SET
+      ${counters.map((counter) => `${counter} = aggregate.${counter} + excluded.${counter}`).join(',\n      ')}
     RETURNING 1`;
+}
+
+/** Both daily aggregates, updated with one statement's generations (CTEs named `<name>_<table>`). */
+function aggregateUpserts(name: string, source: string, sign: 1 | -1): string {
+  return [USAGE_DAILY, USAGE_DAILY_ENDPOINTS].map((aggregate) => `${name}_${aggregate.table} AS (${aggregateUpsert(aggregate, source, sign)})`).join(', ');
 }
 
 export interface InsertOutcome {
@@ -184,7 +229,7 @@ export class GenerationsRepository {
       const [result] = await queryable.query<Array<{ removed: number }>>(
         `WITH removed AS (
            DELETE FROM generations WHERE id = ANY($1::text[]) AND reconciled AND needs_pricing RETURNING ${AGGREGATE_SOURCE_COLUMNS}
-         ), aggregated AS (${aggregateUpsert('removed', -1)})
+         ), ${aggregateUpserts('unaggregated', 'removed', -1)}
          SELECT (SELECT count(*)::int FROM removed) AS removed`,
         [sorted.map((row) => row.id)],
       );
@@ -205,7 +250,7 @@ export class GenerationsRepository {
          FROM batch JOIN inserted ON inserted.id = batch.id
          WHERE batch.has_content
          RETURNING 1
-       ), aggregated AS (${aggregateUpsert('inserted', 1)})
+       ), ${aggregateUpserts('aggregated', 'inserted', 1)}
        SELECT (SELECT count(*)::int FROM inserted) AS inserted`,
       input.parameters,
     );
@@ -214,20 +259,18 @@ export class GenerationsRepository {
 
   /** One generation of one account (the lookup RPC). */
   /**
-   * An account's generations in `[from, to)` summed per UTC day × model × endpoint × provider name, newest day first
-   * (reads the account's generations of the window through `generations_account_created_idx`).
+   * An account's generations in the UTC days `[from, to)` summed per day × model × endpoint × provider name, newest
+   * day first, the day's costliest first: one primary-key range of the per-endpoint daily aggregate, however many
+   * generations the days hold.
    */
   async activityForAccount(accountId: string, from: Date, to: Date): Promise<ActivityRow[]> {
     return this.dataSource.query<ActivityRow[]>(
-      `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS date, model, endpoint_id, provider_name,
-              COALESCE(sum(cost), 0)::text AS usage,
-              COALESCE(sum(upstream_cost) FILTER (WHERE is_byok), 0)::text AS byok_usage_inference,
-              count(*)::text AS requests, sum(prompt_tokens)::text AS prompt_tokens,
-              sum(completion_tokens)::text AS completion_tokens, sum(reasoning_tokens)::text AS reasoning_tokens
-         FROM generations
-        WHERE account_id = $1 AND created_at >= $2 AND created_at < $3
-        GROUP BY 1, 2, 3, 4
-        ORDER BY 1 DESC, sum(cost) DESC NULLS LAST, 2, 3`,
+      `SELECT to_char(day, 'YYYY-MM-DD') AS date, model, NULLIF(endpoint_id, '') AS endpoint_id, NULLIF(provider_name, '') AS provider_name,
+              cost::text AS usage, byok_upstream_cost::text AS byok_usage_inference, requests::text AS requests,
+              prompt_tokens::text AS prompt_tokens, completion_tokens::text AS completion_tokens, reasoning_tokens::text AS reasoning_tokens
+         FROM usage_daily_endpoints
+        WHERE account_id = $1 AND day >= ($2::timestamptz AT TIME ZONE 'UTC')::date AND day < ($3::timestamptz AT TIME ZONE 'UTC')::date AND requests > 0
+        ORDER BY day DESC, cost DESC, model, endpoint_id`,
       [accountId, from, to],
     );
   }

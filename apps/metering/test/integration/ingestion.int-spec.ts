@@ -5,6 +5,9 @@ import { dropSchema, NatsService } from '@switchyard/nest-kit';
 import { TEST_DATABASE_URL, waitFor } from '@switchyard/nest-kit/testing';
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
+import { DataSource } from 'typeorm';
+import { UsageDailyEndpoints1764900000000 } from '../../src/migrations/1764900000000-usage-daily-endpoints.js';
+import { endpointAggregateDrift } from './support/aggregates.js';
 import { generationEvent, parseCsv } from './support/events.js';
 import { adminGet, adminJson, type RunningMetering, schemaClient, startMetering, TestNats } from './support/metering-app.js';
 
@@ -304,6 +307,23 @@ describe('metering ingestion (real NATS JetStream and Postgres)', () => {
 
       const oneDay = (await activity({ accountId, date: dayOf(3) })) as { data: Array<{ date: string }> };
       expect(oneDay.data.map((row) => row.date)).toEqual([dayOf(3)]);
+      // Read from the per-endpoint aggregate, which holds exactly the generation log's sums (every account of this file).
+      expect(await endpointAggregateDrift(db)).toEqual([]);
+    });
+
+    it('backfills the per-endpoint aggregate from the stored generations when its migration runs', async () => {
+      const groups = async () => count('SELECT count(*) AS n FROM usage_daily_endpoints WHERE requests > 0');
+      const before = await groups();
+      expect(before).toBeGreaterThan(0);
+      const runner = metering.app.get(DataSource).createQueryRunner();
+      try {
+        await new UsageDailyEndpoints1764900000000().down(runner);
+        await new UsageDailyEndpoints1764900000000().up(runner);
+      } finally {
+        await runner.release();
+      }
+      expect(await groups()).toBe(before);
+      expect(await endpointAggregateDrift(db)).toEqual([]);
     });
 
     it('refuses a day outside the window (today, 31 days ago, not a day) and a malformed request with a 400', async () => {

@@ -5,6 +5,7 @@ import { dropSchema, NatsService } from '@switchyard/nest-kit';
 import { TEST_DATABASE_URL, uniqueSchema, waitFor } from '@switchyard/nest-kit/testing';
 import type pg from 'pg';
 import { ReconcilerService } from '../../src/reconciliation/reconciler.service.js';
+import { endpointAggregateDrift } from './support/aggregates.js';
 import { attemptUsageEvent, generationEvent } from './support/events.js';
 import { adminJson, type RunningMetering, schemaClient, startMetering, TestNats } from './support/metering-app.js';
 
@@ -107,6 +108,8 @@ describe('reconciliation of attempt usage without a generation-completed event',
     expect(after.data).toEqual([expect.objectContaining({ key_id: 'key-late', requests: 1, unpriced_requests: 0, cost: new Decimal(late.cost).toString(), prompt_tokens: late.usage.promptTokens })]);
     const { rows } = await db.query(`SELECT sum(requests)::int AS requests FROM usage_daily WHERE account_id = 'acct-late'`);
     expect(rows[0].requests).toBe(1);
+    // The placeholder's contribution left the per-endpoint aggregate too (`/activity` counts the real generation once).
+    expect(await endpointAggregateDrift(db, 'acct-late')).toEqual([]);
 
     // The same attempt usage delivered again changes nothing.
     await nats.publishAttemptUsage(attemptUsageEvent({ generationId: late.id, accountId: 'acct-late', endpointId: late.endpointId! }));
@@ -126,6 +129,7 @@ describe('reconciliation of attempt usage without a generation-completed event',
     await new Promise((resolve) => setTimeout(resolve, 500));
     const { rows } = await db.query(`SELECT sum(requests)::int AS requests, sum(prompt_tokens)::int AS prompt FROM usage_daily WHERE account_id = 'acct-pair'`);
     expect(rows[0]).toEqual({ requests: 30, prompt: 300 });
+    expect(await endpointAggregateDrift(db, 'acct-pair')).toEqual([]);
     expect(Number((await db.query(`SELECT count(*) AS n FROM attempt_usage WHERE account_id = 'acct-pair' AND resolved_at IS NULL`)).rows[0].n)).toBe(0);
   });
 });
