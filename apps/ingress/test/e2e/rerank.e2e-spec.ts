@@ -1,6 +1,8 @@
 import { jest } from '@jest/globals';
 import OpenAI from 'openai';
 import { Decimal, formatMoney } from '@switchyard/money';
+import { waitFor } from '@switchyard/nest-kit/testing';
+import { Admin } from './money-support/harness.js';
 import { Stack } from './stack.js';
 
 jest.setTimeout(120_000);
@@ -180,6 +182,28 @@ describe('rerank end to end (POST /api/v1/rerank, Cohere-style) through every se
     } finally {
       await stack.admin('simulator', 'DELETE', `/admin/knobs/${encodeURIComponent(SIMULATOR_UPSTREAM)}`);
     }
+  });
+
+  it('keeps the query, the documents and the scores of an account that opted in to prompt logging, readable at /generation/content', async () => {
+    const admin = new Admin(stack);
+    const accountId = await admin.createAccount('rerank-logging', { topUp: '1', logPrompts: true });
+    const { key } = await admin.createKey(accountId);
+    await waitFor(async () => (await fetch(`${stack.baseUrl}/key`, { headers: { authorization: `Bearer ${key}` } })).status === 200, { message: 'key known' });
+    const documents = ['Oslo is the capital of Norway.', 'Cats sleep a lot.'];
+    const { status, body } = await rerank({ model: MODEL, query: 'capital of Norway', documents, top_n: 1 }, key);
+    expect(status).toBe(200);
+    const stored = await waitFor(async () => {
+      const response = await fetch(`${stack.baseUrl}/generation/content?id=${body.id}`, { headers: { authorization: `Bearer ${key}` } });
+      return response.status === 200 ? ((await response.json()) as { data: { input: unknown; output: unknown } }).data : undefined;
+    }, { timeoutMs: 15_000, message: 'stored rerank content' });
+    expect(stored.input).toEqual({ query: 'capital of Norway', documents });
+    expect(stored.output).toEqual((body as RerankResponse).results.map(({ index, relevance_score }) => ({ index, relevance_score })));
+    // The demo account did not opt in: nothing of its reranks is kept.
+    const plain = await rerank({ model: MODEL, query: 'capital of Norway', documents });
+    spent = spent.plus(String((plain.body as RerankResponse).usage.cost));
+    await stack.generation(plain.body.id);
+    const notLogged = await fetch(`${stack.baseUrl}/generation/content?id=${plain.body.id}`, { headers: { authorization: `Bearer ${stack.demoKey}` } });
+    expect(notLogged.status).toBe(404);
   });
 
   it('debits the account by exactly the usage.cost every client was told', async () => {
