@@ -78,6 +78,11 @@ function operationFor(call: ParsedProviderEmbedRequest['request'], provider: Res
   };
 }
 
+/** The API a unary call belongs to: "rerank", or "embeddings" (the operation an older ingress leaves out). */
+export function unaryApiOf(call: ParsedProviderEmbedRequest['request']): 'embeddings' | 'rerank' {
+  return call.operation === 'rerank' ? 'rerank' : 'embeddings';
+}
+
 /** How many inputs a call carries: the embeddings inputs, or the documents to rerank. */
 export function embedInputCount(call: ParsedProviderEmbedRequest['request']): number {
   return call.operation === 'rerank' ? call.documents.length : call.input.length;
@@ -138,7 +143,7 @@ export class EmbedExecution {
 
   /** "embeddings" or "rerank". */
   get api(): 'embeddings' | 'rerank' {
-    return this.request.request.operation === 'rerank' ? 'rerank' : 'embeddings';
+    return unaryApiOf(this.request.request);
   }
 
   async run(): Promise<EmbedResult> {

@@ -10,7 +10,7 @@ import { CredentialsService } from '../credentials/credentials.service.js';
 import { UpstreamPools } from '../upstream/upstream-pools.service.js';
 import { shutdownError } from '../upstream/upstream-failure.js';
 import { EmbedEvents } from './embed-events.service.js';
-import { embedInputCount, EmbedExecution, type EmbedDependencies } from './embed-execution.js';
+import { embedInputCount, EmbedExecution, unaryApiOf, type EmbedDependencies } from './embed-execution.js';
 import { InflightRegistry } from '../common/inflight-registry.js';
 
 
@@ -131,7 +131,7 @@ export class EmbedHandler implements OnApplicationBootstrap, BeforeApplicationSh
       'switchyard.provider': request.endpoint.providerSlug,
       'switchyard.endpoint_id': request.endpoint.id,
       'switchyard.inputs': embedInputCount(request.request),
-      'switchyard.api': request.request.operation === 'rerank' ? 'rerank' : 'embeddings',
+      'switchyard.api': unaryApiOf(request.request),
     });
     this.inflight.add(request.attemptId, execution);
     this.events.inFlight.inc({ provider: request.endpoint.providerSlug });
