@@ -377,6 +377,27 @@ describe('sticky routing', () => {
     expect(strategy(run({ index: basic, request: { session_id: 'explicit' } }))).toBe('sticky');
   });
 
+  it('keys on the conversation for reasoning endpoints from the first turn, so signed reasoning returns to the provider that signed it', () => {
+    const reasoning = build(['alpha', 'beta', 'gamma', 'delta'].map((tag) => endpoint('acme/chat', tag, { prompt: 1, supportedParameters: ['max_tokens', 'reasoning'] })));
+    const firstTurn = [{ role: 'system' as const, content: 'You are terse.' }, { role: 'user' as const, content: 'Plan a trip.' }];
+    const pinned = new Set<string>();
+    for (let seed = 0; seed < 20; seed++) {
+      const first = run({ index: reasoning, request: { messages: firstTurn }, extra: { random: seededRandom(seed) } });
+      expect(attempts(first)[0].reason).toBe('sticky (conversation)');
+      pinned.add(order(first)[0]);
+      const secondTurn = [...firstTurn, { role: 'assistant' as const, content: 'Where to?', reasoning_details: [{ type: 'reasoning.text' as const, text: 'think', signature: 'sig-1' }] }, { role: 'user' as const, content: 'Rome.' }];
+      pinned.add(order(run({ index: reasoning, request: { messages: secondTurn }, extra: { random: seededRandom(seed + 100) } }))[0]);
+    }
+    expect(pinned.size).toBe(1);
+  });
+
+  it('keys on the conversation once it carries signed or encrypted reasoning, even where nothing caches or reasons', () => {
+    const signed = (detail: Record<string, string>) => [{ role: 'user' as const, content: 'hi' }, { role: 'assistant' as const, content: 'hello', reasoning_details: [detail as never] }, { role: 'user' as const, content: 'again' }];
+    expect(attempts(run({ index: basic, request: { messages: signed({ type: 'reasoning.text', text: 't', signature: 's' }) } }))[0].reason).toBe('sticky (conversation)');
+    expect(strategy(run({ index: basic, request: { messages: signed({ type: 'reasoning.encrypted', data: 'opaque' }) } }))).toBe('sticky');
+    expect(strategy(run({ index: basic, request: { messages: signed({ type: 'reasoning.text', text: 'unsigned' }) } }))).toBe('load-balance');
+  });
+
   it('is off with order or sort', () => {
     expect(strategy(run({ index: caching, request: { session_id: 'k' }, provider: { order: ['alpha'] } }))).toBe('ordered');
     expect(strategy(run({ index: caching, request: { session_id: 'k' }, provider: { sort: 'price' } }))).toBe('sorted');

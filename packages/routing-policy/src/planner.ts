@@ -10,7 +10,7 @@ import { type Decimal, perMillionToPerToken, toDecimal } from '@switchyard/money
 import type { CatalogIndex, DynamicVariant, IndexedEndpoint, ResolvedModel } from './catalog-index.js';
 import type { AccountPolicy, PlanError, PlanInput, PlanResult, PlanStep, PlanStrategy, PlannedAttempt } from './plan-types.js';
 import { rendezvousPick } from './rendezvous.js';
-import { type SessionKey, resolveSessionKey } from './session-key.js';
+import { carriesSignedReasoning, type SessionKey, resolveSessionKey } from './session-key.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Filter stages, in the order they run. An endpoint is dropped by the first stage it fails; the stage that dropped
@@ -679,24 +679,34 @@ function keep(item: Candidate, result: Candidate[], planned: Set<string>, models
 }
 
 /**
+ * An endpoint where a conversation gains from coming back to the same provider without a session id: it caches
+ * prompts (the cache is the provider's), or it reasons (its signed reasoning, replayed in the next turn, is refused
+ * by any other provider).
+ */
+function keepsConversations(entry: IndexedEndpoint): boolean {
+  return entry.cachesPrompts || entry.supportedParameters.has('reasoning');
+}
+
+/**
  * Sticky routing for prompt caching (reference §3.8): with a session key and no order/sort, the first attempt is
  * the rendezvous pick among the leading bucket (same BYOK class, healthy, same preference standing), so the same
  * key lands on the same endpoint on every replica until that endpoint turns unhealthy or is filtered out. A key
- * derived from the conversation applies only when a leading endpoint caches prompts (stickiness buys nothing
- * otherwise, and load balancing stays random); explicit keys (session_id, x-session-id, prompt_cache_key) always.
+ * derived from the conversation applies only when a leading endpoint caches prompts or reasons, or the conversation
+ * already carries signed reasoning (stickiness buys nothing otherwise, and load balancing stays random); explicit
+ * keys (session_id, x-session-id, prompt_cache_key) always.
  */
 function applySticky(sorted: Candidate[], group: ModelGroup, context: RequestContext): void {
   if (group.ordering.kind !== 'load-balance') return;
   const leader = sorted[0];
   if (leader.healthTier !== HEALTHY) return;
   let end = 1;
-  let caches = leader.entry.cachesPrompts;
+  let keeps = keepsConversations(leader.entry);
   while (end < sorted.length && sorted[end].rank === leader.rank) {
-    if (sorted[end].entry.cachesPrompts) caches = true;
+    if (keepsConversations(sorted[end].entry)) keeps = true;
     end++;
   }
   const sessionKey: SessionKey | undefined = resolveSessionKey(context.request, context.headerSessionKey);
-  if (!sessionKey || (sessionKey.source === 'conversation' && !caches)) return;
+  if (!sessionKey || (sessionKey.source === 'conversation' && !keeps && !carriesSignedReasoning(context.request.messages))) return;
   const bucket = end === sorted.length ? sorted : sorted.slice(0, end);
   const pick = rendezvousPick(
     sessionKey.key,

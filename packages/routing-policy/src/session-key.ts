@@ -31,3 +31,12 @@ export function resolveSessionKey(request: Pick<CanonicalChatRequest, 'session_i
   const text = `${system ?? ''}\u0000${first ?? ''}`;
   return { key: `h:${hashString(text).toString(36)}:${text.length}`, source: 'conversation' };
 }
+
+/**
+ * Whether an assistant turn of the conversation carries signed or encrypted reasoning (Anthropic thinking signatures,
+ * Gemini thought signatures, encrypted reasoning): a provider other than the one that signed it refuses it with a
+ * 400 (reference §15, pain point 7), so such a conversation should keep to one provider.
+ */
+export function carriesSignedReasoning(messages: CanonicalChatRequest['messages']): boolean {
+  return messages.some((message) => message.role === 'assistant' && (message.reasoning_details ?? []).some((detail) => detail.type === 'reasoning.encrypted' || Boolean(detail.signature) || Boolean(detail.data)));
+}
