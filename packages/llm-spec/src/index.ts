@@ -9,3 +9,4 @@ export * from './result.js';
 export * from './catalog.js';
 export * from './routing-table.js';
 export * from './token-estimate.js';
+export * from './middle-out.js';

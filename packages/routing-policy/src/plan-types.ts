@@ -55,7 +55,8 @@ export interface PlanError {
   /** Reasons endpoints were dropped (reference §9.5 vocabulary plus ignored_providers, max_tokens, tool_use). */
   excludedBy: string[];
   requestedModels: string[];
-  constraint?: { field: string; detail: string };
+  /** The constraint that filtered every endpoint; for `context_length`, `limit` is the largest context left. */
+  constraint?: { field: string; detail: string; limit?: number };
 }
 
 export type PlanResult =

@@ -283,6 +283,8 @@ describe('context length and max_tokens', () => {
       excludedBy: ['context_length'],
       constraint: { field: 'context_length' },
     });
+    // The largest context left, for middle-out compression to aim at.
+    expect(failure(run({ index, extra: { promptTokens: 200_000 } })).constraint?.limit).toBe(128_000);
     const small = build([endpoint('acme/chat', 'beta', { maxCompletionTokens: 4_000 })]);
     expect(failure(run({ index: small, request: { max_tokens: 8_000 }, extra: { promptTokens: 10 } }))).toMatchObject({
       code: 'constraint_filtered',

@@ -761,7 +761,7 @@ function modelNotFound(requestedModels: readonly string[]): PlanError {
 interface Failure {
   code: 'no_endpoints' | 'privacy_restricted' | 'constraint_filtered' | 'free_variant_ended';
   message: string;
-  constraint?: { field: string; detail: string };
+  constraint?: PlanError['constraint'];
 }
 
 const USEFULNESS: Readonly<Record<Failure['code'], number>> = {
@@ -844,7 +844,7 @@ function describeFailure(group: ModelGroup, context: RequestContext): Failure {
       for (const entry of reaching) largest = Math.max(largest, entry.endpoint.contextLength);
       const wanted = context.maxTokens !== undefined ? `about ${context.promptTokens} prompt tokens + max_tokens ${context.maxTokens}` : `about ${context.promptTokens} prompt tokens`;
       const detail = `${wanted} exceed the largest context length (${largest})`;
-      return constraint(`No endpoints found for ${requested} that fit the request: ${detail}. Shorten the prompt, lower max_tokens, or enable context compression.`, 'context_length', detail);
+      return constraint(`No endpoints found for ${requested} that fit the request: ${detail}. Shorten the prompt, lower max_tokens, or enable context compression (transforms: ["middle-out"]).`, 'context_length', detail, largest);
     }
     case STAGE_MAX_TOKENS: {
       const reaching = entriesReaching(group, context, STAGE_MAX_TOKENS);
@@ -864,8 +864,8 @@ function describeFailure(group: ModelGroup, context: RequestContext): Failure {
   }
 }
 
-function constraint(message: string, field: string, detail: string): Failure {
-  return { code: 'constraint_filtered', message, constraint: { field, detail } };
+function constraint(message: string, field: string, detail: string, limit?: number): Failure {
+  return { code: 'constraint_filtered', message, constraint: limit === undefined ? { field, detail } : { field, detail, limit } };
 }
 
 /** Endpoints that passed every stage before `stage` (error path only). */

@@ -38,7 +38,7 @@ import type { BilledUsage, MidStreamFailure, ResponseIdentity, Skin, SkinStream 
 import { SseWriter } from './sse-writer.js';
 import { wrongEndpointError } from '../skins/embeddings/endpoint-kind.js';
 import { cacheHitEvent, generationCompletedEvent, modelLabel, servedByAttempt } from '../generation/generation-event.js';
-import { accountPolicyOf, planFailure } from './planning.js';
+import { accountPolicyOf, compressedToFit, planFailure } from './planning.js';
 import { cacheHeaders, NO_CHARGE, replayableParts, type CachedResponseOf } from '../response-cache/response-cache.js';
 import { ResponseCacheService } from '../response-cache/response-cache.service.js';
 
@@ -182,7 +182,8 @@ export class GenerationPipelineService {
     );
   }
 
-  private async run({ request, reply, caller, canonical: requested, skin }: PipelineRequest): Promise<void> {
+  private async run({ request, reply, caller, canonical: asked, skin }: PipelineRequest): Promise<void> {
+    let requested = asked;
     const startedAt = requestStartedAt(request);
     const index = this.state.index;
     if (!index) throw new ServiceUnavailableError('The gateway is starting up (catalog not loaded yet); retry shortly');
@@ -195,19 +196,28 @@ export class GenerationPipelineService {
       if (hit) return this.replay({ request, reply, caller, canonical: requested, skin }, startedAt, hit);
     }
     const cacheMiss = cache ? cacheHeaders({ ttlSeconds: cache.directive.ttlSeconds }) : undefined;
-    const promptTokens = estimatePromptTokens(requested);
+    let promptTokens = estimatePromptTokens(requested);
     const sessionHeader = request.headers[httpHeaders.sessionId];
-    const planResult = await withSpan('plan', () =>
-      plan({
-        request: requested,
-        catalog: index,
-        routingTable: this.state.routingTable,
-        account: accountPolicyOf(caller),
-        sessionKey: typeof sessionHeader === 'string' ? sessionHeader : null,
-        promptTokens,
-        now: Date.now(),
-      }),
-    );
+    const planFor = (candidate: CanonicalChatRequest, tokens: number) =>
+      withSpan('plan', () =>
+        plan({
+          request: candidate,
+          catalog: index,
+          routingTable: this.state.routingTable,
+          account: accountPolicyOf(caller),
+          sessionKey: typeof sessionHeader === 'string' ? sessionHeader : null,
+          promptTokens: tokens,
+          now: Date.now(),
+        }),
+      );
+    let planResult = await planFor(requested, promptTokens);
+    // Too long for every endpoint: middle-out compression, when asked for (or by default on small contexts), once.
+    const compressed = planResult.ok ? null : compressedToFit(requested, planResult.error);
+    if (compressed) {
+      requested = compressed;
+      promptTokens = estimatePromptTokens(compressed);
+      planResult = await planFor(compressed, promptTokens);
+    }
     if (!planResult.ok) throw planFailure(planResult);
     const attempts = await this.admission.checkFreeQuota(caller, planResult.attempts);
     const { reservation, request: canonical } = await this.admit(caller, requested, attempts, promptTokens);

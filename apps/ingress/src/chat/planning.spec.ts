@@ -1,5 +1,7 @@
 import type { Caller } from '../auth/authenticator.service.js';
-import { accountPolicyOf, planFailure } from './planning.js';
+import { estimatePromptTokens, type CanonicalChatRequest } from '@switchyard/llm-spec';
+import type { PlanError } from '@switchyard/routing-policy';
+import { accountPolicyOf, compressedToFit, planFailure } from './planning.js';
 
 describe('planning inputs and failures', () => {
   it("hands the planner the account's privacy policy and provider lists", () => {
@@ -25,5 +27,36 @@ describe('planning inputs and failures', () => {
     });
     expect(filtered.status).toBe(400);
     expect(filtered.toEnvelope().error.metadata).toMatchObject({ error_type: 'invalid_request', availability_code: 'constraint_filtered', availability: { excluded_by: ['max_tokens'], constraint: { field: 'max_tokens', detail: 'above every context length' } } });
+  });
+});
+
+describe('compressedToFit (middle-out context compression)', () => {
+  const turn = 'word '.repeat(2_000); // ~2,500 tokens by the estimate
+  const request = (extra: Partial<CanonicalChatRequest> = {}): CanonicalChatRequest => ({
+    model: 'acme/chat',
+    stream: false,
+    messages: [{ role: 'system', content: 'sys' }, ...Array.from({ length: 6 }, (_, index) => ({ role: 'user' as const, content: `${index} ${turn}` })), { role: 'user', content: 'question' }],
+    ...extra,
+  });
+  const tooLong = (limit: number): PlanError => ({ status: 400, code: 'constraint_filtered', message: 'too long', excludedBy: ['context_length'], requestedModels: ['acme/chat'], constraint: { field: 'context_length', detail: 'd', limit } });
+
+  it('drops turns from the middle until the prompt and max_tokens fit the largest context, when asked for', () => {
+    const compressed = compressedToFit(request({ transforms: ['middle-out'], max_tokens: 1_000 }), tooLong(9_000))!;
+    expect(estimatePromptTokens(compressed)).toBeLessThanOrEqual(8_000);
+    expect(compressed.messages.length).toBeLessThan(8);
+    expect(compressed.messages[0]).toEqual({ role: 'system', content: 'sys' });
+    expect(compressed.messages.at(-1)).toEqual({ role: 'user', content: 'question' });
+    expect(compressedToFit(request({ plugins: [{ id: 'context-compression' }] }), tooLong(9_000))).not.toBeNull();
+  });
+
+  it('is on by default only for contexts of at most 8k, and off with transforms: [] or for any other failure', () => {
+    expect(compressedToFit(request(), tooLong(8_192))).not.toBeNull();
+    expect(compressedToFit(request(), tooLong(9_000))).toBeNull();
+    expect(compressedToFit(request({ transforms: [] }), tooLong(8_000))).toBeNull();
+    expect(compressedToFit(request({ transforms: ['middle-out'] }), { ...tooLong(8_000), constraint: { field: 'max_tokens', detail: 'd' } })).toBeNull();
+  });
+
+  it('gives up when even the instructions and the question do not fit', () => {
+    expect(compressedToFit(request({ transforms: ['middle-out'], max_tokens: 100_000 }), tooLong(9_000))).toBeNull();
   });
 });

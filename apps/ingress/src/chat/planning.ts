@@ -1,5 +1,6 @@
 import { AvailabilityError } from '@switchyard/contracts';
-import type { AccountPolicy, PlanResult } from '@switchyard/routing-policy';
+import { MIDDLE_OUT_DEFAULT_CONTEXT, middleOut, middleOutRequested, type CanonicalChatRequest } from '@switchyard/llm-spec';
+import type { AccountPolicy, PlanError, PlanResult } from '@switchyard/routing-policy';
 import type { Caller } from '../auth/authenticator.service.js';
 
 /** What the planner needs to know of the caller's account: its privacy policy and provider lists. */
@@ -22,4 +23,19 @@ export function planFailure(result: Extract<PlanResult, { ok: false }>): Availab
     excluded_by: error.excludedBy,
     ...(error.constraint ? { constraint: error.constraint } : {}),
   });
+}
+
+/**
+ * Middle-out context compression (reference §11.8) for a request the planner refused as too long: when the request
+ * asks for it (`transforms: ["middle-out"]`, the `context-compression` plugin), or says nothing and the largest
+ * context left is at most 8k tokens (OpenRouter's default), turns are dropped from the middle of the conversation
+ * until the prompt and `max_tokens` fit that context. Null when compression is off, the failure was not the
+ * context length, or dropping turns cannot make it fit.
+ */
+export function compressedToFit(request: CanonicalChatRequest, failure: PlanError): CanonicalChatRequest | null {
+  const limit = failure.constraint?.field === 'context_length' ? failure.constraint.limit : undefined;
+  if (limit === undefined) return null;
+  const asked = middleOutRequested(request);
+  if (asked === false || (asked === undefined && limit > MIDDLE_OUT_DEFAULT_CONTEXT)) return null;
+  return middleOut(request, limit - (request.max_tokens ?? 0))?.request ?? null;
 }

@@ -115,6 +115,28 @@ describe('the gateway end to end, driven by the official openai SDK', () => {
     expect(body.error.message).toContain('temperature');
   });
 
+  it('refuses a conversation too long for every endpoint with a 404 (no endpoint fits) that names the fix, and compresses it from the middle when asked (transforms: ["middle-out"])', async () => {
+    const turn = 'lorem ipsum '.repeat(5_000); // 60,000 characters: about 15,000 tokens by the gateway's estimate
+    const messages: OpenAI.ChatCompletionMessageParam[] = [
+      { role: 'system', content: 'Be brief.' },
+      ...Array.from({ length: 12 }, (_, index): OpenAI.ChatCompletionMessageParam => (index % 2 === 0 ? { role: 'user', content: `turn ${index}: ${turn}` } : { role: 'assistant', content: `turn ${index}: ${turn}` })),
+      { role: 'user', content: 'So, in one word?' },
+    ];
+    const body = { model: 'openai/gpt-4o-mini', messages, max_tokens: 64 };
+    const refused = await client.chat.completions.create(body).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((refused as InstanceType<typeof OpenAI.APIError>).message).toContain('middle-out');
+    const metadata = (refused as InstanceType<typeof OpenAI.APIError>).error as { metadata: { availability: { constraint: { field: string; limit: number } } } };
+    expect(metadata.metadata.availability.constraint).toMatchObject({ field: 'context_length', limit: 128_000 });
+
+    const compressed = await client.chat.completions.create({ ...body, transforms: ['middle-out'] } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    expect(compressed.choices[0]?.message.content?.length).toBeGreaterThan(0);
+    // Turns were dropped from the middle until it fit; most of the conversation is still there.
+    expect(compressed.usage!.prompt_tokens).toBeLessThanOrEqual(128_000 - 64);
+    expect(compressed.usage!.prompt_tokens).toBeGreaterThan(90_000);
+    spent = spent.plus(String((compressed.usage as unknown as { cost: number }).cost));
+  });
+
   it('records the generation (metering) and debits the account (billing), visible in /generation, /key and /credits', async () => {
     const completion = await client.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Account for me' }] });
     const cost = (completion.usage as unknown as { cost: number }).cost;
