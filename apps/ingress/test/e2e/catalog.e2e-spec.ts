@@ -410,11 +410,7 @@ describe('the model catalog end to end: public listing, live admin changes, pric
 
         // Metering recorded each generation at the price it was admitted with.
         for (const [id, cost] of [[last.id, inFlight.cost], [next.id, nextUsage.cost]] as const) {
-          const record = await waitFor(async () => {
-            const response = await get<{ data: { total_cost: number } }>(`/generation?id=${id}`, { authorization: `Bearer ${stack.demoKey}` });
-            return response.status === 200 ? response.body.data : undefined;
-          }, { timeoutMs: 15_000, message: `generation ${id} recorded` });
-          expect(formatMoney(record.total_cost)).toBe(formatMoney(cost));
+          expect(formatMoney((await stack.generation(id)).total_cost as number)).toBe(formatMoney(cost));
         }
       } finally {
         await stack.admin('simulator', 'DELETE', `/admin/knobs/${encodeURIComponent(upstream)}`);
@@ -502,15 +498,7 @@ describe('the model catalog end to end: public listing, live admin changes, pric
 
   it('reports every usage.cost of this file exactly in the account debit', async () => {
     expect(spent.gt(0)).toBe(true);
-    let seen = '';
-    const credits = await waitFor(async () => {
-      const response = await fetch(`${stack.baseUrl}/credits`, { headers: { authorization: `Bearer ${stack.demoKey}` } });
-      const data = ((await response.json()) as { data: { total_credits: number; total_usage: number } }).data;
-      seen = formatMoney(String(data.total_usage));
-      return seen === formatMoney(spent) ? data : undefined;
-    }, { timeoutMs: 15_000, message: `credits debited by exactly ${formatMoney(spent)}` }).catch((error: Error) => {
-      throw new Error(`${error.message} (last total_usage ${seen})\n${stack.logs()}`);
-    });
-    expect(credits.total_credits).toBe(100);
+    const credits = await stack.demoUsageReaches(spent);
+    expect(credits.totalCredits).toBe(100);
   });
 });

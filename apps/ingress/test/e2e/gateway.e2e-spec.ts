@@ -2,7 +2,6 @@ import { jest } from '@jest/globals';
 import { request as httpRequest } from 'node:http';
 import OpenAI from 'openai';
 import { Decimal, formatMoney } from '@switchyard/money';
-import { waitFor } from '@switchyard/nest-kit/testing';
 import { Stack } from './stack.js';
 
 jest.setTimeout(120_000);
@@ -141,21 +140,14 @@ describe('the gateway end to end, driven by the official openai SDK', () => {
     const completion = await client.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Account for me' }] });
     const cost = (completion.usage as unknown as { cost: number }).cost;
     spent = spent.plus(String(cost));
-    const generation = await waitFor(async () => {
-      const response = await fetch(`${stack.baseUrl}/generation?id=${completion.id}`, { headers: { authorization: `Bearer ${stack.demoKey}` } });
-      return response.status === 200 ? ((await response.json()) as { data: Record<string, unknown> }) : undefined;
-    }, { timeoutMs: 15_000, message: 'generation recorded' });
-    expect(generation.data.id).toBe(completion.id);
-    expect(formatMoney(generation.data.total_cost as number)).toBe(formatMoney(cost));
-    expect(generation.data.tokens_completion).toBe(completion.usage?.completion_tokens);
-    expect(typeof generation.data.gateway_overhead_ms).toBe('number');
+    const generation = await stack.generation(completion.id);
+    expect(generation.id).toBe(completion.id);
+    expect(formatMoney(generation.total_cost as number)).toBe(formatMoney(cost));
+    expect(generation.tokens_completion).toBe(completion.usage?.completion_tokens);
+    expect(typeof generation.gateway_overhead_ms).toBe('number');
 
     // Billing debits asynchronously (JetStream): the total usage converges to exactly what the clients were told.
-    const after = await waitFor(async () => {
-      const credits = (await (await fetch(`${stack.baseUrl}/credits`, { headers: { authorization: `Bearer ${stack.demoKey}` } })).json()) as { data: { total_credits: number; total_usage: number } };
-      return formatMoney(String(credits.data.total_usage)) === formatMoney(spent) ? credits : undefined;
-    }, { timeoutMs: 15_000, message: `credits debited by exactly ${formatMoney(spent)}` });
-    expect(after.data.total_credits).toBe(100);
+    expect((await stack.demoUsageReaches(spent)).totalCredits).toBe(100);
 
     const key = (await (await fetch(`${stack.baseUrl}/key`, { headers: { authorization: `Bearer ${stack.demoKey}` } })).json()) as { data: { usage: number } };
     expect(formatMoney(String(key.data.usage))).toBe(formatMoney(spent));

@@ -2,7 +2,6 @@ import { jest } from '@jest/globals';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { Decimal, formatMoney } from '@switchyard/money';
-import { waitFor } from '@switchyard/nest-kit/testing';
 import { Stack } from './stack.js';
 
 jest.setTimeout(120_000);
@@ -21,16 +20,7 @@ describe('the skins end to end, driven by the official SDKs', () => {
 
   const origin = () => stack.baseUrl.replace(/\/v1$/, '');
 
-  async function generation(id: string): Promise<Record<string, unknown>> {
-    const body = await waitFor(
-      async () => {
-        const response = await fetch(`${stack.baseUrl}/generation?id=${id}`, { headers: { authorization: `Bearer ${stack.demoKey}` } });
-        return response.status === 200 ? ((await response.json()) as { data: Record<string, unknown> }) : undefined;
-      },
-      { timeoutMs: 15_000, message: `generation ${id} recorded` },
-    );
-    return body.data;
-  }
+  const generation = (id: string) => stack.generation(id);
 
   function expectCostRecorded(record: Record<string, unknown>, cost: number): void {
     expect(formatMoney(new Decimal(String(record.total_cost)))).toBe(formatMoney(new Decimal(String(cost))));

@@ -171,16 +171,22 @@ export class Stack {
     );
   }
 
-  /** The demo account's `total_usage` (`GET /credits`), formatted, once billing debited it to exactly `spent`. */
-  demoUsageReaches(spent: DecimalInput): Promise<string> {
+  /**
+   * The demo account's credits (`GET /credits`) once billing debited its usage to exactly `spent` (usage formatted
+   * as money). A timeout names the last usage seen and carries every service's log.
+   */
+  async demoUsageReaches(spent: DecimalInput, timeoutMs = 20_000): Promise<{ totalCredits: number; totalUsage: string }> {
+    let lastSeen = '(none)';
     return waitFor(
       async () => {
-        const response = (await (await fetch(`${this.baseUrl}/credits`, { headers: { authorization: `Bearer ${this.demoKey}` } })).json()) as { data: { total_usage: number } };
-        const usage = formatMoney(String(response.data.total_usage));
-        return usage === formatMoney(spent) ? usage : undefined;
+        const response = (await (await fetch(`${this.baseUrl}/credits`, { headers: { authorization: `Bearer ${this.demoKey}` } })).json()) as { data: { total_credits: number; total_usage: number } };
+        lastSeen = formatMoney(String(response.data.total_usage));
+        return lastSeen === formatMoney(spent) ? { totalCredits: response.data.total_credits, totalUsage: lastSeen } : undefined;
       },
-      { timeoutMs: 15_000, message: `credits debited by exactly ${formatMoney(spent)}` },
-    );
+      { timeoutMs, message: `credits debited by exactly ${formatMoney(spent)}` },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; last total_usage seen: ${lastSeen}\n${this.logs()}`);
+    });
   }
 
   /** Everything the services printed, for failure reports. */

@@ -549,15 +549,7 @@ describe('every wire format end to end through the simulator: tools, JSON schema
 
   it('debits the account by exactly the sum of every usage.cost returned above', async () => {
     expect(spent.gt(0)).toBe(true);
-    let lastSeen = '';
-    const credits = await waitFor(async () => {
-      const response = await fetch(`${stack.baseUrl}/credits`, { headers: { authorization: `Bearer ${stack.demoKey}` } });
-      const data = ((await response.json()) as { data: { total_credits: number; total_usage: number } }).data;
-      lastSeen = formatMoney(String(data.total_usage));
-      return lastSeen === formatMoney(spent) ? data : undefined;
-    }, { timeoutMs: 20_000, message: `credits debited by exactly ${formatMoney(spent)} (last seen ${lastSeen})` }).catch((error: Error) => {
-      throw new Error(`${error.message}; last total_usage seen: ${lastSeen}\n${stack.logs()}`);
-    });
-    expect(credits.total_credits).toBe(100);
+    const credits = await stack.demoUsageReaches(spent);
+    expect(credits.totalCredits).toBe(100);
   });
 });
