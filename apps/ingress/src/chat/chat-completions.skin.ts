@@ -2,6 +2,7 @@ import type { GatewayError } from '@switchyard/contracts';
 import type { ChatResult, StreamPart } from '@switchyard/llm-spec';
 import { ChunkRenderer } from './chunk-renderer.js';
 import { renderCompletion } from './completion.renderer.js';
+import type { RouterMetadata } from './router-metadata.js';
 import type { BilledUsage, MidStreamFailure, ResponseIdentity, Skin, SkinStream } from './skin.js';
 import { sseData } from './sse-writer.js';
 import { renderUsage } from './usage.renderer.js';
@@ -32,8 +33,8 @@ class ChatCompletionsStream implements SkinStream {
     return ': SWITCHYARD PROCESSING\n\n';
   }
 
-  complete(_result: ChatResult, billed: BilledUsage): string {
-    return sseData(this.renderer.usageChunk(renderUsage(billed.usage, billed.charge, billed.isByok))) + DONE;
+  complete(_result: ChatResult, billed: BilledUsage, metadata?: RouterMetadata): string {
+    return sseData(this.renderer.usageChunk(renderUsage(billed.usage, billed.charge, billed.isByok), metadata)) + DONE;
   }
 
   fail(failure: MidStreamFailure, billed: BilledUsage | undefined): string {

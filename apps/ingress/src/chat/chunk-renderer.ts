@@ -57,8 +57,8 @@ export class ChunkRenderer {
   }
 
   /** The usage-only chunk before `[DONE]`: empty `choices`, usage with cost. */
-  usageChunk(usage: unknown): string {
-    return `${this.head},"choices":[],"usage":${JSON.stringify(usage)}}`;
+  usageChunk(usage: unknown, metadata?: unknown): string {
+    return `${this.head},"choices":[],"usage":${JSON.stringify(usage)}${metadata === undefined ? '' : `,"openrouter_metadata":${JSON.stringify(metadata)}`}}`;
   }
 
   /** A mid-stream failure: top-level `error` and a final choice with finish_reason "error". */

@@ -35,12 +35,18 @@ import { requestStartedAt } from '../http/request-timing.js';
 import { CatalogStateService } from '../state/catalog-state.service.js';
 import { AttemptRunnerService, type AttemptSink, type FailedAttempt } from './attempt-runner.service.js';
 import type { BilledUsage, MidStreamFailure, ResponseIdentity, Skin, SkinStream } from './skin.js';
+import { routerMetadata, routerMetadataRequested, type RouterMetadata } from './router-metadata.js';
 import { SseWriter } from './sse-writer.js';
 import { wrongEndpointError } from '../skins/embeddings/endpoint-kind.js';
 import { cacheHitEvent, generationCompletedEvent, modelLabel, servedByAttempt } from '../generation/generation-event.js';
 import { accountPolicyOf, compressedToFit, planFailure } from './planning.js';
 import { cacheHeaders, NO_CHARGE, replayableParts, type CachedResponseOf } from '../response-cache/response-cache.js';
 import { ResponseCacheService } from '../response-cache/response-cache.service.js';
+
+/** A response body with the router metadata at its top level, when the request asked for it. */
+function withMetadata(body: unknown, metadata: RouterMetadata | undefined): unknown {
+  return metadata === undefined ? body : { ...(body as Record<string, unknown>), openrouter_metadata: metadata };
+}
 
 /** Turns zod issues into one readable 400. */
 export function invalidRequest(error: z.ZodError): BadRequestError {
@@ -219,6 +225,7 @@ export class GenerationPipelineService {
       planResult = await planFor(compressed, promptTokens);
     }
     if (!planResult.ok) throw planFailure(planResult);
+    const routing = { attempts: planResult.attempts, strategy: planResult.strategy, droppedMessages: asked.messages.length - requested.messages.length };
     const attempts = await this.admission.checkFreeQuota(caller, planResult.attempts);
     const { reservation, request: canonical } = await this.admit(caller, requested, attempts, promptTokens);
 
@@ -311,18 +318,21 @@ export class GenerationPipelineService {
     const billed: BilledUsage = { usage, charge, isByok: attempt.isByok };
     const servedIdentity = identity(attempt);
     if (result.systemFingerprint !== undefined) servedIdentity.systemFingerprint = result.systemFingerprint ?? null;
+    const metadata = routerMetadataRequested(request.headers)
+      ? routerMetadata({ requested: asked.model, planned: routing.attempts, planStrategy: routing.strategy, served: attempt, servedModel: modelLabel(attempt), records, droppedMessages: routing.droppedMessages })
+      : undefined;
 
     try {
       if (writer && skinStream) {
         if (outcome.kind === 'failed-mid-stream') writer.end(skinStream.fail(midStreamFailure(attempt, outcome.error, sink.nativeFinishReason), billed));
         else if (cancelled) writer.end();
-        else writer.end(skinStream.complete(result, billed));
+        else writer.end(skinStream.complete(result, billed, metadata));
       } else if (!cancelled) {
         const overheadMs = Math.max(0, performance.now() - startedAt - upstreamTime.ms);
         await reply
           .status(200)
           .headers({ ...cacheMiss, [httpHeaders.generationId]: generationId, [httpHeaders.overheadMs]: overheadMs.toFixed(3), 'Content-Type': 'application/json; charset=utf-8' })
-          .send(JSON.stringify(skin.body(servedIdentity, result, billed, includeReasoning)));
+          .send(JSON.stringify(withMetadata(skin.body(servedIdentity, result, billed, includeReasoning), metadata)));
       }
     } finally {
       const finishedAt = performance.now();

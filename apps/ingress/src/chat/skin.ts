@@ -1,6 +1,7 @@
 import type { GatewayError } from '@switchyard/contracts';
 import type { ChatResult, StreamPart, Usage } from '@switchyard/llm-spec';
 import type { Charge } from '@switchyard/money';
+import type { RouterMetadata } from './router-metadata.js';
 
 export interface ResponseIdentity {
   id: string;
@@ -37,8 +38,11 @@ export interface SkinStream {
   part(part: StreamPart): string;
   /** A keep-alive while waiting for the first token (an SSE comment, or Anthropic's `ping`). */
   keepAlive(): string;
-  /** The stream succeeded: usage with cost, then the terminator. */
-  complete(result: ChatResult, billed: BilledUsage): string;
+  /**
+   * The stream succeeded: usage with cost, then the terminator. `metadata` (router metadata, when the request asked
+   * for it) rides on the last event: the usage chunk, Responses' `response.completed`, Anthropic's `message_stop`.
+   */
+  complete(result: ChatResult, billed: BilledUsage, metadata?: RouterMetadata): string;
   /** The stream failed after it started: the family's error event (with usage when known), then the terminator. */
   fail(failure: MidStreamFailure, billed: BilledUsage | undefined): string;
 }

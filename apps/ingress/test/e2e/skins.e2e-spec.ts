@@ -280,4 +280,37 @@ describe('the skins end to end, driven by the official SDKs', () => {
       expect(batched.message).toContain('only one prompt per request');
     });
   });
+
+  describe('router metadata (X-OpenRouter-Metadata: enabled)', () => {
+    const METADATA = { 'X-OpenRouter-Metadata': 'enabled' };
+
+    it('adds openrouter_metadata to a chat completion: the model asked for, the candidates with the one selected, the attempt that served', async () => {
+      const completion = (await openai.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'route me' }], max_tokens: 16 }, { headers: METADATA })) as OpenAI.ChatCompletion & { provider: string; openrouter_metadata: any };
+      const metadata = completion.openrouter_metadata;
+      expect(metadata).toMatchObject({ requested: 'openai/gpt-4o-mini', strategy: 'direct', region: null, is_byok: false });
+      expect(metadata.endpoints.total).toBe(metadata.endpoints.available.length);
+      expect(metadata.endpoints.available.filter((candidate: { selected: boolean }) => candidate.selected)).toEqual([{ provider: completion.provider, model: 'openai/gpt-4o-mini', selected: true }]);
+      // Every attempt made, in order: the last one served (earlier ones, if any, failed over: no key for that provider here).
+      expect(metadata.attempt).toBe(metadata.attempts.length);
+      expect(metadata.attempts.at(-1)).toMatchObject({ provider: completion.provider, status: 200, error_type: null });
+      expect(metadata.attempts.slice(0, -1).every((attempt: { status: number }) => attempt.status !== 200)).toBe(true);
+      expect(metadata.pipeline[0]).toMatchObject({ type: 'routing' });
+      const plain = (await openai.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'route me' }], max_tokens: 16 })) as unknown as Record<string, unknown>;
+      expect(plain).not.toHaveProperty('openrouter_metadata');
+    });
+
+    it('puts it on the final usage chunk of a chat stream and on message_stop of an Anthropic stream', async () => {
+      const stream = await openai.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'stream and route me' }], max_tokens: 16, stream: true }, { headers: METADATA });
+      const chunks: Array<OpenAI.ChatCompletionChunk & { openrouter_metadata?: { requested: string; attempt: number } }> = [];
+      for await (const chunk of stream) chunks.push(chunk);
+      expect(chunks.at(-1)!.choices).toEqual([]);
+      expect(chunks.at(-1)!.openrouter_metadata).toMatchObject({ requested: 'openai/gpt-4o-mini', attempt: expect.any(Number) });
+      expect(chunks.slice(0, -1).every((chunk) => chunk.openrouter_metadata === undefined)).toBe(true);
+
+      const events: Array<{ type: string; openrouter_metadata?: { requested: string } }> = [];
+      const messages = anthropic.messages.stream({ model: 'anthropic/claude-sonnet-4.5', max_tokens: 32, messages: [{ role: 'user', content: 'route me too' }] }, { headers: METADATA });
+      for await (const event of messages) events.push(event as (typeof events)[number]);
+      expect(events.at(-1)).toMatchObject({ type: 'message_stop', openrouter_metadata: { requested: 'anthropic/claude-sonnet-4.5' } });
+    });
+  });
 });

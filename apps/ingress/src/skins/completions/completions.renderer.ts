@@ -1,5 +1,6 @@
 import type { ChatResult, StreamPart } from '@switchyard/llm-spec';
 import { sseData } from '../../chat/sse-writer.js';
+import type { RouterMetadata } from '../../chat/router-metadata.js';
 import type { BilledUsage, MidStreamFailure, ResponseIdentity, SkinStream } from '../../chat/skin.js';
 import { renderUsage } from '../../chat/usage.renderer.js';
 
@@ -80,8 +81,9 @@ export class TextCompletionStream implements SkinStream {
     }
   }
 
-  complete(_result: ChatResult, billed: BilledUsage): string {
-    return sseData(`${this.head},"choices":[],"usage":${JSON.stringify(renderUsage(billed.usage, billed.charge, billed.isByok))}}`) + DONE;
+  complete(_result: ChatResult, billed: BilledUsage, metadata?: RouterMetadata): string {
+    const extra = metadata === undefined ? '' : `,"openrouter_metadata":${JSON.stringify(metadata)}`;
+    return sseData(`${this.head},"choices":[],"usage":${JSON.stringify(renderUsage(billed.usage, billed.charge, billed.isByok))}${extra}}`) + DONE;
   }
 
   fail(failure: MidStreamFailure, billed: BilledUsage | undefined): string {

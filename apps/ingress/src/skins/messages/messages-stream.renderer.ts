@@ -1,5 +1,6 @@
 import type { ChatResult, ReasoningDetail, StreamPart } from '@switchyard/llm-spec';
 import { sseEvent } from '../../chat/sse-writer.js';
+import type { RouterMetadata } from '../../chat/router-metadata.js';
 import type { BilledUsage, MidStreamFailure, ResponseIdentity, SkinStream } from '../../chat/skin.js';
 import { ANTHROPIC_REASONING_FORMAT, detailText, encodeReasoningDetail, withoutText } from '../shared/reasoning-codec.js';
 import { anthropicStopReason, anthropicUsage, detailsCarryText, foreignThinkingSignature } from './anthropic-content.js';
@@ -106,12 +107,12 @@ export class MessagesStream implements SkinStream {
     }
   }
 
-  complete(result: ChatResult, billed: BilledUsage): string {
+  complete(result: ChatResult, billed: BilledUsage, metadata?: RouterMetadata): string {
     let out = this.finishBlocks();
     const stopReason = anthropicStopReason(result.finishReason, result.nativeFinishReason, this.hasToolUse || result.toolCalls.length > 0);
     const delta = { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: stopSequenceFor(stopReason, this.context), stop_details: null }, usage: anthropicUsage(billed) };
     out += sseEvent('message_delta', JSON.stringify(delta));
-    out += sseEvent('message_stop', '{"type":"message_stop"}');
+    out += sseEvent('message_stop', JSON.stringify(metadata === undefined ? { type: 'message_stop' } : { type: 'message_stop', openrouter_metadata: metadata }));
     return out;
   }
 

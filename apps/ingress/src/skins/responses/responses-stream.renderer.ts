@@ -1,5 +1,6 @@
 import { ResultAssembler, type ChatResult, type StreamPart } from '@switchyard/llm-spec';
 import { sseEvent } from '../../chat/sse-writer.js';
+import type { RouterMetadata } from '../../chat/router-metadata.js';
 import type { BilledUsage, MidStreamFailure, ResponseIdentity, SkinStream } from '../../chat/skin.js';
 import { responsesErrorObject } from './responses-errors.js';
 import {
@@ -84,7 +85,7 @@ export class ResponsesStream implements SkinStream {
     }
   }
 
-  complete(result: ChatResult, billed: BilledUsage): string {
+  complete(result: ChatResult, billed: BilledUsage, metadata?: RouterMetadata): string {
     const { status, incomplete_details } = responseStatus(result.finishReason);
     const itemStatus = status === 'completed' ? 'completed' : 'incomplete';
     let out = this.closeAll(itemStatus);
@@ -100,7 +101,7 @@ export class ResponsesStream implements SkinStream {
       usage: responsesUsage(billed),
       completed_at: Math.floor(Date.now() / 1000),
     });
-    return out + this.event('response.completed', { response }) + DONE;
+    return out + this.event('response.completed', metadata === undefined ? { response } : { response, openrouter_metadata: metadata }) + DONE;
   }
 
   fail(failure: MidStreamFailure, billed: BilledUsage | undefined): string {

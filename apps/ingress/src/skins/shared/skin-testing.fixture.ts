@@ -1,5 +1,6 @@
 import { assembleResult, makeUsage, type ChatResult, type StreamPart, type UsageInput } from '@switchyard/llm-spec';
 import { chargeFor } from '@switchyard/money';
+import type { RouterMetadata } from '../../chat/router-metadata.js';
 import type { BilledUsage, ResponseIdentity, Skin } from '../../chat/skin.js';
 
 /** Test helpers for skin specs (excluded from the build). */
@@ -13,13 +14,13 @@ export function billedUsage(input: Omit<UsageInput, 'totalTokens'> & { totalToke
 }
 
 /** The whole SSE text a skin writes for a successful stream of these parts, as the pipeline drives it. */
-export function streamText(skin: Skin, parts: StreamPart[], billed: BilledUsage, options: { includeReasoning?: boolean; keepAliveFirst?: boolean; id?: ResponseIdentity } = {}): { text: string; result: ChatResult } {
+export function streamText(skin: Skin, parts: StreamPart[], billed: BilledUsage, options: { includeReasoning?: boolean; keepAliveFirst?: boolean; id?: ResponseIdentity; metadata?: RouterMetadata } = {}): { text: string; result: ChatResult } {
   const stream = skin.stream(options.id ?? identity, options.includeReasoning ?? true);
   let text = stream.open();
   if (options.keepAliveFirst) text += stream.keepAlive();
   for (const part of parts) text += stream.part(part);
   const result = assembleResult(parts);
-  text += stream.complete(result, billed);
+  text += stream.complete(result, billed, options.metadata);
   return { text, result };
 }
 

@@ -1,0 +1,67 @@
+import type { AttemptRecord } from '@switchyard/contracts';
+import type { PlannedAttempt, PlanStrategy } from '@switchyard/routing-policy';
+
+/** The request headers that ask for router metadata (the second is OpenRouter's legacy name). */
+const METADATA_HEADERS = ['x-openrouter-metadata', 'x-openrouter-experimental-metadata'] as const;
+
+/** `X-OpenRouter-Metadata: enabled` (case-insensitive); any other value, or none, is disabled. */
+export function routerMetadataRequested(headers: Record<string, string | string[] | undefined>): boolean {
+  return METADATA_HEADERS.some((name) => {
+    const value = headers[name];
+    return (Array.isArray(value) ? value[0] : value)?.trim().toLowerCase() === 'enabled';
+  });
+}
+
+/** OpenRouter's router metadata (reference §11.9; experimental there too): what the router did for one response. */
+export interface RouterMetadata {
+  /** The model (or alias) the client sent. */
+  requested: string;
+  strategy: 'direct' | 'free' | 'latest' | 'alias' | 'fallback';
+  region: null;
+  summary: string;
+  /** 1-based: the attempt that served (more than 1: earlier attempts failed over). */
+  attempt: number;
+  is_byok: boolean;
+  endpoints: { total: number; available: Array<{ provider: string; model: string; selected: boolean }> };
+  attempts: Array<{ provider: string; model: string; endpoint_id: string; status: number; error_type: string | null; latency_ms: number; is_byok: boolean }>;
+  pipeline: Array<{ type: string; name: string; summary: string; data?: Record<string, unknown> }>;
+}
+
+export interface RouterMetadataInput {
+  requested: string;
+  planned: readonly PlannedAttempt[];
+  planStrategy: PlanStrategy;
+  served: PlannedAttempt;
+  /** The model label that served (with its variant). */
+  servedModel: string;
+  records: readonly AttemptRecord[];
+  /** Messages middle-out compression dropped (0: none). */
+  droppedMessages: number;
+}
+
+/** Builds the metadata of a served generation from its plan and the attempts made. */
+export function routerMetadata(input: RouterMetadataInput): RouterMetadata {
+  const { requested, planned, served, records } = input;
+  const attempt = records.length;
+  const strategy: RouterMetadata['strategy'] =
+    served.model.id !== planned[0]?.model.id ? 'fallback' : requested.startsWith('~') ? 'latest' : requested.endsWith(':free') ? 'free' : requested !== served.model.id && !requested.startsWith(`${served.model.id}:`) ? 'alias' : 'direct';
+  const pipeline: RouterMetadata['pipeline'] = [
+    { type: 'routing', name: input.planStrategy, summary: `${planned.length} endpoint${planned.length === 1 ? '' : 's'} planned by ${input.planStrategy}; first: ${planned[0]?.endpoint.id ?? 'none'} (${planned[0]?.reason ?? ''})` },
+  ];
+  if (input.droppedMessages > 0) pipeline.push({ type: 'context-compression', name: 'middle-out', summary: `${input.droppedMessages} message${input.droppedMessages === 1 ? '' : 's'} dropped from the middle to fit the context`, data: { dropped_messages: input.droppedMessages } });
+  if (attempt > 1) pipeline.push({ type: 'fallback', name: 'failover', summary: `${attempt - 1} attempt${attempt === 2 ? '' : 's'} failed before ${served.provider.name} served` });
+  return {
+    requested,
+    strategy,
+    region: null,
+    summary: `${served.provider.name} served ${input.servedModel} on attempt ${attempt} of ${planned.length} planned endpoint${planned.length === 1 ? '' : 's'}`,
+    attempt,
+    is_byok: served.isByok,
+    endpoints: {
+      total: planned.length,
+      available: planned.map((candidate) => ({ provider: candidate.provider.name, model: candidate.model.id, selected: candidate.endpoint.id === served.endpoint.id })),
+    },
+    attempts: records.map((record) => ({ provider: record.providerName, model: record.modelId, endpoint_id: record.endpointId, status: record.status, error_type: record.errorType, latency_ms: record.latencyMs, is_byok: record.isByok })),
+    pipeline,
+  };
+}
