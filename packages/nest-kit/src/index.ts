@@ -55,5 +55,6 @@ export {
   type Context,
   type TelemetryOptions,
 } from './telemetry/telemetry.js';
+export { CancelSource, type CancelSignal } from './providers-client/cancel-signal.js';
 export { ProviderAttemptClient, type AttemptOutcome, type AttemptCallbacks, type ProviderAttemptClientOptions } from './providers-client/provider-attempt.client.js';
 export { EmbedAttemptClient, NO_REPLICA_MESSAGE, type Embedding, type EmbedOutcome } from './providers-client/embed-attempt.client.js';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { newAttemptId, type AttemptBilling, type AttemptRecord, type ProviderChatRequest } from '@switchyard/contracts';
 import type { CanonicalChatRequest, StreamPart, UpstreamError } from '@switchyard/llm-spec';
-import { NatsService, ProviderAttemptClient, withSpan, SpanKind } from '@switchyard/nest-kit';
+import { NatsService, ProviderAttemptClient, withSpan, SpanKind, type CancelSignal } from '@switchyard/nest-kit';
 import type { PlannedAttempt } from '@switchyard/routing-policy';
 import { INGRESS_CONFIG, type IngressConfig } from '../config/ingress.config.js';
 import { roundMs } from '../generation/generation-event.js';
@@ -28,7 +28,7 @@ export interface RunInput {
   accountId: string;
   request: CanonicalChatRequest;
   attempts: PlannedAttempt[];
-  signal: AbortSignal;
+  signal: CancelSignal;
   sink: AttemptSink;
   /** Filled with one record per attempt made. */
   records: AttemptRecord[];

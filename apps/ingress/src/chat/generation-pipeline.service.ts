@@ -22,7 +22,7 @@ import {
   type Usage,
 } from '@switchyard/llm-spec';
 import { affordableCompletionTokens, chargeFor, Decimal, toDecimal, usageCost } from '@switchyard/money';
-import { extractTraceContext, recordCarrier, SpanKind, withSpan } from '@switchyard/nest-kit';
+import { CancelSource, extractTraceContext, recordCarrier, SpanKind, withSpan } from '@switchyard/nest-kit';
 import { plan, type PlannedAttempt } from '@switchyard/routing-policy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
@@ -230,7 +230,7 @@ export class GenerationPipelineService {
     const { reservation, request: canonical } = await this.admit(caller, requested, attempts, promptTokens);
 
     const generationId = newGenerationId();
-    const abort = new AbortController();
+    const abort = new CancelSource();
     const onClose = () => {
       if (!reply.raw.writableEnded) abort.abort();
     };
@@ -270,7 +270,7 @@ export class GenerationPipelineService {
     let outcome;
     try {
       const billing = attemptBillingFor({ caller, requestedModel: canonical.model, apiType: skin.api, streamed: canonical.stream, reservation, requestedAt: Date.now() - (performance.now() - startedAt) });
-      outcome = await this.runner.run({ generationId, accountId: caller.account.accountId, request: canonical, attempts, signal: abort.signal, sink, records, upstreamTime, billing });
+      outcome = await this.runner.run({ generationId, accountId: caller.account.accountId, request: canonical, attempts, signal: abort, sink, records, upstreamTime, billing });
     } catch (error) {
       this.logger.error(`attempts failed unexpectedly: ${(error as Error).message}`, (error as Error).stack);
       outcome = { kind: 'exhausted' as const, failures: [] };

@@ -2,6 +2,7 @@ import { createInbox, type Msg, type Subscription } from '@nats-io/transport-nod
 import { providerEmbedFrameSchema, subjects, type ProviderEmbedRequest, type RerankScoreFrame } from '@switchyard/contracts';
 import type { UpstreamError, Usage } from '@switchyard/llm-spec';
 import { decodeJson, encodeJson } from '../nats/nats-json.js';
+import type { CancelSignal } from './cancel-signal.js';
 import type { NatsService } from '../nats/nats.service.js';
 
 /** One embedding as the client asked for it (numbers, or base64 of float32). */
@@ -42,7 +43,7 @@ export class EmbedAttemptClient {
     private readonly livenessMs: number,
   ) {}
 
-  run(request: ProviderEmbedRequest, signal?: AbortSignal): Promise<EmbedOutcome> {
+  run(request: ProviderEmbedRequest, signal?: CancelSignal): Promise<EmbedOutcome> {
     const started = performance.now();
     const call = request.request;
     const documents = call.operation === 'rerank' ? call.documents.length : undefined;

@@ -3,6 +3,7 @@ import { subjects, type AttemptEnd, type ProviderChatRequest, type ProviderFrame
 import type { StreamPart, UpstreamError } from '@switchyard/llm-spec';
 import type { NatsService } from '../nats/nats.service.js';
 import { decodeJson, encodeJson } from '../nats/nats-json.js';
+import type { CancelSignal } from './cancel-signal.js';
 
 export type AttemptOutcome =
   | { ok: true; end: AttemptEnd }
@@ -52,7 +53,7 @@ export class ProviderAttemptClient {
    * (a connection that cannot subscribe or publish is a retryable `provider_unavailable`, so the caller moves on
    * or answers with the attempt in `previous_errors`).
    */
-  run(request: ProviderChatRequest, callbacks: AttemptCallbacks, signal?: AbortSignal): Promise<AttemptOutcome> {
+  run(request: ProviderChatRequest, callbacks: AttemptCallbacks, signal?: CancelSignal): Promise<AttemptOutcome> {
     const started = performance.now();
     return new Promise<AttemptOutcome>((resolve) => {
       let settled = false;

@@ -11,7 +11,7 @@ import {
 } from '@switchyard/contracts';
 import { emptyUsage, makeUsage, type CanonicalChatRequest, type ProviderPreferences, type Usage } from '@switchyard/llm-spec';
 import { chargeFor, Decimal, formatMoney, moneyToNumber, usageCost, type Charge } from '@switchyard/money';
-import { EmbedAttemptClient, extractTraceContext, NatsService, recordCarrier, SpanKind, withSpan, type Embedding } from '@switchyard/nest-kit';
+import { CancelSource, EmbedAttemptClient, extractTraceContext, NatsService, recordCarrier, SpanKind, withSpan, type CancelSignal, type Embedding } from '@switchyard/nest-kit';
 import { plan, type PlannedAttempt } from '@switchyard/routing-policy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { attemptBillingFor } from '../../admission/attempt-billing.js';
@@ -184,7 +184,7 @@ export class UnaryGenerationService {
     const reservation = await this.reserve(caller, attempts, promptTokens, generation.requests);
 
     const generationId = newGenerationId();
-    const abort = new AbortController();
+    const abort = new CancelSource();
     const onClose = () => {
       if (!reply.raw.writableEnded) abort.abort();
     };
@@ -192,7 +192,7 @@ export class UnaryGenerationService {
     const exchange: Exchange = { caller, generation, request, generationId, startedAt, reservation, records: [], upstreamMs: 0 };
     let outcome: RunOutcome;
     try {
-      outcome = await this.attempt(exchange, attempts, abort.signal);
+      outcome = await this.attempt(exchange, attempts, abort);
     } catch (error) {
       this.logger.error(`${generation.api} attempts failed unexpectedly: ${(error as Error).message}`, (error as Error).stack);
       outcome = { kind: 'exhausted', failures: [] };
@@ -307,7 +307,7 @@ export class UnaryGenerationService {
    * of that model's endpoints but still tries the `models` fallbacks. Nothing reaches the client before an attempt
    * answered whole, so failover is always possible.
    */
-  private async attempt(exchange: Exchange, attempts: PlannedAttempt[], signal: AbortSignal): Promise<RunOutcome> {
+  private async attempt(exchange: Exchange, attempts: PlannedAttempt[], signal: CancelSignal): Promise<RunOutcome> {
     const { caller, generation } = exchange;
     const failures: FailedAttempt[] = [];
     const skippedModels = new Set<string>();
