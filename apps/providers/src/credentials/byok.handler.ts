@@ -32,7 +32,7 @@ export class ByokHandler {
     const request = parseInput(byokRequestSchema, payload, 'BYOK request');
     switch (request.op) {
       case 'list':
-        return { data: this.credentials.list({ accountId: request.accountId }).filter((status) => status.accountId === request.accountId).map(view) };
+        return { data: (await this.credentials.accountKeys(request.accountId)).map(view) };
       case 'put': {
         const body = parseInput(byokBodySchema, request.body, 'provider key');
         if (!this.directory.get(body.provider)) throw new BadRequestError(`Unknown provider ${body.provider}: see GET /api/v1/providers`, { provider: body.provider });

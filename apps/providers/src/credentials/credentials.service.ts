@@ -93,6 +93,15 @@ export class CredentialsService implements OnModuleInit, OnApplicationBootstrap,
     return this.store.list(filter);
   }
 
+  /**
+   * An account's own stored keys as the database holds them now (the management API's list): this replica's cache
+   * is refreshed first, so a key stored or deleted a moment ago through another replica shows as it is.
+   */
+  async accountKeys(accountId: string): Promise<CredentialStatus[]> {
+    await this.reloadAccount(accountId);
+    return this.store.list({ accountId }).filter((status) => status.accountId === accountId);
+  }
+
   accountProviders(accountId: string): string[] {
     return this.store.accountProviders(accountId);
   }

@@ -149,6 +149,8 @@ describe('provider credentials (real Postgres and NATS)', () => {
     expect(await byok({ op: 'launch', accountId: 'acct-self' })).toMatchObject({ status: 400 });
 
     expect(await byok({ op: 'delete', accountId: 'acct-self', provider: 'mistral' })).toEqual({ deleted: true });
+    // Read-your-writes on whichever replica answers next (the other one's cache may not have heard of it yet).
+    for (const replica of [first, second]) expect(await replica.app.get(CredentialsService).accountKeys('acct-self')).toEqual([]);
     expect(await byok({ op: 'list', accountId: 'acct-self' })).toEqual({ data: [] });
     expect(await byok({ op: 'delete', accountId: 'acct-self', provider: 'mistral' })).toMatchObject({ status: 404 });
   });
