@@ -14,7 +14,13 @@ interface ExportedSpan {
   name: string;
   kind: number;
   links: Array<{ traceId: string }>;
+  /** OTLP attributes, flattened to their values (string, int as a string or number, array as its values). */
+  attributes: Record<string, unknown>;
 }
+
+type OtlpValue = { stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean; arrayValue?: { values?: OtlpValue[] } };
+const otlpValue = (value: OtlpValue): unknown =>
+  value.arrayValue ? (value.arrayValue.values ?? []).map(otlpValue) : value.intValue !== undefined ? Number(value.intValue) : (value.stringValue ?? value.doubleValue ?? value.boolValue);
 
 /** A minimal OTLP/HTTP (JSON) trace receiver: what the services export when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
 class FakeCollector {
@@ -30,11 +36,19 @@ class FakeCollector {
       request.on('end', () => {
         if (request.url === '/v1/traces') {
           const body = JSON.parse(Buffer.concat(chunks).toString()) as {
-            resourceSpans: Array<{ resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> }; scopeSpans: Array<{ spans: Array<Omit<ExportedSpan, 'service'> & { links?: Array<{ traceId: string }> }> }> }>;
+            resourceSpans: Array<{
+              resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> };
+              scopeSpans: Array<{ spans: Array<Omit<ExportedSpan, 'service' | 'attributes'> & { links?: Array<{ traceId: string }>; attributes?: Array<{ key: string; value: OtlpValue }> }> }>;
+            }>;
           };
           for (const resourceSpans of body.resourceSpans) {
             const service = resourceSpans.resource.attributes.find((attribute) => attribute.key === 'service.name')?.value.stringValue ?? '?';
-            for (const scope of resourceSpans.scopeSpans) for (const span of scope.spans) this.spans.push({ ...span, service, links: span.links ?? [], parentSpanId: span.parentSpanId ?? '' });
+            for (const scope of resourceSpans.scopeSpans) {
+              for (const span of scope.spans) {
+                const attributes = Object.fromEntries((span.attributes ?? []).map((attribute) => [attribute.key, otlpValue(attribute.value)]));
+                this.spans.push({ ...span, service, links: span.links ?? [], parentSpanId: span.parentSpanId ?? '', attributes });
+              }
+            }
           }
         }
         response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
@@ -69,7 +83,7 @@ describe('OpenTelemetry: one trace from the client through ingress, providers an
     const response = await fetch(`${stack.baseUrl}/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${stack.demoKey}`, 'content-type': 'application/json', traceparent: `00-${traceId}-${clientSpanId}-01` },
-      body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'trace me' }], provider: { only: ['simulator'] } }),
+      body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'trace me' }], max_tokens: 24, temperature: 0.5, provider: { only: ['simulator'] } }),
     });
     expect(response.status).toBe(200);
 
@@ -91,5 +105,17 @@ describe('OpenTelemetry: one trace from the client through ingress, providers an
     expect(handled?.parentSpanId).toBe(attempt!.spanId);
     const upstream = spansOf('providers').find((span) => span.name.startsWith('upstream'));
     expect(upstream?.parentSpanId).toBe(handled!.spanId);
+    // The upstream call as OpenTelemetry's GenAI conventions describe an LLM call, with the tokens the answer reported.
+    const usage = ((await response.json()) as { usage: { prompt_tokens: number; completion_tokens: number } }).usage;
+    expect(upstream!.attributes).toMatchObject({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'simulator',
+      'gen_ai.request.model': expect.any(String),
+      'gen_ai.request.max_tokens': 24,
+      'gen_ai.request.temperature': 0.5,
+      'gen_ai.response.finish_reasons': [expect.any(String)],
+      'gen_ai.usage.input_tokens': usage.prompt_tokens,
+      'gen_ai.usage.output_tokens': usage.completion_tokens,
+    });
   });
 });

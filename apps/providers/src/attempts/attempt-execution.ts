@@ -1,6 +1,6 @@
 import { AdapterRequestError, SseParser, type SseEvent, type StreamDecoder, type UpstreamHttpRequest } from '@switchyard/adapters';
 import type { AttemptEnd, ParsedProviderChatRequest } from '@switchyard/contracts';
-import type { StreamPart, UpstreamError, Usage } from '@switchyard/llm-spec';
+import type { StreamPart, StreamPartOf, UpstreamError, Usage } from '@switchyard/llm-spec';
 import { otelContext, SpanKind, SpanStatusCode, tracer, type Span } from '@switchyard/nest-kit';
 import type { IncomingHttpHeaders } from 'node:http';
 import { TextDecoder } from 'node:util';
@@ -11,6 +11,7 @@ import { classifyTransportError, flattenHeaders, interruptError, responseTooLarg
 import { exchange, type ExchangeSink } from '../upstream/upstream-exchange.js';
 import { checkUpstreamUrl } from '../upstream/upstream-target.js';
 import { AttemptWatchdog, Heartbeat } from './attempt-timers.js';
+import { genAiRequestAttributes, genAiResponseAttributes } from './gen-ai-attributes.js';
 import { encodePartsFrames, HEARTBEAT_FRAME } from './frame-encoder.js';
 
 /** Error bodies are read up to this many bytes (adapters keep 2 KB of it as `raw`). */
@@ -88,6 +89,8 @@ export class AttemptExecution {
   private contentSent = false;
   private contentChars = 0;
   private usage: Usage | null = null;
+  /** The upstream's response id and model (the span's gen_ai.response.* attributes). */
+  private responseMetadata: StreamPartOf<'response-metadata'> | undefined;
   private span: Span | undefined;
   private readonly trackToolCalls: boolean;
   private readonly toolCalls = new Map<number, ToolCallArguments>();
@@ -190,6 +193,7 @@ export class AttemptExecution {
         'switchyard.endpoint_id': this.request.endpoint.id,
         'switchyard.attempt_id': this.request.attemptId,
         'switchyard.stream': upstream.stream,
+        ...genAiRequestAttributes(provider.slug, this.request.endpoint.upstreamModelId, this.request.request),
       });
     }
     const sink = this.responseSink(provider, upstream.stream);
@@ -390,6 +394,9 @@ export class AttemptExecution {
       case 'usage':
         this.usage = part.usage;
         return false;
+      case 'response-metadata':
+        this.responseMetadata = part;
+        return false;
       default:
         return false;
     }
@@ -425,7 +432,10 @@ export class AttemptExecution {
     const finishPart = parts[parts.length - 1];
     const finishReason = finishPart?.type === 'finish' ? finishPart.finishReason : null;
     this.heartbeat.stop();
-    this.span?.setStatus({ code: SpanStatusCode.OK });
+    if (this.span?.isRecording()) {
+      this.span.setStatus({ code: SpanStatusCode.OK });
+      this.span.setAttributes(genAiResponseAttributes({ metadata: this.responseMetadata, finishReason, usage: this.usage }));
+    }
     this.stage = 'draining';
     this.result = {
       ok: true,
