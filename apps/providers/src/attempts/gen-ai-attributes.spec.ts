@@ -1,5 +1,5 @@
 import { makeUsage, type CanonicalChatRequest } from '@switchyard/llm-spec';
-import { genAiRequestAttributes, genAiResponseAttributes } from './gen-ai-attributes.js';
+import { genAiRequestAttributes, genAiResponseAttributes, genAiUnaryRequestAttributes } from './gen-ai-attributes.js';
 
 describe('OpenTelemetry GenAI attributes of an upstream chat call', () => {
   it('name the operation, provider and upstream model, and only the sampling parameters the request set', () => {
@@ -24,5 +24,9 @@ describe('OpenTelemetry GenAI attributes of an upstream chat call', () => {
       'gen_ai.usage.output_tokens': 3,
     });
     expect(genAiResponseAttributes({ metadata: undefined, finishReason: null, usage: null })).toEqual({});
+  });
+
+  it('name an embeddings or rerank call by its operation', () => {
+    expect(genAiUnaryRequestAttributes('cohere', 'rerank-v3.5', 'rerank')).toEqual({ 'gen_ai.operation.name': 'rerank', 'gen_ai.provider.name': 'cohere', 'gen_ai.system': 'cohere', 'gen_ai.request.model': 'rerank-v3.5' });
   });
 });

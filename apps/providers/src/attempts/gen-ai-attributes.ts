@@ -34,3 +34,8 @@ export function genAiResponseAttributes(response: { metadata: StreamPartOf<'resp
   }
   return attributes;
 }
+
+/** The request side of an embeddings or rerank call (`gen_ai.operation.name` "embeddings", or "rerank"). */
+export function genAiUnaryRequestAttributes(provider: string, upstreamModel: string, operation: 'embeddings' | 'rerank'): Attributes {
+  return { 'gen_ai.operation.name': operation, 'gen_ai.provider.name': provider, 'gen_ai.system': provider, 'gen_ai.request.model': upstreamModel };
+}

@@ -7,6 +7,7 @@ import type { ResolvedProvider } from '../catalog/resolved-provider.js';
 import type { KeyResolution } from '../credentials/credential-store.js';
 import { cancelledError, classifyTransportError, flattenHeaders, responseTooLargeError, shutdownError, timeoutError } from '../upstream/upstream-failure.js';
 import { checkUpstreamUrl } from '../upstream/upstream-target.js';
+import { genAiResponseAttributes, genAiUnaryRequestAttributes } from '../attempts/gen-ai-attributes.js';
 import { encodeEmbedItems } from './embed-frame-encoder.js';
 
 /** Error bodies are read up to this many bytes (adapters keep 2 KB of it as `raw`). */
@@ -225,6 +226,7 @@ export class EmbedExecution {
           'switchyard.endpoint_id': this.request.endpoint.id,
           'switchyard.attempt_id': this.request.attemptId,
           'switchyard.api': operation.api,
+          ...genAiUnaryRequestAttributes(provider.slug, this.request.endpoint.upstreamModelId, operation.api),
         },
       },
       otelContext.active(),
@@ -291,7 +293,10 @@ export class EmbedExecution {
     }
     const done: ProviderEmbedFrame = { k: 'done', count: answer.count, ...(answer.results ? { results: answer.results } : {}), usage, upstreamId: answer.upstreamId, upstreamModel: answer.upstreamModel, upstreamMs, upstreamStatus: status };
     if (delivered) delivered = this.publish(JSON.stringify(done));
-    this.span?.setStatus({ code: SpanStatusCode.OK });
+    if (this.span?.isRecording()) {
+      this.span.setStatus({ code: SpanStatusCode.OK });
+      this.span.setAttributes(genAiResponseAttributes({ metadata: { type: 'response-metadata', upstreamId: answer.upstreamId ?? undefined, upstreamModel: answer.upstreamModel ?? undefined }, finishReason: null, usage }));
+    }
     if (!delivered) {
       // The caller is unreachable: nothing reached the client, so nothing is billed for it.
       this.interruptCause = { kind: 'cancelled', reason: 'caller unreachable' };
