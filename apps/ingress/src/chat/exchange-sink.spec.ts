@@ -42,4 +42,23 @@ describe('ExchangeSink', () => {
     expect(sink.assembler.result.text).toBe('answer');
     expect(sink.assembler.result.finishReason).toBe('stop');
   });
+
+  it("keeps the serving attempt's parts for the response cache, and stops keeping a response too long to store", () => {
+    const attempt = { endpoint: { id: 'e' } } as never;
+    const sink = new ExchangeSink(undefined);
+    sink.keepParts(200);
+    sink.beginAttempt(attempt);
+    sink.onParts([{ type: 'text-delta', text: 'from a failed attempt' }]);
+    sink.beginAttempt(attempt);
+    const served: StreamPart[] = [{ type: 'text-delta', text: 'short' }, { type: 'finish', finishReason: 'stop' }];
+    sink.onParts(served);
+    expect(sink.kept).toEqual(served);
+    expect(sink.keptOverflow).toBe(false);
+
+    sink.onParts([{ type: 'text-delta', text: 'x'.repeat(300) }]);
+    expect(sink.kept).toBeUndefined();
+    expect(sink.keptOverflow).toBe(true);
+    // The answer itself is whole: only its copy for the cache was dropped.
+    expect(sink.assembler.result.text).toBe(`short${'x'.repeat(300)}`);
+  });
 });

@@ -111,8 +111,12 @@ export class ExchangeSink implements AttemptSink {
   usage: Usage | undefined;
   nativeFinishReason: string | null = null;
   completionCharacters = 0;
-  /** The serving attempt's parts, kept when the response is to be stored in the response cache. */
+  /** The serving attempt's parts, kept when the response is to be stored in the response cache (see `keepParts`). */
   kept: StreamPart[] | undefined;
+  private keepLimit: number | undefined;
+  private keptBytes = 0;
+  /** The serving attempt's parts outgrew the limit: the response is served but cannot be stored. */
+  keptOverflow = false;
 
   constructor(
     private readonly stream: { writer: SseWriter; skin: SkinStream; identity: (attempt: PlannedAttempt) => ResponseIdentity; onFirstContent: () => void } | undefined,
@@ -122,13 +126,17 @@ export class ExchangeSink implements AttemptSink {
     this.attempt = attempt;
     this.assembler = new ResultAssembler();
     this.usage = undefined;
-    if (this.kept) this.kept = [];
+    if (this.keepLimit !== undefined) {
+      this.kept = [];
+      this.keptBytes = 0;
+      this.keptOverflow = false;
+    }
     if (this.stream && !this.contentStarted) this.stream.skin.reset(this.stream.identity(attempt));
   }
 
   onParts(parts: StreamPart[]): void {
     let text = '';
-    this.kept?.push(...parts);
+    if (this.kept) this.keep(parts);
     for (const part of parts) {
       this.assembler.add(part);
       if (part.type === 'usage') this.usage = part.usage;
@@ -147,7 +155,32 @@ export class ExchangeSink implements AttemptSink {
     }
     if (this.stream && text) this.stream.writer.write(text);
   }
+
+  /**
+   * Keeps the serving attempt's parts for the response cache, up to about `limitBytes` of stored JSON: a longer
+   * answer is served but not stored, and stops being kept at once (a long stream must not grow ingress's memory for
+   * an entry the cache would refuse).
+   */
+  keepParts(limitBytes: number): void {
+    this.keepLimit = limitBytes;
+    this.kept = [];
+  }
+
+  private keep(parts: StreamPart[]): void {
+    for (const part of parts) {
+      this.keptBytes += PART_OVERHEAD_BYTES + (part.type === 'text-delta' || part.type === 'reasoning-delta' || part.type === 'refusal-delta' ? part.text.length : part.type === 'tool-call-delta' ? part.argumentsDelta.length : 0);
+    }
+    if (this.keptBytes > this.keepLimit!) {
+      this.kept = undefined;
+      this.keptOverflow = true;
+    } else {
+      this.kept!.push(...parts);
+    }
+  }
 }
+
+/** About what one part adds to a stored entry's JSON beyond its text (`{"type":"text-delta","text":""},`). */
+const PART_OVERHEAD_BYTES = 40;
 
 export interface PipelineRequest {
   request: FastifyRequest;
@@ -265,7 +298,7 @@ export class GenerationPipelineService {
     } else {
       sink = new ExchangeSink(undefined);
     }
-    if (cache) sink.kept = [];
+    if (cache) sink.keepParts(this.config.RESPONSE_CACHE_MAX_ENTRY_BYTES);
 
     let outcome;
     try {
@@ -344,6 +377,7 @@ export class GenerationPipelineService {
         this.observe(finishContext, kind, finishedAt);
         this.record(finishContext, { attempt, result, billed, finishReason, cancelled, ttftMs, generationMs }, finishedAt);
         // Only a whole, successful response is stored (never an error, a cancelled or a broken stream).
+        if (cache && sink.keptOverflow && kind === 'served') this.cache.tooLarge();
         if (cache && sink.kept && kind === 'served') void this.cache.remember(cache, generationId, servedByAttempt(attempt), { kind: 'generation', systemFingerprint: servedIdentity.systemFingerprint, parts: replayableParts(sink.kept) });
       });
     }

@@ -106,6 +106,11 @@ export class ResponseCacheService implements OnApplicationBootstrap {
       );
   }
 
+  /** A response too large to store, found before it was assembled (counted like one refused at store time). */
+  tooLarge(): void {
+    this.count('too_large');
+  }
+
   private count(event: CacheEvent): void {
     this.events.inc({ event });
   }
