@@ -16,6 +16,11 @@ export class GatewayError extends Error {
   readonly errorType: ErrorType;
   readonly metadata: ErrorMetadata;
   readonly headers: Record<string, string>;
+  /**
+   * Fields of the response body beside `error` (OpenRouter's `openrouter_metadata` on a failed generation); every
+   * API family's error renderer keeps them. Not sent over NATS.
+   */
+  bodyExtras: Record<string, unknown> | undefined;
 
   constructor(status: number, message: string, options: { errorType?: ErrorType; metadata?: ErrorMetadata; headers?: Record<string, string>; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

@@ -36,6 +36,7 @@ import { CatalogStateService } from '../state/catalog-state.service.js';
 import { AttemptRunnerService, type AttemptSink, type FailedAttempt } from './attempt-runner.service.js';
 import type { BilledUsage, MidStreamFailure, ResponseIdentity, Skin, SkinStream } from './skin.js';
 import { routerMetadata, routerMetadataRequested, type RouterMetadata } from './router-metadata.js';
+import { withBodyExtras } from '../skins/shared/family-error.js';
 import { SseWriter } from './sse-writer.js';
 import { wrongEndpointError } from '../skins/embeddings/endpoint-kind.js';
 import { cacheHitEvent, generationCompletedEvent, modelLabel, servedByAttempt } from '../generation/generation-event.js';
@@ -317,12 +318,15 @@ export class GenerationPipelineService {
       this.admission.release(reservation);
       this.observe(finishContext, 'error', performance.now());
       const error = outcome.failures.length > 0 ? exhaustedError(outcome.failures) : new ServiceUnavailableError('No provider could serve the request');
+      if (routerMetadataRequested(request.headers)) {
+        error.bodyExtras = { openrouter_metadata: routerMetadata({ requested: asked.model, planned: routing.attempts, planStrategy: routing.strategy, served: undefined, servedModel: undefined, records, droppedMessages: routing.droppedMessages }) };
+      }
       if (writer && skinStream && writer.isOpen) {
         writer.end(skinStream.fail({ code: error.status, message: error.message, metadata: { error_type: error.errorType, ...error.metadata }, nativeFinishReason: null }, undefined));
         return;
       }
       if (writer) {
-        const rendered = skin.error(error, generationId);
+        const rendered = withBodyExtras(skin.error(error, generationId), error);
         reply.raw.writeHead(rendered.status, { 'Content-Type': 'application/json; charset=utf-8', ...rendered.headers });
         reply.raw.end(JSON.stringify(rendered.body));
         return;

@@ -1,4 +1,4 @@
-import type { AttemptRecord } from '@switchyard/contracts';
+import { ProviderFailureError, type AttemptRecord } from '@switchyard/contracts';
 import type { StreamPart } from '@switchyard/llm-spec';
 import type { PlannedAttempt } from '@switchyard/routing-policy';
 import { completionsSkin } from '../skins/completions/completions.skin.js';
@@ -6,6 +6,7 @@ import { createMessagesSkin } from '../skins/messages/messages.skin.js';
 import { responsesRequestSchema } from '../skins/responses/responses-request.schema.js';
 import { responseEcho } from '../skins/responses/responses.renderer.js';
 import { createResponsesSkin } from '../skins/responses/responses.skin.js';
+import { withBodyExtras } from '../skins/shared/family-error.js';
 import { billedUsage, parseSse, streamText } from '../skins/shared/skin-testing.fixture.js';
 import { chatCompletionsSkin } from './chat-completions.skin.js';
 import { routerMetadata, routerMetadataRequested } from './router-metadata.js';
@@ -66,6 +67,26 @@ describe('routerMetadata', () => {
     expect(metadata.summary).toContain('Beta served acme/chat on attempt 2 of 3');
     expect(metadata.pipeline.map((stage) => stage.type)).toEqual(['routing', 'context-compression', 'fallback']);
     expect(metadata.pipeline[1]).toMatchObject({ name: 'middle-out', data: { dropped_messages: 3 } });
+  });
+
+  it('describes a request every attempt of which failed: no selection, every attempt, and why', () => {
+    const metadata = routerMetadata({ requested: 'acme/chat', planned: [alpha, beta], planStrategy: 'load-balance', served: undefined, servedModel: undefined, records: [record(alpha, false), record(beta, false)], droppedMessages: 0 });
+    expect(metadata).toMatchObject({ requested: 'acme/chat', strategy: 'direct', attempt: 2, is_byok: false });
+    expect(metadata.endpoints.available.some((candidate) => candidate.selected)).toBe(false);
+    expect(metadata.attempts.map((attempt) => attempt.status)).toEqual([503, 503]);
+    expect(metadata.summary).toContain('every one failed');
+    expect(metadata.pipeline.at(-1)).toMatchObject({ type: 'fallback', summary: 'every attempt failed (2)' });
+  });
+
+  it('rides beside `error` in every family\'s error body', () => {
+    const metadata = routerMetadata({ requested: 'acme/chat', planned: [alpha], planStrategy: 'load-balance', served: undefined, servedModel: undefined, records: [record(alpha, false)], droppedMessages: 0 });
+    const error = new ProviderFailureError(502, 'Provider returned error', {});
+    error.bodyExtras = { openrouter_metadata: metadata };
+    expect(withBodyExtras(chatCompletionsSkin.error(error), error).body).toEqual({ ...error.toEnvelope(), openrouter_metadata: metadata });
+    const anthropic = withBodyExtras(createMessagesSkin({ stopSequences: [], estimatedInputTokens: 1 }).error(error, 'gen-1'), error).body as Record<string, unknown>;
+    expect(anthropic).toMatchObject({ type: 'error', openrouter_metadata: metadata });
+    const plain = new ProviderFailureError(502, 'Provider returned error', {});
+    expect(withBodyExtras(chatCompletionsSkin.error(plain), plain).body).toEqual(plain.toEnvelope());
   });
 
   it('tells a fallback model, a free variant, a latest alias and another alias from a direct request', () => {

@@ -31,9 +31,10 @@ export interface RouterMetadataInput {
   requested: string;
   planned: readonly PlannedAttempt[];
   planStrategy: PlanStrategy;
-  served: PlannedAttempt;
-  /** The model label that served (with its variant). */
-  servedModel: string;
+  /** The attempt that served; undefined when every attempt failed. */
+  served: PlannedAttempt | undefined;
+  /** The model label that served (with its variant); undefined with `served`. */
+  servedModel: string | undefined;
   records: readonly AttemptRecord[];
   /** Messages middle-out compression dropped (0: none). */
   droppedMessages: number;
@@ -43,23 +44,27 @@ export interface RouterMetadataInput {
 export function routerMetadata(input: RouterMetadataInput): RouterMetadata {
   const { requested, planned, served, records } = input;
   const attempt = records.length;
+  const model = served?.model.id ?? planned[0]?.model.id ?? requested;
   const strategy: RouterMetadata['strategy'] =
-    served.model.id !== planned[0]?.model.id ? 'fallback' : requested.startsWith('~') ? 'latest' : requested.endsWith(':free') ? 'free' : requested !== served.model.id && !requested.startsWith(`${served.model.id}:`) ? 'alias' : 'direct';
+    model !== planned[0]?.model.id ? 'fallback' : requested.startsWith('~') ? 'latest' : requested.endsWith(':free') ? 'free' : requested !== model && !requested.startsWith(`${model}:`) ? 'alias' : 'direct';
   const pipeline: RouterMetadata['pipeline'] = [
     { type: 'routing', name: input.planStrategy, summary: `${planned.length} endpoint${planned.length === 1 ? '' : 's'} planned by ${input.planStrategy}; first: ${planned[0]?.endpoint.id ?? 'none'} (${planned[0]?.reason ?? ''})` },
   ];
   if (input.droppedMessages > 0) pipeline.push({ type: 'context-compression', name: 'middle-out', summary: `${input.droppedMessages} message${input.droppedMessages === 1 ? '' : 's'} dropped from the middle to fit the context`, data: { dropped_messages: input.droppedMessages } });
-  if (attempt > 1) pipeline.push({ type: 'fallback', name: 'failover', summary: `${attempt - 1} attempt${attempt === 2 ? '' : 's'} failed before ${served.provider.name} served` });
+  if (served && attempt > 1) pipeline.push({ type: 'fallback', name: 'failover', summary: `${attempt - 1} attempt${attempt === 2 ? '' : 's'} failed before ${served.provider.name} served` });
+  if (!served) pipeline.push({ type: 'fallback', name: 'failover', summary: `every attempt failed (${attempt})` });
   return {
     requested,
     strategy,
     region: null,
-    summary: `${served.provider.name} served ${input.servedModel} on attempt ${attempt} of ${planned.length} planned endpoint${planned.length === 1 ? '' : 's'}`,
+    summary: served
+      ? `${served.provider.name} served ${input.servedModel} on attempt ${attempt} of ${planned.length} planned endpoint${planned.length === 1 ? '' : 's'}`
+      : `no provider served: ${attempt} of ${planned.length} planned endpoint${planned.length === 1 ? '' : 's'} tried, every one failed`,
     attempt,
-    is_byok: served.isByok,
+    is_byok: served?.isByok ?? false,
     endpoints: {
       total: planned.length,
-      available: planned.map((candidate) => ({ provider: candidate.provider.name, model: candidate.model.id, selected: candidate.endpoint.id === served.endpoint.id })),
+      available: planned.map((candidate) => ({ provider: candidate.provider.name, model: candidate.model.id, selected: candidate.endpoint.id === served?.endpoint.id })),
     },
     attempts: records.map((record) => ({ provider: record.providerName, model: record.modelId, endpoint_id: record.endpointId, status: record.status, error_type: record.errorType, latency_ms: record.latencyMs, is_byok: record.isByok })),
     pipeline,

@@ -299,6 +299,27 @@ describe('the skins end to end, driven by the official SDKs', () => {
       expect(plain).not.toHaveProperty('openrouter_metadata');
     });
 
+    it('puts it beside `error` when every attempt failed, listing each one', async () => {
+      const upstream = encodeURIComponent('openai/gpt-4.1-nano');
+      expect((await stack.admin('simulator', 'PUT', `/admin/knobs/${upstream}`, { failureRate: 1, failureStatus: 500 })).status).toBeLessThan(300);
+      try {
+        const response = await fetch(`${stack.baseUrl}/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${stack.demoKey}`, 'content-type': 'application/json', ...METADATA },
+          body: JSON.stringify({ model: 'openai/gpt-4.1-nano', messages: [{ role: 'user', content: 'fail me' }], provider: { only: ['simulator'] } }),
+        });
+        const body = (await response.json()) as { error: { code: number }; openrouter_metadata: { requested: string; attempt: number; attempts: Array<{ status: number }>; endpoints: { available: Array<{ selected: boolean }> } } };
+        expect(response.status).toBe(502);
+        expect(body.error.code).toBe(502);
+        expect(body.openrouter_metadata).toMatchObject({ requested: 'openai/gpt-4.1-nano', attempt: body.openrouter_metadata.attempts.length });
+        expect(body.openrouter_metadata.attempts.length).toBeGreaterThan(0);
+        expect(body.openrouter_metadata.attempts.every((attempt) => attempt.status === 500)).toBe(true);
+        expect(body.openrouter_metadata.endpoints.available.some((candidate) => candidate.selected)).toBe(false);
+      } finally {
+        await stack.admin('simulator', 'DELETE', `/admin/knobs/${upstream}`);
+      }
+    });
+
     it('puts it on the final usage chunk of a chat stream and on message_stop of an Anthropic stream', async () => {
       const stream = await openai.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'stream and route me' }], max_tokens: 16, stream: true }, { headers: METADATA });
       const chunks: Array<OpenAI.ChatCompletionChunk & { openrouter_metadata?: { requested: string; attempt: number } }> = [];

@@ -15,6 +15,12 @@ export interface FamilyErrors {
  * Renders an error in the family's shape whatever state the response is in: a normal reply, a hijacked reply with
  * nothing written yet, or a stream whose headers are out (then the family's error event ends it).
  */
+/** An error's body with the fields it carries beside `error` (router metadata), when the body is an object. */
+export function withBodyExtras<T extends { body: unknown }>(rendered: T, error: GatewayError): T {
+  if (!error.bodyExtras || typeof rendered.body !== 'object' || rendered.body === null) return rendered;
+  return { ...rendered, body: { ...(rendered.body as Record<string, unknown>), ...error.bodyExtras } };
+}
+
 export function renderFamilyError(reply: FastifyReply, family: FamilyErrors, error: unknown): void {
   const gatewayError = toHttpError(error);
   if (gatewayError.status >= 500 && gatewayError.name === 'InternalError') {
@@ -27,7 +33,7 @@ export function renderFamilyError(reply: FastifyReply, family: FamilyErrors, err
     raw.end(family.streamError(gatewayError));
     return;
   }
-  const rendered = family.error(gatewayError);
+  const rendered = withBodyExtras(family.error(gatewayError), gatewayError);
   if (reply.sent) {
     raw.writeHead(rendered.status, { 'Content-Type': 'application/json; charset=utf-8', ...rendered.headers });
     raw.end(JSON.stringify(rendered.body));
