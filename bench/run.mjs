@@ -52,6 +52,11 @@ const ALLOCATIONS = args.allocations !== undefined;
 /** --ab: a path `gateway-b`, the same gateway with `globalThis.__ab` switched on (bench/ab/ab.cjs), in every round. */
 const AB = args.ab !== undefined;
 const ALLOCATION_FLAGS = ALLOCATIONS ? ['--trace-gc-nvp'] : [];
+/**
+ * --cache: a path `gateway-cached`, the gateway with `X-OpenRouter-Cache: true` on the same request body every time,
+ * so every request after the first is a response-cache hit (a direct get from JetStream, no provider call).
+ */
+const CACHE = args.cache !== undefined;
 /** --soak=<minutes>: instead of the rounds, a steady load through the gateway with memory sampled (bench/soak.mjs). */
 const SOAK_MINUTES = args.soak !== undefined ? Number(args.soak || 15) : undefined;
 
@@ -155,6 +160,7 @@ const targets = {
   gateway: { url: `http://127.0.0.1:${ports.public}/api/v1/chat/completions`, headers: { authorization: `Bearer ${demoKey}`, 'content-type': 'application/json' } },
 };
 if (AB) targets['gateway-b'] = { ...targets.gateway };
+if (CACHE) targets['gateway-cached'] = { ...targets.gateway, headers: { ...targets.gateway.headers, 'x-openrouter-cache': 'true' } };
 
 /** --ab: switches `globalThis.__ab` in every gateway process (on for `gateway-b`, off for `gateway`), then lets the signals land. */
 async function switchAb(on) {
@@ -338,6 +344,10 @@ async function runRounds() {
       console.log(`${summary.metric.padEnd(28)} c=${String(concurrency).padEnd(3)} direct p50 ${summary.direct.p50} ms p99 ${summary.direct.p99} ms | gateway p50 ${summary.gateway.p50} ms p99 ${summary.gateway.p99} ms | added p50 +${summary.addedP50} ms p99 +${summary.addedP99} ms | ${summary.gateway.requestsPerSecond} req/s through the gateway`);
       console.log(`${''.padEnd(33)}floor p50 ${summary.floor.p50} ms p99 ${summary.floor.p99} ms (the shape adds +${summary.floorAddedP50} ms p50, the gateway's own code +${summary.overFloorP50} ms) | ${summary.floor.requestsPerSecond} req/s through the floor`);
       console.log(`${''.padEnd(33)}per-round differences (median of ${ROUNDS}): added +${summary.pairedAddedP50} ms, the shape +${summary.pairedFloorAddedP50} ms, the gateway's own code +${summary.pairedOverFloorP50} ms`);
+      if (CACHE) {
+        summary.pairedCachedP50 = pairedMedian('direct', 'gateway-cached');
+        console.log(`${''.padEnd(33)}response-cache hits: p50 ${summary['gateway-cached'].p50} ms p99 ${summary['gateway-cached'].p99} ms (${summary['gateway-cached'].requestsPerSecond} req/s), against direct ${summary.pairedCachedP50 >= 0 ? '+' : ''}${summary.pairedCachedP50} ms per round`);
+      }
       if (AB) {
         summary.pairedAbP50 = pairedMedian('gateway', 'gateway-b');
         console.log(`${''.padEnd(33)}A/B: gateway-b (__ab on) p50 ${summary['gateway-b'].p50} ms against ${summary.gateway.p50}; per-round differences (median of ${ROUNDS}): ${summary.pairedAbP50 >= 0 ? '+' : ''}${summary.pairedAbP50} ms`);
