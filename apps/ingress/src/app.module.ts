@@ -8,6 +8,7 @@ import { AttemptRunnerService } from './chat/attempt-runner.service.js';
 import { ChatController } from './chat/chat.controller.js';
 import { GenerationPipelineService } from './chat/generation-pipeline.service.js';
 import { ResponseCacheService } from './response-cache/response-cache.service.js';
+import { ProviderCredentialsService } from './state/provider-credentials.service.js';
 import { INGRESS_CONFIG, type IngressConfig } from './config/ingress.config.js';
 import { GenerationRecorderService } from './generation/generation-recorder.service.js';
 import { ModelsController } from './models/models.controller.js';
@@ -36,6 +37,7 @@ export class AppModule {
         GenerationRecorderService,
         GenerationPipelineService,
         ResponseCacheService,
+        ProviderCredentialsService,
         UnaryGenerationService,
       ],
     };

@@ -192,3 +192,10 @@ export interface ByokKey {
   created_at: string | null;
   updated_at: string | null;
 }
+
+/**
+ * What ingress reads of `sy.providers.status.v1`'s reply: the active providers no request can call without its own
+ * key (no usable platform key, not a simulator). Ingress plans their endpoints last.
+ */
+export const providersStatusSchema = z.object({ uncredentialed: z.array(z.string()).default([]) });
+export type ProvidersStatusSummary = z.infer<typeof providersStatusSchema>;

@@ -22,6 +22,11 @@ export const defaultAccountPolicy: Readonly<AccountPolicy> = Object.freeze({ all
 export interface PlanInput {
   request: CanonicalChatRequest;
   catalog: CatalogIndex;
+  /**
+   * Provider slugs with no usable platform key (as the providers service reports them): their endpoints are tried
+   * last, like an open circuit, unless the account brings its own key for the provider.
+   */
+  uncredentialedProviders?: ReadonlySet<string>;
   routingTable: RoutingTable;
   account: AccountPolicy;
   /** The x-session-id header (body session_id wins, then this, then prompt_cache_key, then a conversation hash). */

@@ -335,6 +335,22 @@ describe('model fallbacks', () => {
   });
 });
 
+describe('providers without a platform credential', () => {
+  it('are tried last, with the reason, whatever the draw', () => {
+    for (let seed = 0; seed < 10; seed++) {
+      const result = run({ extra: { uncredentialedProviders: new Set(['alpha', 'beta']), random: seededRandom(seed) } });
+      expect(order(result).slice(-2).sort()).toEqual(['alpha', 'beta']);
+      expect(attempts(result).at(-1)!.reason).toContain('no platform credential: last resort');
+    }
+  });
+
+  it("are tried first when the account brings its own key for them (BYOK)", () => {
+    const result = run({ account: { ...openAccount, byokProviders: ['alpha'] }, extra: { uncredentialedProviders: new Set(['alpha', 'beta']) } });
+    expect(attempts(result)[0]).toMatchObject({ isByok: true, endpoint: { tag: 'alpha' } });
+    expect(order(result).at(-1)).toBe('beta');
+  });
+});
+
 describe('sticky routing', () => {
   const caching = build([
     endpoint('acme/chat', 'alpha', { prompt: 1, cacheRead: '0.0000001' }),

@@ -94,6 +94,7 @@ interface RequestContext {
   readonly health: Readonly<Record<string, EndpointHealth>>;
   readonly random: () => number;
   readonly headerSessionKey: string | null | undefined;
+  readonly uncredentialed: ReadonlySet<string> | undefined;
   readonly allowTraining: boolean;
   readonly allowRetention: boolean;
   readonly requireZdr: boolean;
@@ -310,6 +311,7 @@ function requestContext(input: PlanInput): RequestContext {
     health: input.routingTable.endpoints,
     random: input.random ?? Math.random,
     headerSessionKey: input.sessionKey,
+    uncredentialed: input.uncredentialedProviders,
     // a request can only tighten the account (reference §11.5)
     allowTraining: account.allowTraining && !dataCollectionDeny,
     allowRetention: account.allowRetention && !dataCollectionDeny,
@@ -500,9 +502,13 @@ function filterGroup(group: ModelGroup, context: RequestContext, steps: PlanStep
 
 function candidate(entry: IndexedEndpoint, group: ModelGroup, orderPosition: number, context: RequestContext): Candidate {
   const health: EndpointHealth | undefined = context.health[entry.endpoint.id];
+  const isByok = context.byok !== undefined && context.byok.has(entry.slug);
   let healthTier = HEALTHY;
   let healthNote: string | undefined;
-  if (health) {
+  if (!isByok && context.uncredentialed?.has(entry.slug)) {
+    healthTier = DOWN;
+    healthNote = 'no platform credential: last resort';
+  } else if (health) {
     if (health.state === 'open' || health.state === 'drained') {
       healthTier = DOWN;
       healthNote = `circuit ${health.state}: last resort`;
@@ -522,7 +528,6 @@ function candidate(entry: IndexedEndpoint, group: ModelGroup, orderPosition: num
   if (health && context.maxLatency && failsLatency(health, context.maxLatency)) {
     preferenceNote = preferenceNote ? `${preferenceNote}, above preferred_max_latency` : 'above preferred_max_latency';
   }
-  const isByok = context.byok !== undefined && context.byok.has(entry.slug);
   const inPreferredTier = context.requestedTier === undefined || entry.endpoint.serviceTier === context.requestedTier;
   const loadBalancing = group.ordering.kind === 'load-balance';
   // lexicographic buckets: BYOK, ordered-or-not, health, soft preferences, requested tier, free-before-paid (load balancing)

@@ -43,6 +43,7 @@ import { cacheHitEvent, generationCompletedEvent, modelLabel, servedByAttempt } 
 import { accountPolicyOf, compressedToFit, planFailure } from './planning.js';
 import { cacheHeaders, NO_CHARGE, replayableParts, type CachedResponseOf } from '../response-cache/response-cache.js';
 import { ResponseCacheService } from '../response-cache/response-cache.service.js';
+import { ProviderCredentialsService } from '../state/provider-credentials.service.js';
 
 /** A response body with the router metadata at its top level, when the request asked for it. */
 function withMetadata(body: unknown, metadata: RouterMetadata | undefined): unknown {
@@ -206,6 +207,7 @@ export class GenerationPipelineService {
     private readonly runner: AttemptRunnerService,
     private readonly recorder: GenerationRecorderService,
     private readonly cache: ResponseCacheService,
+    private readonly credentials: ProviderCredentialsService,
     @Inject(INGRESS_CONFIG) private readonly config: IngressConfig,
   ) {}
 
@@ -243,6 +245,7 @@ export class GenerationPipelineService {
         plan({
           request: candidate,
           catalog: index,
+          uncredentialedProviders: this.credentials.uncredentialed,
           routingTable: this.state.routingTable,
           account: accountPolicyOf(caller),
           sessionKey: typeof sessionHeader === 'string' ? sessionHeader : null,

@@ -45,6 +45,8 @@ export const ingressConfigSchema = baseConfigSchema.extend({
   RESPONSE_CACHE_MAX_BYTES: z.coerce.number().int().positive().default(256 * 1024 * 1024),
   RESPONSE_CACHE_MAX_ENTRY_BYTES: z.coerce.number().int().positive().max(1024 * 1024).default(512 * 1024),
   RESPONSE_CACHE_LOOKUP_TIMEOUT_MS: z.coerce.number().int().positive().default(500),
+  /** How often ingress asks providers which providers have no platform key (their endpoints are planned last), ms. */
+  PROVIDER_STATUS_REFRESH_MS: z.coerce.number().int().positive().default(30_000),
   /** Replica id, for credit leases (default: hostname + pid). */
   REPLICA_ID: z.string().optional(),
 });

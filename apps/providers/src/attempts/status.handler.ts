@@ -16,6 +16,8 @@ export interface ProvidersStatus {
   credentials: CredentialStatus[];
   /** The answering replica's attempts only (the RPC goes to one member of the queue group). */
   inflight: InflightAttempt[];
+  /** Active providers without a usable platform key (ingress plans them last): `providersStatusSchema` in contracts. */
+  uncredentialed: string[];
 }
 
 /** `sy.providers.status.v1` (Nest RPC): credential status (optionally for one account or provider) and in-flight attempts. */
@@ -30,6 +32,12 @@ export class StatusHandler {
   @MessagePattern(subjects.providers.status)
   status(@Payload() payload: unknown): ProvidersStatus {
     const filter = parseInput(statusRequestSchema, payload, 'status request');
-    return { accepting: this.attempts.accepting, catalogVersion: this.directory.version, credentials: this.credentials.list(filter), inflight: this.attempts.list() };
+    return {
+      accepting: this.attempts.accepting,
+      catalogVersion: this.directory.version,
+      credentials: this.credentials.list(filter),
+      inflight: this.attempts.list(),
+      uncredentialed: this.credentials.uncredentialed(this.directory.all().values()),
+    };
   }
 }

@@ -102,6 +102,18 @@ export class CredentialsService implements OnModuleInit, OnApplicationBootstrap,
     return this.store.list({ accountId }).filter((status) => status.accountId === accountId);
   }
 
+  /**
+   * The active providers among `providers` that no request could call without its own key: no usable stored or
+   * environment key, and not a simulator (which needs none). Ingress plans their endpoints last.
+   */
+  uncredentialed(providers: Iterable<{ slug: string; active: boolean; simulator: boolean }>): string[] {
+    const slugs: string[] = [];
+    for (const provider of providers) {
+      if (provider.active && !this.store.resolve(provider.slug, { byok: false, accountId: '', simulator: provider.simulator }).ok) slugs.push(provider.slug);
+    }
+    return slugs.sort();
+  }
+
   accountProviders(accountId: string): string[] {
     return this.store.accountProviders(accountId);
   }

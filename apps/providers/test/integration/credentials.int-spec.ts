@@ -191,9 +191,11 @@ describe('provider credentials (real Postgres and NATS)', () => {
     expect(upstream.callsFor('tampered')).toHaveLength(0);
   });
 
-  it('answers the status RPC with credential status and in-flight attempts', async () => {
-    const status = await caller.request<{ accepting: boolean; catalogVersion: number; credentials: Array<{ provider: string; accountId: string | null }>; inflight: unknown[] }>(subjects.providers.status, { accountId: 'acct-byok' });
+  it('answers the status RPC with credential status, in-flight attempts and the providers no request can call without its own key', async () => {
+    const status = await caller.request<{ accepting: boolean; catalogVersion: number; credentials: Array<{ provider: string; accountId: string | null }>; inflight: unknown[]; uncredentialed: string[] }>(subjects.providers.status, { accountId: 'acct-byok' });
     expect(status).toMatchObject({ accepting: true, catalogVersion: 1, inflight: [] });
+    // fake-openai has an environment key and groq a stored one (above); mistral's stored key was tampered with (unusable).
+    expect(status.uncredentialed).toEqual(['mistral']);
     expect(status.credentials.map((entry) => entry.provider)).toEqual(['groq']);
     const error = await caller.request(subjects.providers.status, { accountId: 'has space' }).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ status: 400 });

@@ -23,6 +23,7 @@ import { accountPolicyOf, planFailure } from '../../chat/planning.js';
 import { cacheHitEvent, generationCompletedEvent, modelLabel, roundMs, servedByAttempt } from '../../generation/generation-event.js';
 import { cacheHeaders, NO_CHARGE, type CachedResponseOf } from '../../response-cache/response-cache.js';
 import { ResponseCacheService } from '../../response-cache/response-cache.service.js';
+import { ProviderCredentialsService } from '../../state/provider-credentials.service.js';
 import { INGRESS_CONFIG, type IngressConfig } from '../../config/ingress.config.js';
 import { GenerationRecorderService } from '../../generation/generation-recorder.service.js';
 import { requestStartedAt } from '../../http/request-timing.js';
@@ -134,6 +135,7 @@ export class UnaryGenerationService {
     private readonly admission: CreditLeaseService,
     private readonly recorder: GenerationRecorderService,
     private readonly cache: ResponseCacheService,
+    private readonly credentials: ProviderCredentialsService,
     nats: NatsService,
     @Inject(INGRESS_CONFIG) private readonly config: IngressConfig,
   ) {
@@ -171,6 +173,7 @@ export class UnaryGenerationService {
       plan({
         request: this.planningRequest(generation),
         catalog: index,
+        uncredentialedProviders: this.credentials.uncredentialed,
         routingTable: this.state.routingTable,
         account: accountPolicyOf(caller),
         sessionKey: typeof sessionHeader === 'string' ? sessionHeader : null,
