@@ -55,6 +55,17 @@ describe('middleOut', () => {
     expect(result.dropped).toBe(2);
   });
 
+  it('keeps a run of tool results together even without the call before it (the counterexample fast-check found)', () => {
+    const messages: Message[] = [
+      { role: 'tool', tool_call_id: 'call', content: '' },
+      { role: 'tool', tool_call_id: 'call', content: '' },
+      { role: 'tool', tool_call_id: 'call', content: '' },
+      { role: 'user', content: '' },
+    ];
+    const result = middleOut(request(messages), 15)!;
+    expect(result.request.messages.map((message) => message.role)).toEqual(['user']);
+  });
+
   it('gives up (null) when the instructions and the question alone do not fit', () => {
     expect(middleOut(request([{ role: 'system', content: text(500, 's') }, { role: 'user', content: 'q' }]), 100)).toBeNull();
   });

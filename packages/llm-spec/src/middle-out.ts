@@ -45,12 +45,13 @@ function isInstruction(message: Message): boolean {
   return message.role === 'system' || message.role === 'developer';
 }
 
-/** Messages grouped into the units that may be dropped: a tool-calling assistant turn with its results, or one message. */
+/** Messages grouped into the units that may be dropped: a tool-calling assistant turn with its results (or a run of results), or one message. */
 function turns(messages: readonly Message[]): Message[][] {
   const units: Message[][] = [];
   for (const message of messages) {
-    const previous = units.at(-1);
-    if (message.role === 'tool' && previous && previous.some((entry) => entry.role === 'assistant' && (entry.tool_calls?.length ?? 0) > 0)) previous.push(message);
+    const last = units.at(-1)?.at(-1);
+    // A tool result joins the turn before it when that turn is a tool call or another result (a run of results).
+    if (message.role === 'tool' && last && (last.role === 'tool' || (last.role === 'assistant' && (last.tool_calls?.length ?? 0) > 0))) units.at(-1)!.push(message);
     else units.push([message]);
   }
   return units;
