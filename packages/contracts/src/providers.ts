@@ -198,4 +198,3 @@ export interface ByokKey {
  * key (no usable platform key, not a simulator). Ingress plans their endpoints last.
  */
 export const providersStatusSchema = z.object({ uncredentialed: z.array(z.string()).default([]) });
-export type ProvidersStatusSummary = z.infer<typeof providersStatusSchema>;

@@ -35,8 +35,8 @@ import { requestStartedAt } from '../http/request-timing.js';
 import { CatalogStateService } from '../state/catalog-state.service.js';
 import { AttemptRunnerService, type AttemptSink, type FailedAttempt } from './attempt-runner.service.js';
 import type { BilledUsage, MidStreamFailure, ResponseIdentity, Skin, SkinStream } from './skin.js';
-import { routerMetadata, routerMetadataRequested, type RouterMetadata } from './router-metadata.js';
-import { withBodyExtras } from '../skins/shared/family-error.js';
+import { routerMetadata, routerMetadataRequested } from './router-metadata.js';
+import { bodyWith, withBodyExtras } from '../skins/shared/family-error.js';
 import { SseWriter } from './sse-writer.js';
 import { wrongEndpointError } from '../skins/embeddings/endpoint-kind.js';
 import { cacheHitEvent, generationCompletedEvent, modelLabel, servedByAttempt } from '../generation/generation-event.js';
@@ -44,11 +44,6 @@ import { accountPolicyOf, compressedToFit, planFailure } from './planning.js';
 import { cacheHeaders, NO_CHARGE, replayableParts, type CachedResponseOf } from '../response-cache/response-cache.js';
 import { ResponseCacheService } from '../response-cache/response-cache.service.js';
 import { ProviderCredentialsService } from '../state/provider-credentials.service.js';
-
-/** A response body with the router metadata at its top level, when the request asked for it. */
-function withMetadata(body: unknown, metadata: RouterMetadata | undefined): unknown {
-  return metadata === undefined ? body : { ...(body as Record<string, unknown>), openrouter_metadata: metadata };
-}
 
 /** Turns zod issues into one readable 400. */
 export function invalidRequest(error: z.ZodError): BadRequestError {
@@ -372,7 +367,7 @@ export class GenerationPipelineService {
         await reply
           .status(200)
           .headers({ ...cacheMiss, [httpHeaders.generationId]: generationId, [httpHeaders.overheadMs]: overheadMs.toFixed(3), 'Content-Type': 'application/json; charset=utf-8' })
-          .send(JSON.stringify(withMetadata(skin.body(servedIdentity, result, billed, includeReasoning), metadata)));
+          .send(JSON.stringify(bodyWith(skin.body(servedIdentity, result, billed, includeReasoning), metadata && { openrouter_metadata: metadata })));
       }
     } finally {
       const finishedAt = performance.now();

@@ -58,11 +58,12 @@ export class ResponseCacheService implements OnApplicationBootstrap {
   async lookup<K extends CachedResponse['kind']>(key: string, kind: K): Promise<CachedResponseOf<K> | null> {
     let timer: NodeJS.Timeout | undefined;
     try {
-      const manager = await this.nats.jetstreamManager();
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer within ${this.config.RESPONSE_CACHE_LOOKUP_TIMEOUT_MS} ms`)), this.config.RESPONSE_CACHE_LOOKUP_TIMEOUT_MS);
       });
-      const message = await Promise.race([manager.direct.getMessage(RESPONSE_CACHE_STREAM, { last_by_subj: entrySubject(key) }), timeout]);
+      // The whole lookup is bounded, getting the JetStream manager included (JetStream down: its own timeout is 5 s).
+      const get = async () => (await this.nats.jetstreamManager()).direct.getMessage(RESPONSE_CACHE_STREAM, { last_by_subj: entrySubject(key) });
+      const message = await Promise.race([get(), timeout]);
       const parsed = message ? cachedResponseSchema.safeParse(message.json()) : undefined;
       if (parsed && !parsed.success) this.logger.warn(`an unreadable response-cache entry was ignored: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
       const entry = parsed?.success && parsed.data.kind === kind && parsed.data.expiresAt > Date.now() ? (parsed.data as CachedResponseOf<K>) : null;

@@ -15,10 +15,15 @@ export interface FamilyErrors {
  * Renders an error in the family's shape whatever state the response is in: a normal reply, a hijacked reply with
  * nothing written yet, or a stream whose headers are out (then the family's error event ends it).
  */
-/** An error's body with the fields it carries beside `error` (router metadata), when the body is an object. */
+/** A JSON body with `fields` beside what it has (router metadata), when there are any and the body is an object. */
+export function bodyWith(body: unknown, fields: Record<string, unknown> | undefined): unknown {
+  if (!fields || typeof body !== 'object' || body === null) return body;
+  return { ...(body as Record<string, unknown>), ...fields };
+}
+
+/** An error's rendering with the fields the error carries beside `error` in its body. */
 export function withBodyExtras<T extends { body: unknown }>(rendered: T, error: GatewayError): T {
-  if (!error.bodyExtras || typeof rendered.body !== 'object' || rendered.body === null) return rendered;
-  return { ...rendered, body: { ...(rendered.body as Record<string, unknown>), ...error.bodyExtras } };
+  return error.bodyExtras ? { ...rendered, body: bodyWith(rendered.body, error.bodyExtras) } : rendered;
 }
 
 export function renderFamilyError(reply: FastifyReply, family: FamilyErrors, error: unknown): void {
