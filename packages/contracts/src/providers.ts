@@ -195,6 +195,7 @@ export interface ByokKey {
 
 /**
  * What ingress reads of `sy.providers.status.v1`'s reply: the active providers no request can call without its own
- * key (no usable platform key, not a simulator). Ingress plans their endpoints last.
+ * key (no usable platform key, not a simulator). Ingress plans their endpoints last. `null` while the answering replica
+ * has no catalog yet (it cannot tell then): ingress asks again soon rather than take it for "none".
  */
-export const providersStatusSchema = z.object({ uncredentialed: z.array(z.string()).default([]) });
+export const providersStatusSchema = z.object({ uncredentialed: z.array(z.string()).nullable().default([]) });

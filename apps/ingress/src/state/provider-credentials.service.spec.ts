@@ -6,10 +6,12 @@ import { ProviderCredentialsService } from './provider-credentials.service.js';
 describe('ProviderCredentialsService', () => {
   afterEach(() => jest.useRealTimers());
 
-  it("keeps the providers' last answer when a refresh goes unanswered, asks again every second until the first answer, then at the configured interval", async () => {
+  it("keeps the providers' last answer when a refresh goes unanswered, asks again every second until the first answer from a replica with the catalog, then at the configured interval", async () => {
     jest.useFakeTimers();
     const answers: Array<() => Promise<unknown>> = [
       () => Promise.reject(new Error('no responders')),
+      // A providers replica that has no catalog yet cannot tell: not an answer.
+      () => Promise.resolve({ uncredentialed: null, credentials: [] }),
       () => Promise.resolve({ uncredentialed: ['OpenAI', 'azure'], credentials: [] }),
       () => Promise.reject(new Error('timeout')),
     ];
@@ -23,12 +25,15 @@ describe('ProviderCredentialsService', () => {
     expect(service.uncredentialed.size).toBe(0);
     expect(await gauge()).toBe(-1);
     await jest.advanceTimersByTimeAsync(1_000);
+    expect(calls).toHaveLength(2);
+    expect(await gauge()).toBe(-1);
+    await jest.advanceTimersByTimeAsync(1_000);
     expect([...service.uncredentialed]).toEqual(['openai', 'azure']);
     expect(await gauge()).toBe(2);
     await jest.advanceTimersByTimeAsync(29_999);
-    expect(calls).toHaveLength(2);
-    await jest.advanceTimersByTimeAsync(1);
     expect(calls).toHaveLength(3);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(calls).toHaveLength(4);
     expect([...service.uncredentialed]).toEqual(['openai', 'azure']);
     service.onModuleDestroy();
   });

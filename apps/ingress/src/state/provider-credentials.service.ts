@@ -5,9 +5,10 @@ import { INGRESS_CONFIG, type IngressConfig } from '../config/ingress.config.js'
 
 /**
  * Which providers have no usable platform key, as the providers service reports them (`sy.providers.status.v1`,
- * asked every `PROVIDER_STATUS_REFRESH_MS`, every second until the first answer): the planner tries their endpoints
- * last (unless the account brings its own key), so a deployment with keys for a few providers of a large catalog
- * does not spend attempts on the others. Off the request path; an unanswered refresh keeps the last answer.
+ * asked every `PROVIDER_STATUS_REFRESH_MS`, every second until the first answer from a replica that has the catalog):
+ * the planner tries their endpoints last (unless the account brings its own key), so a deployment with keys for a
+ * few providers of a large catalog does not spend attempts on the others. Off the request path; an unanswered refresh
+ * keeps the last answer.
  */
 @Injectable()
 export class ProviderCredentialsService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -44,6 +45,8 @@ export class ProviderCredentialsService implements OnApplicationBootstrap, OnMod
   async refresh(): Promise<void> {
     try {
       const status = providersStatusSchema.parse(await this.nats.request(subjects.providers.status, {}, { timeoutMs: 2_000 }));
+      // The answering replica has no catalog yet: no answer, ask again in a second (not at the long interval).
+      if (status.uncredentialed === null) throw new Error('the answering providers replica has no catalog yet');
       const next = new Set(status.uncredentialed.map((slug) => slug.toLowerCase()));
       if (!this.known || next.size !== this.current.size || [...next].some((slug) => !this.current.has(slug))) this.logger.log(`providers without a platform key (planned last): ${[...next].join(', ') || 'none'}`);
       this.current = next;

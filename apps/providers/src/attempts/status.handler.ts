@@ -16,8 +16,11 @@ export interface ProvidersStatus {
   credentials: CredentialStatus[];
   /** The answering replica's attempts only (the RPC goes to one member of the queue group). */
   inflight: InflightAttempt[];
-  /** Active providers without a usable platform key (ingress plans them last): `providersStatusSchema` in contracts. */
-  uncredentialed: string[];
+  /**
+   * Active providers without a usable platform key (ingress plans them last): `providersStatusSchema` in contracts.
+   * `null` until this replica has the catalog (an empty list would read as "every provider has a key").
+   */
+  uncredentialed: string[] | null;
 }
 
 /** `sy.providers.status.v1` (Nest RPC): credential status (optionally for one account or provider) and in-flight attempts. */
@@ -37,7 +40,7 @@ export class StatusHandler {
       catalogVersion: this.directory.version,
       credentials: this.credentials.list(filter),
       inflight: this.attempts.list(),
-      uncredentialed: this.credentials.uncredentialed(this.directory.all().values()),
+      uncredentialed: this.directory.loaded ? this.credentials.uncredentialed(this.directory.all().values()) : null,
     };
   }
 }
