@@ -10,3 +10,4 @@ export * from './catalog.js';
 export * from './routing-table.js';
 export * from './token-estimate.js';
 export * from './middle-out.js';
+export * from './response-healing.js';

@@ -14,7 +14,12 @@ export interface ResolvedModel {
   dynamic?: DynamicVariant;
   /** The alias the model was reached through ("~anthropic/claude-opus-latest"). */
   viaAlias?: string;
+  /** The router that picked the model ("openrouter/free"). */
+  viaRouter?: string;
 }
+
+/** `openrouter/free` (reference §3.9): a random free model that supports the request's features. */
+export const FREE_ROUTER_ID = 'openrouter/free';
 
 /**
  * One active endpoint with everything the planner needs precomputed once per catalog version: lower-cased names
@@ -69,6 +74,8 @@ export class CatalogIndex {
   private readonly indexedByModel = new Map<string, readonly IndexedEndpoint[]>();
   private readonly endpointsByModel = new Map<string, readonly CatalogEndpoint[]>();
   private readonly aliasesByLowerName = new Map<string, string>();
+  /** Models with an active `:free` endpoint, sorted: what `openrouter/free` picks from. */
+  readonly freeModelIds: readonly string[];
 
   private constructor(snapshot: CatalogSnapshot) {
     this.version = snapshot.version;
@@ -95,6 +102,9 @@ export class CatalogIndex {
       this.indexedByModel.set(modelId, Object.freeze(list));
       this.endpointsByModel.set(modelId, Object.freeze(list.map((entry) => entry.endpoint)));
     }
+    const free: string[] = [];
+    for (const [modelId, list] of indexed) if (list.some((entry) => entry.endpoint.variant === 'free')) free.push(modelId);
+    this.freeModelIds = Object.freeze(free.sort());
     for (const [alias, target] of Object.entries(snapshot.aliases ?? {})) {
       this.aliasesByLowerName.set(alias.toLowerCase(), target);
     }

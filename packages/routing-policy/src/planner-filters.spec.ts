@@ -327,6 +327,63 @@ describe('variants', () => {
   });
 });
 
+describe('the free router (openrouter/free)', () => {
+  // Three models with free endpoints (one of them without tool support), one with paid endpoints only.
+  const index = build(
+    [
+      endpoint('acme/chat', 'alpha'),
+      endpoint('acme/chat', 'beta', { variant: 'free', prompt: 0 }),
+      endpoint('acme/tiny', 'alpha', { variant: 'free', prompt: 0, supportedParameters: ['max_tokens'], contextLength: 4_096 }),
+      endpoint('acme/long', 'deepinfra', { variant: 'free', prompt: 0, contextLength: 1_000_000 }),
+      endpoint('acme/plain', 'alpha'),
+    ],
+    ['acme/tiny', 'acme/long'],
+  );
+  const modelsOf = (result: PlanResult): string[] => {
+    if (!result.ok) throw new Error(`expected a plan, got ${result.error.code}: ${result.error.message}`);
+    return result.attempts.map((attempt) => attempt.model.id);
+  };
+  const seeded = (seed: number): (() => number) => {
+    let state = seed;
+    return () => ((state = (state * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+  };
+
+  it('knows the models with a free endpoint', () => {
+    expect(index.freeModelIds).toEqual(['acme/chat', 'acme/long', 'acme/tiny']);
+  });
+
+  it("tries every free model's free endpoints, in an order that varies from request to request, and never a paid endpoint", () => {
+    const firsts = new Set<string>();
+    for (let seed = 1; seed <= 40; seed++) {
+      const result = run({ index, request: { model: 'OpenRouter/free' }, extra: { random: seeded(seed) } });
+      expect([...modelsOf(result)].sort()).toEqual(['acme/chat', 'acme/long', 'acme/tiny']);
+      expect(result.ok && result.attempts.every((attempt) => attempt.endpoint.variant === 'free')).toBe(true);
+      expect(result.ok && result.attempts[0]!.reason).toContain('openrouter/free picked');
+      firsts.add(modelsOf(result)[0]!);
+    }
+    expect(firsts.size).toBe(3);
+  });
+
+  it("leaves out the free models that lack what the request needs (tools with require_parameters, the prompt's context)", () => {
+    const tools = [{ type: 'function' as const, function: { name: 'lookup', parameters: { type: 'object' } } }];
+    for (let seed = 1; seed <= 10; seed++) {
+      const withTools = run({ index, request: { model: 'openrouter/free', tools }, provider: { require_parameters: true }, extra: { random: seeded(seed) } });
+      expect([...modelsOf(withTools)].sort()).toEqual(['acme/chat', 'acme/long']);
+      const long = run({ index, request: { model: 'openrouter/free', max_tokens: 200_000 }, extra: { random: seeded(seed) } });
+      expect(modelsOf(long)).toEqual(['acme/long']);
+    }
+  });
+
+  it('is a fallback like any model id, and a catalog without free models does not know it', () => {
+    const result = run({ index, request: { model: 'acme/plain', models: ['openrouter/free'] } });
+    expect(modelsOf(result)[0]).toBe('acme/plain');
+    expect(modelsOf(result)).toHaveLength(4);
+    const paidOnly = build([endpoint('acme/chat', 'alpha')]);
+    expect(paidOnly.freeModelIds).toEqual([]);
+    expect(failure(run({ index: paidOnly, request: { model: 'openrouter/free' } }))).toMatchObject({ status: 400, code: 'model_not_found' });
+  });
+});
+
 describe('service tiers', () => {
   const index = build([
     endpoint('acme/chat', 'openai', { prompt: 2 }),

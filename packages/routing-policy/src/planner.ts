@@ -7,7 +7,7 @@ import {
   requestedParameters,
 } from '@switchyard/llm-spec';
 import { type Decimal, perMillionToPerToken, toDecimal } from '@switchyard/money';
-import type { CatalogIndex, DynamicVariant, IndexedEndpoint, ResolvedModel } from './catalog-index.js';
+import { type CatalogIndex, type DynamicVariant, FREE_ROUTER_ID, type IndexedEndpoint, type ResolvedModel } from './catalog-index.js';
 import type { AccountPolicy, PlanError, PlanInput, PlanResult, PlanStep, PlanStrategy, PlannedAttempt } from './plan-types.js';
 import { rendezvousPick } from './rendezvous.js';
 import { carriesSignedReasoning, type SessionKey, resolveSessionKey } from './session-key.js';
@@ -185,16 +185,27 @@ function run(input: PlanInput, steps: PlanStep[] | undefined): PlanResult {
   const context = requestContext(input);
   const groups: ModelGroup[] = [];
   const seenModels = new Set<string>();
-  for (const requestedId of requestedModels) {
-    const resolved = catalog.resolveModel(requestedId);
-    if (!resolved) {
-      unresolvedModels.push(requestedId);
-      continue;
-    }
+  const addGroup = (resolved: ResolvedModel): void => {
     const key = `${resolved.model.id}|${resolved.variant}|${resolved.dynamic ?? ''}`;
-    if (seenModels.has(key)) continue;
+    if (seenModels.has(key)) return;
     seenModels.add(key);
     groups.push(modelGroup(resolved, groups.length, context, catalog));
+  };
+  for (const requestedId of requestedModels) {
+    if (requestedId.trim().toLowerCase() === FREE_ROUTER_ID) {
+      // Every free model in random order, each a fallback of the one before: the filters below drop the models
+      // whose endpoints lack what the request needs (tools, context, parameters), so the first one left serves.
+      const picks = shuffled(catalog.freeModelIds, context.random);
+      if (picks.length === 0) unresolvedModels.push(requestedId);
+      for (const modelId of picks) {
+        const resolved = catalog.resolveModel(`${modelId}:free`);
+        if (resolved) addGroup({ ...resolved, viaRouter: FREE_ROUTER_ID });
+      }
+      continue;
+    }
+    const resolved = catalog.resolveModel(requestedId);
+    if (resolved) addGroup(resolved);
+    else unresolvedModels.push(requestedId);
   }
   if (groups.length === 0) {
     return { ok: false, error: modelNotFound(requestedModels) };
@@ -243,6 +254,16 @@ function requestedModelIds(request: CanonicalChatRequest): string[] {
   add(request.model);
   for (const id of request.models ?? []) add(id);
   return ids;
+}
+
+/** A copy in uniformly random order (Fisher–Yates). */
+function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const copy = [...items];
+  for (let index = copy.length - 1; index > 0; index--) {
+    const other = Math.floor(random() * (index + 1));
+    [copy[index], copy[other]] = [copy[other], copy[index]];
+  }
+  return copy;
 }
 
 function lowerSet(names: readonly string[] | null | undefined): ReadonlySet<string> | undefined {
@@ -744,7 +765,9 @@ function attemptReason(item: Candidate, context: RequestContext): string {
   if (context.requestedTier && item.inPreferredTier) parts.push(`service tier ${context.requestedTier}`);
   if (item.healthNote) parts.push(item.healthNote);
   if (item.preferenceNote) parts.push(`${item.preferenceNote}: moved after endpoints that meet it`);
-  if (item.group.index > 0) parts.push(`fallback model ${item.group.resolved.requestedId}`);
+  const resolved = item.group.resolved;
+  if (resolved.viaRouter) parts.push(`${resolved.viaRouter} picked ${resolved.model.id}${item.group.index > 0 ? ' (a fallback)' : ''}`);
+  else if (item.group.index > 0) parts.push(`fallback model ${resolved.requestedId}`);
   return parts.join('; ');
 }
 

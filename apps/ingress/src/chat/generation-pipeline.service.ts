@@ -12,6 +12,7 @@ import {
 import {
   emptyUsage,
   estimatePromptTokens,
+  healResult,
   isContentPart,
   makeUsage,
   ResultAssembler,
@@ -353,8 +354,11 @@ export class GenerationPipelineService {
     const billed: BilledUsage = { usage, charge, isByok: attempt.isByok };
     const servedIdentity = identity(attempt);
     if (result.systemFingerprint !== undefined) servedIdentity.systemFingerprint = result.systemFingerprint ?? null;
+    // The response-healing plugin (non-streamed JSON answers only): what the client, the record and the cache get.
+    const healed = outcome.kind === 'served' && healResult(canonical, result);
+    if (healed) this.recorder.responseHealed(skin.api);
     const metadata = routerMetadataRequested(request.headers)
-      ? routerMetadata({ requested: asked.model, planned: routing.attempts, planStrategy: routing.strategy, served: attempt, servedModel: modelLabel(attempt), records, droppedMessages: routing.droppedMessages })
+      ? routerMetadata({ requested: asked.model, planned: routing.attempts, planStrategy: routing.strategy, served: attempt, servedModel: modelLabel(attempt), records, droppedMessages: routing.droppedMessages, healed })
       : undefined;
 
     try {
@@ -409,6 +413,8 @@ export class GenerationPipelineService {
       const sink = new ExchangeSink(undefined);
       sink.onParts(hit.parts);
       result = sink.assembler.result;
+      // The stored parts are the provider's: heal them as the first answer was.
+      if (healResult(canonical, result)) this.recorder.responseHealed(skin.api);
       await reply
         .status(200)
         .headers({ ...headers, 'Content-Type': 'application/json; charset=utf-8' })

@@ -1,5 +1,5 @@
 import type { AttemptRecord } from '@switchyard/contracts';
-import type { PlannedAttempt, PlanStrategy } from '@switchyard/routing-policy';
+import { FREE_ROUTER_ID, type PlannedAttempt, type PlanStrategy } from '@switchyard/routing-policy';
 
 /** The request headers that ask for router metadata (the second is OpenRouter's legacy name). */
 const METADATA_HEADERS = ['x-openrouter-metadata', 'x-openrouter-experimental-metadata'] as const;
@@ -38,6 +38,8 @@ export interface RouterMetadataInput {
   records: readonly AttemptRecord[];
   /** Messages middle-out compression dropped (0: none). */
   droppedMessages: number;
+  /** The response-healing plugin repaired the answer's JSON. */
+  healed?: boolean;
 }
 
 /** Builds the metadata of a served generation from its plan and the attempts made. */
@@ -46,11 +48,12 @@ export function routerMetadata(input: RouterMetadataInput): RouterMetadata {
   const attempt = records.length;
   const model = served?.model.id ?? planned[0]?.model.id ?? requested;
   const strategy: RouterMetadata['strategy'] =
-    model !== planned[0]?.model.id ? 'fallback' : requested.startsWith('~') ? 'latest' : requested.endsWith(':free') ? 'free' : requested !== model && !requested.startsWith(`${model}:`) ? 'alias' : 'direct';
+    model !== planned[0]?.model.id ? 'fallback' : requested.startsWith('~') ? 'latest' : requested.endsWith(':free') || requested.trim().toLowerCase() === FREE_ROUTER_ID ? 'free' : requested !== model && !requested.startsWith(`${model}:`) ? 'alias' : 'direct';
   const pipeline: RouterMetadata['pipeline'] = [
     { type: 'routing', name: input.planStrategy, summary: `${planned.length} endpoint${planned.length === 1 ? '' : 's'} planned by ${input.planStrategy}; first: ${planned[0]?.endpoint.id ?? 'none'} (${planned[0]?.reason ?? ''})` },
   ];
   if (input.droppedMessages > 0) pipeline.push({ type: 'context-compression', name: 'middle-out', summary: `${input.droppedMessages} message${input.droppedMessages === 1 ? '' : 's'} dropped from the middle to fit the context`, data: { dropped_messages: input.droppedMessages } });
+  if (input.healed) pipeline.push({ type: 'response-healing', name: 'json-repair', summary: "the answer's malformed JSON was repaired" });
   if (served && attempt > 1) pipeline.push({ type: 'fallback', name: 'failover', summary: `${attempt - 1} attempt${attempt === 2 ? '' : 's'} failed before ${served.provider.name} served` });
   if (!served) pipeline.push({ type: 'fallback', name: 'failover', summary: `every attempt failed (${attempt})` });
   return {

@@ -12,6 +12,7 @@ export class GenerationRecorderService {
   private readonly overhead;
   private readonly requests;
   private readonly attempts;
+  private readonly healed;
 
   constructor(
     private readonly publisher: DurablePublisher,
@@ -25,6 +26,12 @@ export class GenerationRecorderService {
     });
     this.requests = metrics.counter({ name: 'switchyard_requests_total', help: 'Inference requests by outcome', labelNames: ['api', 'outcome', 'streamed'] });
     this.attempts = metrics.counter({ name: 'switchyard_attempts_total', help: 'Provider attempts by provider and outcome', labelNames: ['provider', 'outcome'] });
+    this.healed = metrics.counter({ name: 'switchyard_responses_healed_total', help: 'Answers whose malformed JSON the response-healing plugin repaired', labelNames: ['api'] });
+  }
+
+  /** An answer's JSON was repaired (the response-healing plugin). */
+  responseHealed(api: string): void {
+    this.healed.inc({ api });
   }
 
   /** Runs `task` off the request's path, with the outbox's batch (see DurablePublisher.defer). */

@@ -82,6 +82,56 @@ describe('the gateway end to end, driven by the official openai SDK', () => {
     expect((apiError.error as { metadata?: { availability_code?: string } }).metadata?.availability_code).toBe('model_not_found');
   });
 
+  it('serves openrouter/free with a free model that supports the request, at no cost, named in the response and in /generation', async () => {
+    const freeModels = (await client.models.list()).data.map((model) => model.id).filter((id) => id.endsWith(':free'));
+    expect(freeModels.length).toBeGreaterThan(1);
+    const completion = await client.chat.completions.create({ model: 'openrouter/free', messages: [{ role: 'user', content: 'Anything free today?' }], max_tokens: 16 });
+    expect(freeModels).toContain(completion.model);
+    expect((completion.usage as OpenAI.CompletionUsage & { cost: number }).cost).toBe(0);
+    const generation = await stack.generation(completion.id);
+    expect(generation).toMatchObject({ model: completion.model, total_cost: 0 });
+  });
+
+  it('repairs a malformed JSON answer with the response-healing plugin (non-streamed JSON requests only), leaving it as it came otherwise', async () => {
+    const model = 'openai/gpt-4.1-nano';
+    expect((await stack.admin('simulator', 'PUT', `/admin/knobs/${encodeURIComponent(model)}`, { malformedJson: 'fenced' })).status).toBeLessThan(300);
+    try {
+      const ask = (extra: Record<string, unknown>) =>
+        client.chat.completions.create({
+          model,
+          messages: [{ role: 'user', content: 'Give me the answer as JSON' }],
+          response_format: { type: 'json_object' },
+          provider: { only: ['simulator'] },
+          ...extra,
+        } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+      const healed = await ask({ plugins: [{ id: 'response-healing' }] });
+      const content = healed.choices[0]!.message.content!;
+      expect(JSON.parse(content)).toEqual({ answer: expect.any(String) });
+      spent = spent.plus(String((healed.usage as OpenAI.CompletionUsage & { cost: number }).cost));
+
+      const untouched = await ask({});
+      expect(untouched.choices[0]!.message.content).toBe(`\`\`\`json\n${content}\n\`\`\``);
+      spent = spent.plus(String((untouched.usage as OpenAI.CompletionUsage & { cost: number }).cost));
+
+      const stream = await client.chat.completions.create({
+        model,
+        messages: [{ role: 'user', content: 'Give me the answer as JSON' }],
+        response_format: { type: 'json_object' },
+        stream: true,
+        plugins: [{ id: 'response-healing' }],
+        provider: { only: ['simulator'] },
+      } as unknown as OpenAI.ChatCompletionCreateParamsStreaming);
+      let streamed = '';
+      for await (const chunk of stream) {
+        streamed += chunk.choices[0]?.delta.content ?? '';
+        if (chunk.usage) spent = spent.plus(String((chunk.usage as OpenAI.CompletionUsage & { cost: number }).cost));
+      }
+      expect(streamed.startsWith('```json')).toBe(true);
+    } finally {
+      await stack.admin('simulator', 'DELETE', `/admin/knobs/${encodeURIComponent(model)}`);
+    }
+  });
+
   it('answers malformed JSON, a poisoned or empty body and invalid fields with 400 and a body over the limit with 413, in the OpenRouter envelope, never 500', async () => {
     const post = (body: string) => fetch(`${stack.baseUrl}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${stack.demoKey}`, 'content-type': 'application/json' }, body });
     const malformed = await post('{"model": "openai/gpt-4o-mini", "messages": [');

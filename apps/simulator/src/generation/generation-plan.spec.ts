@@ -83,6 +83,19 @@ describe('generation plan', () => {
     expect(typeof JSON.parse(contentText(object))).toBe('object');
   });
 
+  it('spoils a JSON answer the way the malformedJson knob says, and counts the spoiled text', () => {
+    const intent = defaultIntent('m', { lastUserText: 'x', output: { type: 'json_object' as const } });
+    const clean = contentText(planChat(intent, knobs));
+    const spoiled = (how: 'fenced' | 'prose' | 'unclosed') => planChat(intent, resolveKnobs(knobs, { malformedJson: how }));
+    expect(contentText(spoiled('fenced'))).toBe(`\`\`\`json\n${clean}\n\`\`\``);
+    expect(contentText(spoiled('prose'))).toBe(`Here is the JSON you asked for:\n${clean}`);
+    expect(contentText(spoiled('unclosed'))).toBe(clean.slice(0, -1));
+    for (const how of ['fenced', 'prose', 'unclosed'] as const) {
+      expect(() => JSON.parse(contentText(spoiled(how)))).toThrow();
+      expect(spoiled(how).usage.completionTokens).toBe(Math.ceil(contentText(spoiled(how)).length / 4));
+    }
+  });
+
   it('reports cached tokens by marker or knob, and Anthropic-style write-then-read by cache key', () => {
     expect(planChat(defaultIntent('m', { promptTokens: 101, cache: { marked: true } }), knobs).usage.cachedTokens).toBe(50);
     expect(planChat(defaultIntent('m', { promptTokens: 100 }), resolveKnobs(knobs, { cachedRatio: 0.8 })).usage.cachedTokens).toBe(80);

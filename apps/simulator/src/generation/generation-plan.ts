@@ -186,8 +186,9 @@ export function planChat(intent: ChatIntent, knobs: EffectiveKnobs, promptCache?
         ? jsonFromSchema(intent.output.schema, deriveSeed(seed, 'json'))
         : { answer: wordsFor(seed, Math.max(1, Math.min(knobs.completionTokens, 16))).join(' ') };
     const full = JSON.stringify(value);
-    const text = cutToBudget(full, Math.max(0, budget));
-    if (text.length < full.length) finish = 'length';
+    const cut = cutToBudget(full, Math.max(0, budget));
+    if (cut.length < full.length) finish = 'length';
+    const text = malformed(cut, knobs.malformedJson);
     content = { type: 'json', text, tokens: textTokens(text) };
   } else {
     const wanted = knobs.completionTokens;
@@ -218,4 +219,18 @@ export function planChat(intent: ChatIntent, knobs: EffectiveKnobs, promptCache?
 /** The answer's visible text (text or JSON content; empty for tool calls). */
 export function contentText(plan: GenerationPlan): string {
   return plan.content.type === 'text' ? plan.content.words.join(' ') : plan.content.type === 'json' ? plan.content.text : '';
+}
+
+/** A JSON answer spoiled the way the `malformedJson` knob says (see knobs.schema.ts). */
+function malformed(text: string, how: EffectiveKnobs['malformedJson']): string {
+  switch (how) {
+    case 'fenced':
+      return `\`\`\`json\n${text}\n\`\`\``;
+    case 'prose':
+      return `Here is the JSON you asked for:\n${text}`;
+    case 'unclosed':
+      return text.endsWith('}') ? text.slice(0, -1) : text;
+    default:
+      return text;
+  }
 }

@@ -30,6 +30,11 @@ export const knobsSchema = z.strictObject({
   cachedRatio: z.number().min(0).max(1).optional(),
   /** Words of a text answer before max_tokens applies (overrides DEFAULT_COMPLETION_TOKENS). */
   completionTokens: z.number().int().min(0).max(1_000_000).optional(),
+  /**
+   * How a JSON answer (`response_format` json_object / json_schema) comes out malformed, as models' answers do:
+   * `fenced` in a markdown code block, `prose` after a sentence, `unclosed` without its last closing brace.
+   */
+  malformedJson: z.enum(['none', 'fenced', 'prose', 'unclosed']).optional(),
 });
 export type Knobs = z.infer<typeof knobsSchema>;
 
@@ -50,6 +55,7 @@ export interface EffectiveKnobs {
   reasoningTokens: number;
   cachedRatio: number;
   completionTokens: number;
+  malformedJson: 'none' | 'fenced' | 'prose' | 'unclosed';
 }
 
 export const WILDCARD_MODEL = '*';
@@ -73,6 +79,7 @@ export function baseKnobs(defaults: KnobDefaults): EffectiveKnobs {
     reasoningTokens: defaults.reasoningTokens,
     cachedRatio: 0,
     completionTokens: defaults.completionTokens,
+    malformedJson: 'none',
   };
 }
 
