@@ -26,6 +26,8 @@ import { BillingSchema1764000000000 } from './migrations/1764000000000-billing-s
 import { AuthCodes1764720000000 } from './migrations/1764720000000-auth-codes.js';
 import { RunawayStop1764806400000 } from './migrations/1764806400000-runaway-stop.js';
 import { SpendAlerts1764892800000 } from './migrations/1764892800000-spend-alerts.js';
+import { Presets1765000000000 } from './migrations/1765000000000-presets.js';
+import { PresetsModule } from './presets/presets.module.js';
 import { AuthCodesModule } from './auth-codes/auth-codes.module.js';
 import { BillingStateEntity } from './records/billing-state.entity.js';
 import { RecordsModule } from './records/records.module.js';
@@ -43,7 +45,7 @@ export const BILLING_ENTITIES = [
   BillingStateEntity,
 ];
 
-export const BILLING_MIGRATIONS = [BillingSchema1764000000000, AuthCodes1764720000000, RunawayStop1764806400000, SpendAlerts1764892800000];
+export const BILLING_MIGRATIONS = [BillingSchema1764000000000, AuthCodes1764720000000, RunawayStop1764806400000, SpendAlerts1764892800000, Presets1765000000000];
 
 @Module({})
 class BillingConfigModule {
@@ -80,6 +82,7 @@ export class AppModule {
         LedgerModule,
         KeysModule,
         AuthCodesModule,
+        PresetsModule,
         DebitsModule,
         FreeQuotaModule,
         MaintenanceModule,

@@ -9,6 +9,8 @@ import { ChatController } from './chat/chat.controller.js';
 import { GenerationPipelineService } from './chat/generation-pipeline.service.js';
 import { ResponseCacheService } from './response-cache/response-cache.service.js';
 import { ProviderCredentialsService } from './state/provider-credentials.service.js';
+import { PresetStore } from './presets/preset-store.service.js';
+import { PresetsController } from './presets/presets.controller.js';
 import { INGRESS_CONFIG, type IngressConfig } from './config/ingress.config.js';
 import { GenerationRecorderService } from './generation/generation-recorder.service.js';
 import { ModelsController } from './models/models.controller.js';
@@ -26,7 +28,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CoreModule.forRoot({ serviceName: 'ingress', natsUrl: config.NATS_URL, adminToken: config.ADMIN_TOKEN!, adminControllers: false })],
-      controllers: [ChatController, AccountController, ModelsController, MessagesController, ResponsesController, CompletionsController, EmbeddingsController, RerankController],
+      controllers: [ChatController, AccountController, ModelsController, MessagesController, ResponsesController, CompletionsController, EmbeddingsController, RerankController, PresetsController],
       providers: [
         { provide: INGRESS_CONFIG, useValue: config },
         CatalogStateService,
@@ -38,6 +40,7 @@ export class AppModule {
         GenerationPipelineService,
         ResponseCacheService,
         ProviderCredentialsService,
+        PresetStore,
         UnaryGenerationService,
       ],
     };

@@ -223,6 +223,53 @@ export const authCodeRequestSchema = z.discriminatedUnion('op', [
 ]);
 export type AuthCodeRequest = z.input<typeof authCodeRequestSchema>;
 
+/** A preset's slug: lower-case letters, digits and dashes (OpenRouter's `@preset/<slug>`). */
+export const presetSlugSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a preset slug is 1-64 lower-case letters, digits and dashes, starting with a letter or digit');
+
+/**
+ * One version of an account's preset (OpenRouter's presets): request fields a request names with `@preset/<slug>`
+ * (as its model, or after one: `openai/gpt-4o@preset/<slug>`) or with `preset: "<slug>"`. `config` holds chat request
+ * fields (no messages; ingress validated them when the version was made), `system_prompt` a system message put
+ * first. Versions only grow: a change is a new version, and requests use the latest.
+ */
+export const presetSchema = z.object({
+  slug: presetSlugSchema,
+  version: z.number().int().positive(),
+  name: z.string(),
+  description: z.string().nullable(),
+  system_prompt: z.string().nullable(),
+  config: z.record(z.string(), z.unknown()),
+  created_at: z.string(),
+});
+export type Preset = z.infer<typeof presetSchema>;
+
+/**
+ * `sy.billing.presets.v1`: an account's presets. `list` → `{data: Preset[]}` (the latest version of each), `get` →
+ * `{data: Preset}` (the latest, or `version`), `versions` → `{data: Preset[]}` (newest first), `create` → `{data:
+ * Preset}` (a new version, the first when the slug is new), `delete` → `{deleted: true}` (every version). An unknown
+ * slug or version is a 404.
+ */
+export const presetsRequestSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('list'), accountId: z.string() }),
+  z.object({ op: z.literal('get'), accountId: z.string(), slug: presetSlugSchema, version: z.number().int().positive().optional() }),
+  z.object({ op: z.literal('versions'), accountId: z.string(), slug: presetSlugSchema }),
+  z.object({
+    op: z.literal('create'),
+    accountId: z.string(),
+    slug: presetSlugSchema,
+    name: z.string().min(1).max(200).optional(),
+    description: z.string().max(2_000).nullable().optional(),
+    system_prompt: z.string().max(200_000).nullable().optional(),
+    config: z.record(z.string(), z.unknown()),
+  }),
+  z.object({ op: z.literal('delete'), accountId: z.string(), slug: presetSlugSchema }),
+]);
+export type PresetsRequest = z.input<typeof presetsRequestSchema>;
+
+/** `sy.billing.presets-changed.v1` (core NATS, after the change committed): ingress forgets its copy of the preset. */
+export const presetChangedSchema = z.object({ accountId: z.string(), slug: presetSlugSchema, version: z.number().int().positive().nullable() });
+export type PresetChanged = z.infer<typeof presetChangedSchema>;
+
 /** `sy.billing.free-quota.v1`: consume one `:free` request of the account (20/min, 50/day, 1000/day after $10 bought). */
 export const freeQuotaRequestSchema = z.object({ accountId: z.string(), modelId: z.string() });
 export type FreeQuotaRequest = z.infer<typeof freeQuotaRequestSchema>;

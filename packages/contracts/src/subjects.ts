@@ -52,6 +52,10 @@ export const subjects = {
     spendAlert: subject('billing', 'spend-alert'),
     /** RPC: an account's spend-alert thresholds and recent alerts, read or set by its management key. */
     alerts: subject('billing', 'alerts'),
+    /** RPC: an account's presets (list, get, versions, create a version, delete). */
+    presets: subject('billing', 'presets'),
+    /** Event (core NATS): a preset was changed or deleted; ingress replicas forget their copy. */
+    presetChanged: subject('billing', 'preset-changed'),
     /** RPC: OAuth PKCE codes (create for an account, exchange for a key). */
     authCodes: subject('billing', 'auth-codes'),
     accountChanged: subject('billing', 'account-changed'),

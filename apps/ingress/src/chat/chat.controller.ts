@@ -21,8 +21,10 @@ export class ChatController {
       const caller = await this.authenticator.authenticate(request.headers);
       const parsed = chatRequestSchema.safeParse(request.body);
       if (!parsed.success) throw invalidRequest(parsed.error);
-      if (!parsed.data.model) throw new BadRequestError('Invalid request: model: required (e.g. "openai/gpt-4o-mini"; see GET /api/v1/models)');
-      await this.pipeline.execute({ request, reply, caller, canonical: toCanonicalChatRequest(parsed.data), skin: chatCompletionsSkin });
+      if (!parsed.data.model && !parsed.data.preset) throw new BadRequestError('Invalid request: model: required (e.g. "openai/gpt-4o-mini"; see GET /api/v1/models)');
+      // A preset alone names the model: `preset: "x"` is `model: "@preset/x"`.
+      const canonical = toCanonicalChatRequest(parsed.data, parsed.data.preset ? `@preset/${parsed.data.preset}` : undefined);
+      await this.pipeline.execute({ request, reply, caller, canonical, skin: chatCompletionsSkin });
     } catch (error) {
       renderFamilyError(reply, chatCompletionsSkin, error);
     }

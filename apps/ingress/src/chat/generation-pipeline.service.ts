@@ -45,6 +45,8 @@ import { accountPolicyOf, compressedToFit, planFailure } from './planning.js';
 import { cacheHeaders, NO_CHARGE, replayableParts, type CachedResponseOf } from '../response-cache/response-cache.js';
 import { ResponseCacheService } from '../response-cache/response-cache.service.js';
 import { ProviderCredentialsService } from '../state/provider-credentials.service.js';
+import { PresetStore } from '../presets/preset-store.service.js';
+import { presetReference, withPreset } from '../presets/preset-request.js';
 
 /** Turns zod issues into one readable 400. */
 export function invalidRequest(error: z.ZodError): BadRequestError {
@@ -204,6 +206,7 @@ export class GenerationPipelineService {
     private readonly recorder: GenerationRecorderService,
     private readonly cache: ResponseCacheService,
     private readonly credentials: ProviderCredentialsService,
+    private readonly presets: PresetStore,
     @Inject(INGRESS_CONFIG) private readonly config: IngressConfig,
   ) {}
 
@@ -220,15 +223,19 @@ export class GenerationPipelineService {
     );
   }
 
-  private async run({ request, reply, caller, canonical: asked, skin }: PipelineRequest): Promise<void> {
-    let requested = asked;
+  private async run({ request, reply, caller, canonical: named, skin }: PipelineRequest): Promise<void> {
     const startedAt = requestStartedAt(request);
+    // A preset the request names (`@preset/<slug>`, `preset`): its fields under the request's, its version in the cache key.
+    const presetNamed = presetReference(named);
+    const preset = presetNamed ? await this.presets.get(caller.account.accountId, presetNamed.slug) : undefined;
+    const asked = presetNamed && preset ? withPreset(named, presetNamed, preset) : named;
+    let requested = asked;
     const index = this.state.index;
     if (!index) throw new ServiceUnavailableError('The gateway is starting up (catalog not loaded yet); retry shortly');
     // An embedding model on a generation route is a client mistake with a precise answer (OpenRouter's wrong_endpoint).
     const wrongEndpoint = wrongEndpointError(index, [requested.model, ...(requested.models ?? [])], 'chat');
     if (wrongEndpoint) throw wrongEndpoint;
-    const cache = this.cache.requestOf(request, caller, requested.stream);
+    const cache = this.cache.requestOf(request, caller, requested.stream, preset && `preset ${preset.slug}@${preset.version}`);
     if (cache && !cache.directive.clear) {
       const hit = await this.cache.lookup(cache.key, 'generation');
       if (hit) return this.replay({ request, reply, caller, canonical: requested, skin }, startedAt, hit);
@@ -318,7 +325,7 @@ export class GenerationPipelineService {
       this.observe(finishContext, 'error', performance.now());
       const error = outcome.failures.length > 0 ? exhaustedError(outcome.failures) : new ServiceUnavailableError('No provider could serve the request');
       if (routerMetadataRequested(request.headers)) {
-        error.bodyExtras = { openrouter_metadata: routerMetadata({ requested: asked.model, planned: routing.attempts, planStrategy: routing.strategy, served: undefined, servedModel: undefined, records, droppedMessages: routing.droppedMessages }) };
+        error.bodyExtras = { openrouter_metadata: routerMetadata({ requested: named.model, preset: preset && { slug: preset.slug, version: preset.version }, planned: routing.attempts, planStrategy: routing.strategy, served: undefined, servedModel: undefined, records, droppedMessages: routing.droppedMessages }) };
       }
       if (writer && skinStream && writer.isOpen) {
         writer.end(skinStream.fail({ code: error.status, message: error.message, metadata: { error_type: error.errorType, ...error.metadata }, nativeFinishReason: null }, undefined));
@@ -358,7 +365,7 @@ export class GenerationPipelineService {
     const healed = outcome.kind === 'served' && healResult(canonical, result);
     if (healed) this.recorder.responseHealed(skin.api);
     const metadata = routerMetadataRequested(request.headers)
-      ? routerMetadata({ requested: asked.model, planned: routing.attempts, planStrategy: routing.strategy, served: attempt, servedModel: modelLabel(attempt), records, droppedMessages: routing.droppedMessages, healed })
+      ? routerMetadata({ requested: named.model, preset: preset && { slug: preset.slug, version: preset.version }, planned: routing.attempts, planStrategy: routing.strategy, served: attempt, servedModel: modelLabel(attempt), records, droppedMessages: routing.droppedMessages, healed })
       : undefined;
 
     try {

@@ -5,6 +5,7 @@ import { accountRecord, keyRecord } from '../../test/support/records.js';
 import type { CreditLeaseService } from '../admission/credit-lease.service.js';
 import type { ResponseCacheService } from '../response-cache/response-cache.service.js';
 import type { ProviderCredentialsService } from '../state/provider-credentials.service.js';
+import type { PresetStore } from '../presets/preset-store.service.js';
 import { ingressConfigSchema } from '../config/ingress.config.js';
 import type { GenerationRecorderService } from '../generation/generation-recorder.service.js';
 import { fixtureIndex, fixtureRoutingTable } from '../models/models.fixture.js';
@@ -46,7 +47,7 @@ function setup() {
     observe: () => order.push('observed'),
     record: () => order.push('recorded'),
   } as unknown as GenerationRecorderService;
-  const pipeline = new GenerationPipelineService(state, admission, runner, recorder, { requestOf: () => null } as unknown as ResponseCacheService, { uncredentialed: new Set() } as unknown as ProviderCredentialsService, ingressConfigSchema.parse({}));
+  const pipeline = new GenerationPipelineService(state, admission, runner, recorder, { requestOf: () => null } as unknown as ResponseCacheService, { uncredentialed: new Set() } as unknown as ProviderCredentialsService, {} as PresetStore, ingressConfigSchema.parse({}));
   const sent: { status?: number; body?: string } = {};
   const reply = {
     raw: { on: () => undefined, off: () => undefined, writableEnded: false },

@@ -40,6 +40,8 @@ export interface RouterMetadataInput {
   droppedMessages: number;
   /** The response-healing plugin repaired the answer's JSON. */
   healed?: boolean;
+  /** The preset the request named, at the version used. */
+  preset?: { slug: string; version: number } | undefined;
 }
 
 /** Builds the metadata of a served generation from its plan and the attempts made. */
@@ -52,6 +54,7 @@ export function routerMetadata(input: RouterMetadataInput): RouterMetadata {
   const pipeline: RouterMetadata['pipeline'] = [
     { type: 'routing', name: input.planStrategy, summary: `${planned.length} endpoint${planned.length === 1 ? '' : 's'} planned by ${input.planStrategy}; first: ${planned[0]?.endpoint.id ?? 'none'} (${planned[0]?.reason ?? ''})` },
   ];
+  if (input.preset) pipeline.push({ type: 'preset', name: input.preset.slug, summary: `preset ${input.preset.slug} (version ${input.preset.version}) applied under the request's fields`, data: { version: input.preset.version } });
   if (input.droppedMessages > 0) pipeline.push({ type: 'context-compression', name: 'middle-out', summary: `${input.droppedMessages} message${input.droppedMessages === 1 ? '' : 's'} dropped from the middle to fit the context`, data: { dropped_messages: input.droppedMessages } });
   if (input.healed) pipeline.push({ type: 'response-healing', name: 'json-repair', summary: "the answer's malformed JSON was repaired" });
   if (served && attempt > 1) pipeline.push({ type: 'fallback', name: 'failover', summary: `${attempt - 1} attempt${attempt === 2 ? '' : 's'} failed before ${served.provider.name} served` });

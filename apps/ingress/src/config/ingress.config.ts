@@ -47,6 +47,8 @@ export const ingressConfigSchema = baseConfigSchema.extend({
   RESPONSE_CACHE_LOOKUP_TIMEOUT_MS: z.coerce.number().int().positive().default(500),
   /** How often ingress asks providers which providers have no platform key (their endpoints are planned last), ms. */
   PROVIDER_STATUS_REFRESH_MS: z.coerce.number().int().positive().default(30_000),
+  /** How long a replica trusts its copy of a preset without a change event (a safety net: changes are announced), ms. */
+  PRESET_CACHE_TTL_MS: z.coerce.number().int().positive().default(60_000),
   /** Replica id, for credit leases (default: hostname + pid). */
   REPLICA_ID: z.string().optional(),
 });

@@ -43,11 +43,11 @@ export class ResponseCacheService implements OnApplicationBootstrap {
    * The request's key and directive when it asked for caching (`X-OpenRouter-Cache: true`); null otherwise, when
    * caching is switched off, and for an account that requires zero data retention (a stored response is retention).
    */
-  requestOf(request: FastifyRequest, caller: Caller, stream: boolean): CacheRequest | null {
+  requestOf(request: FastifyRequest, caller: Caller, stream: boolean, context?: string): CacheRequest | null {
     if (!this.enabled || caller.account.privacy.requireZdr) return null;
     const directive = cacheDirective(request.headers);
     if (!directive) return null;
-    return { directive, key: responseCacheKey({ keyId: caller.key.keyId, route: request.routeOptions.url ?? request.url, stream, body: request.body }) };
+    return { directive, key: responseCacheKey({ keyId: caller.key.keyId, route: request.routeOptions.url ?? request.url, stream, body: request.body, context }) };
   }
 
   onApplicationBootstrap(): void {

@@ -36,11 +36,13 @@ describe('responseCacheKey', () => {
     expect(responseCacheKey(base)).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('differs by API key, route, streaming mode, any body field, and the order of the body properties', () => {
+  it('differs by API key, route, streaming mode, context (the version of a preset named), any body field, and the order of the body properties', () => {
     const key = responseCacheKey(base);
     expect(responseCacheKey({ ...base, keyId: 'key-2' })).not.toBe(key);
     expect(responseCacheKey({ ...base, route: '/api/v1/responses' })).not.toBe(key);
     expect(responseCacheKey({ ...base, stream: true })).not.toBe(key);
+    expect(responseCacheKey({ ...base, context: 'preset bot@1' })).not.toBe(key);
+    expect(responseCacheKey({ ...base, context: 'preset bot@2' })).not.toBe(responseCacheKey({ ...base, context: 'preset bot@1' }));
     expect(responseCacheKey({ ...base, body: { ...base.body, temperature: 0 } })).not.toBe(key);
     expect(responseCacheKey({ ...base, body: { messages: base.body.messages, model: 'm/x' } })).not.toBe(key);
   });

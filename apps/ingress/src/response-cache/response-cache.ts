@@ -41,9 +41,9 @@ export function cacheDirective(headers: Headers): CacheDirective | null {
  * responses, completions), in the same streaming mode, with the same body: the body as parsed and serialised again,
  * so whitespace does not matter and the order of its properties does (as at OpenRouter). SHA-256, hex.
  */
-export function responseCacheKey(input: { keyId: string; route: string; stream: boolean; body: unknown }): string {
+export function responseCacheKey(input: { keyId: string; route: string; stream: boolean; body: unknown; context?: string | undefined }): string {
   return createHash('sha256')
-    .update(`${input.keyId}\n${input.route}\n${input.stream ? 'stream' : 'json'}\n`)
+    .update(`${input.keyId}\n${input.route}\n${input.stream ? 'stream' : 'json'}\n${input.context === undefined ? '' : `${input.context}\n`}`)
     .update(JSON.stringify(input.body ?? null))
     .digest('hex');
 }

@@ -243,6 +243,60 @@ describe('keys, limits and account rules', () => {
     expect((await call(stack.baseUrl, worker, 'GET', '/activity')).status).toBe(403);
   });
 
+  it('presets through /api/v1/presets: a management key makes one from a chat body, every key of the account uses it as @preset/<slug> on every replica, a new version applies at once, another account cannot', async () => {
+    const accountId = await admin.createAccount('preset-owner', { topUp: '5' });
+    const management = (await admin.createKey(accountId, { name: 'ops', kind: 'management' })).key;
+    const inference = (await admin.createKey(accountId, { name: 'app' })).key;
+    await waitFor(async () => (await call(second.baseUrl, inference, 'GET', '/key')).status === 200 && (await call(second.baseUrl, management, 'GET', '/key')).status === 200, { message: 'keys on every replica' });
+    const systemPrompt = 'You are the support bot of Acme. Answer in one short sentence, politely, and never mention competitors.';
+
+    // Only a management key makes presets.
+    expect((await call(stack.baseUrl, inference, 'POST', '/presets/support-bot/chat/completions', { model: 'openai/gpt-4o-mini' })).status).toBe(403);
+    const created = await call(stack.baseUrl, management, 'POST', '/presets/support-bot/chat/completions', {
+      name: 'Support bot',
+      model: 'openai/gpt-4o-mini',
+      messages: [{ role: 'system', content: systemPrompt }],
+      max_completion_tokens: 3,
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.data).toMatchObject({ slug: 'support-bot', version: 1, name: 'Support bot', system_prompt: systemPrompt, config: { model: 'openai/gpt-4o-mini', max_tokens: 3 } });
+    expect((await call(second.baseUrl, inference, 'GET', '/presets')).body.data).toEqual([expect.objectContaining({ slug: 'support-bot', version: 1 })]);
+
+    // The openai SDK names it as the model, on either replica: the preset's model, system prompt and max_tokens apply.
+    const question = [{ role: 'user' as const, content: 'Where is my order?' }];
+    const plain = await client(stack.baseUrl, inference).chat.completions.create({ model: 'openai/gpt-4o-mini', messages: question });
+    for (const baseUrl of replicas) {
+      const viaPreset = await client(baseUrl, inference).chat.completions.create({ model: '@preset/support-bot', messages: question });
+      expect(viaPreset.model).toBe('openai/gpt-4o-mini');
+      expect(viaPreset.usage?.completion_tokens).toBe(3);
+      expect(viaPreset.choices[0]?.finish_reason).toBe('length');
+      expect(viaPreset.usage!.prompt_tokens).toBeGreaterThan(plain.usage!.prompt_tokens + 10);
+    }
+    // A model named with it wins over the preset's; the request's own fields win over the preset's.
+    const named = await client(second.baseUrl, inference).chat.completions.create({ model: 'openai/gpt-4.1-nano@preset/support-bot', messages: question, max_tokens: 5 });
+    expect(named.model).toBe('openai/gpt-4.1-nano');
+    expect(named.usage?.completion_tokens).toBe(5);
+
+    // A new version applies on every replica the moment it is made (each replica had version 1 in memory).
+    const changed = await call(second.baseUrl, management, 'POST', '/presets/support-bot/chat/completions', { model: 'openai/gpt-4.1-nano', max_tokens: 2 });
+    expect(changed.body.data).toMatchObject({ version: 2, system_prompt: null });
+    for (const baseUrl of replicas) {
+      const latest = await client(baseUrl, inference).chat.completions.create({ model: '@preset/support-bot', messages: question });
+      expect([latest.model, latest.usage?.completion_tokens]).toEqual(['openai/gpt-4.1-nano', 2]);
+    }
+    expect((await call(stack.baseUrl, inference, 'GET', '/presets/support-bot/versions')).body.data.map((version: { version: number }) => version.version)).toEqual([2, 1]);
+    expect((await call(stack.baseUrl, inference, 'GET', '/presets/support-bot/versions/1')).body.data).toMatchObject({ version: 1, system_prompt: systemPrompt });
+
+    // Another account's key knows no such preset; after a delete, neither does the owner.
+    const stranger = (await admin.createKey(await admin.createAccount('preset-stranger', { topUp: '1' }))).key;
+    await waitFor(async () => (await call(stack.baseUrl, stranger, 'GET', '/key')).status === 200, { message: 'stranger key known' });
+    const refused = await completion(stack.baseUrl, stranger, '@preset/support-bot');
+    expect(refused.status).toBe(404);
+    expect(refused.body.error.message).toContain("Preset 'support-bot' not found");
+    expect((await call(stack.baseUrl, management, 'DELETE', '/presets/support-bot')).body).toEqual({ deleted: true });
+    for (const baseUrl of replicas) expect((await completion(baseUrl, inference, '@preset/support-bot')).status).toBe(404);
+  });
+
   it('never lets a key spend beyond its limit: 40 parallel requests on two replicas against a limit that affords 5', async () => {
     const accountId = await admin.createAccount('key-limit', { topUp: '10' });
     const request = { model: 'openai/gpt-4o-mini', max_tokens: 20, content: 'Limit me' };
