@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BadRequestError, explainRequestSchema, ServiceUnavailableError } from '@switchyard/contracts';
+import { BadRequestError, explainRequestSchema, providersStatusSchema, ServiceUnavailableError, subjects } from '@switchyard/contracts';
 import { chatRequestSchema, defaultEndpointHealth, type EndpointHealth, toCanonicalChatRequest } from '@switchyard/llm-spec';
+import { NatsService } from '@switchyard/nest-kit';
 import { explainPlan, type PlanError, type PlanStep, type PlanStrategy } from '@switchyard/routing-policy';
 import { CatalogService } from '../catalog/catalog.service.js';
 import { CLOCK, type Clock } from '../clock.js';
@@ -28,6 +29,11 @@ export interface ExplainResponse {
   catalogVersion: number;
   routingTableVersion: number;
   account: ResolvedAccountPolicy;
+  /**
+   * Providers without a usable platform key as providers reported them (their endpoints are planned last, as ingress
+   * plans them); null when providers did not tell (not answering, or without the catalog yet).
+   */
+  uncredentialedProviders: string[] | null;
   sessionKey: string | null;
   strategy: PlanStrategy | null;
   /** The model of the first attempt. */
@@ -51,6 +57,7 @@ export class ExplainService {
     private readonly catalog: CatalogService,
     private readonly tables: RoutingTableService,
     private readonly accounts: AccountPolicyService,
+    private readonly nats: NatsService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -61,12 +68,13 @@ export class ExplainService {
     const request = toCanonicalChatRequest(chatRequest);
     const catalog = this.catalog.current();
     if (!catalog) throw new ServiceUnavailableError('The catalog has not been loaded yet; retry shortly');
-    const account = await this.accounts.resolve(accountId);
+    const [account, uncredentialed] = await Promise.all([this.accounts.resolve(accountId), this.uncredentialedProviders()]);
     const routingTable = this.tables.current();
     const { result, steps } = explainPlan({
       request,
       catalog,
       routingTable,
+      ...(uncredentialed ? { uncredentialedProviders: new Set(uncredentialed) } : {}),
       account: account.policy,
       sessionKey: sessionKey ?? null,
       now: this.clock.now(),
@@ -77,6 +85,7 @@ export class ExplainService {
       catalogVersion: catalog.version,
       routingTableVersion: routingTable.version,
       account,
+      uncredentialedProviders: uncredentialed,
       sessionKey: sessionKey ?? null,
       steps,
     };
@@ -100,5 +109,15 @@ export class ExplainService {
       })),
       error: null,
     };
+  }
+
+  /** Asks providers which providers lack a platform key (ingress keeps the same answer in memory); null when it cannot tell. */
+  private async uncredentialedProviders(): Promise<string[] | null> {
+    try {
+      const status = providersStatusSchema.parse(await this.nats.request(subjects.providers.status, {}, { timeoutMs: 1_000 }));
+      return status.uncredentialed?.map((slug) => slug.toLowerCase()) ?? null;
+    } catch {
+      return null;
+    }
   }
 }

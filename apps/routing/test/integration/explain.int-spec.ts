@@ -70,6 +70,19 @@ describe('explain', () => {
     expect(plan.attempts.map((attempt) => attempt.endpointId)).not.toContain(`${MODEL}@gamma`);
   });
 
+  it('plans providers without a platform key last, as ingress does, and says which they are', async () => {
+    suite.peers.uncredentialed = ['Beta'];
+    try {
+      const plan = (await suite.peers.rpc<ExplainResponse>(subjects.routing.explain, { request: chat })).response!;
+      expect(plan.uncredentialedProviders).toEqual(['beta']);
+      expect(plan.attempts.find((attempt) => attempt.providerSlug === 'beta')?.reason).toContain('no platform credential: last resort');
+      expect(plan.attempts.find((attempt) => attempt.providerSlug === 'alpha')?.reason).not.toContain('no platform credential');
+    } finally {
+      suite.peers.uncredentialed = null;
+    }
+    expect((await suite.peers.rpc<ExplainResponse>(subjects.routing.explain, { request: chat })).response!.uncredentialedProviders).toBeNull();
+  });
+
   it('reports a request nothing can serve as a plan error, not a failure', async () => {
     const reply = await suite.peers.rpc<ExplainResponse>(subjects.routing.explain, { request: { ...chat, provider: { only: ['nobody'] } } });
     expect(reply.response).toMatchObject({ ok: false, attempts: [], error: { status: 404, code: 'constraint_filtered' } });

@@ -197,6 +197,8 @@ export class Peers {
   nc!: NatsConnection;
   catalog: CatalogSnapshot = catalogSnapshot();
   keySnapshot: KeySnapshot | undefined;
+  /** What the providers status RPC reports as providers without a platform key (null: it cannot tell). */
+  uncredentialed: string[] | null = null;
   readonly chatRequests: ParsedProviderChatRequest[] = [];
   readonly embedRequests: ParsedProviderEmbedRequest[] = [];
   /** Tables published whole on table-updated. */
@@ -218,6 +220,7 @@ export class Peers {
           if (this.keySnapshot) replyRpc(message, this.keySnapshot);
         },
       }),
+      this.nc.subscribe(subjects.providers.status, { queue: 'providers', callback: (_error, message) => replyRpc(message, { uncredentialed: this.uncredentialed }) }),
       this.nc.subscribe(subjects.providers.chat, { queue: 'providers', callback: (_error, message) => this.answerChat(message) }),
       this.nc.subscribe(subjects.providers.embed, { queue: 'providers', callback: (_error, message) => this.answerEmbed(message) }),
       this.nc.subscribe(subjects.routing.tableUpdated, {
