@@ -36,7 +36,7 @@ import { requestStartedAt } from '../http/request-timing.js';
 import { CatalogStateService } from '../state/catalog-state.service.js';
 import { AttemptRunnerService, type AttemptSink, type FailedAttempt } from './attempt-runner.service.js';
 import type { BilledUsage, MidStreamFailure, ResponseIdentity, Skin, SkinStream } from './skin.js';
-import { routerMetadata, routerMetadataRequested } from './router-metadata.js';
+import { refusedRouterMetadata, routerMetadata, routerMetadataRequested } from './router-metadata.js';
 import { bodyWith, withBodyExtras } from '../skins/shared/family-error.js';
 import { SseWriter } from './sse-writer.js';
 import { wrongEndpointError } from '../skins/embeddings/endpoint-kind.js';
@@ -264,10 +264,26 @@ export class GenerationPipelineService {
       promptTokens = estimatePromptTokens(compressed);
       planResult = await planFor(compressed, promptTokens);
     }
-    if (!planResult.ok) throw planFailure(planResult);
-    const routing = { attempts: planResult.attempts, strategy: planResult.strategy, droppedMessages: asked.messages.length - requested.messages.length };
-    const attempts = await this.admission.checkFreeQuota(caller, planResult.attempts);
-    const { reservation, request: canonical } = await this.admit(caller, requested, attempts, promptTokens);
+    const droppedMessages = asked.messages.length - requested.messages.length;
+    const presetUsed = preset && { slug: preset.slug, version: preset.version };
+    // Refused before any attempt: router metadata (when asked for) says where and why.
+    const refused = (error: unknown, stage: 'routing' | 'admission', planned: readonly PlannedAttempt[]): unknown => {
+      if (error instanceof GatewayError && routerMetadataRequested(request.headers)) {
+        error.bodyExtras = { openrouter_metadata: refusedRouterMetadata({ requested: named.model, preset: presetUsed, planned, stage, error, droppedMessages }) };
+      }
+      return error;
+    };
+    if (!planResult.ok) throw refused(planFailure(planResult), 'routing', []);
+    const routing = { attempts: planResult.attempts, strategy: planResult.strategy, droppedMessages };
+    let attempts: PlannedAttempt[];
+    let admitted: Awaited<ReturnType<GenerationPipelineService['admit']>>;
+    try {
+      attempts = await this.admission.checkFreeQuota(caller, planResult.attempts);
+      admitted = await this.admit(caller, requested, attempts, promptTokens);
+    } catch (error) {
+      throw refused(error, 'admission', planResult.attempts);
+    }
+    const { reservation, request: canonical } = admitted;
 
     const generationId = newGenerationId();
     const abort = new CancelSource();
@@ -325,7 +341,7 @@ export class GenerationPipelineService {
       this.observe(finishContext, 'error', performance.now());
       const error = outcome.failures.length > 0 ? exhaustedError(outcome.failures) : new ServiceUnavailableError('No provider could serve the request');
       if (routerMetadataRequested(request.headers)) {
-        error.bodyExtras = { openrouter_metadata: routerMetadata({ requested: named.model, preset: preset && { slug: preset.slug, version: preset.version }, planned: routing.attempts, planStrategy: routing.strategy, served: undefined, servedModel: undefined, records, droppedMessages: routing.droppedMessages }) };
+        error.bodyExtras = { openrouter_metadata: routerMetadata({ requested: named.model, preset: presetUsed, planned: routing.attempts, planStrategy: routing.strategy, served: undefined, servedModel: undefined, records, droppedMessages: routing.droppedMessages }) };
       }
       if (writer && skinStream && writer.isOpen) {
         writer.end(skinStream.fail({ code: error.status, message: error.message, metadata: { error_type: error.errorType, ...error.metadata }, nativeFinishReason: null }, undefined));
@@ -365,7 +381,7 @@ export class GenerationPipelineService {
     const healed = outcome.kind === 'served' && healResult(canonical, result);
     if (healed) this.recorder.responseHealed(skin.api);
     const metadata = routerMetadataRequested(request.headers)
-      ? routerMetadata({ requested: named.model, preset: preset && { slug: preset.slug, version: preset.version }, planned: routing.attempts, planStrategy: routing.strategy, served: attempt, servedModel: modelLabel(attempt), records, droppedMessages: routing.droppedMessages, healed })
+      ? routerMetadata({ requested: named.model, preset: presetUsed, planned: routing.attempts, planStrategy: routing.strategy, served: attempt, servedModel: modelLabel(attempt), records, droppedMessages: routing.droppedMessages, healed })
       : undefined;
 
     try {

@@ -1,4 +1,4 @@
-import { ProviderFailureError, type AttemptRecord } from '@switchyard/contracts';
+import { NotFoundError, PaymentRequiredError, ProviderFailureError, type AttemptRecord } from '@switchyard/contracts';
 import type { StreamPart } from '@switchyard/llm-spec';
 import type { PlannedAttempt } from '@switchyard/routing-policy';
 import { completionsSkin } from '../skins/completions/completions.skin.js';
@@ -9,7 +9,7 @@ import { createResponsesSkin } from '../skins/responses/responses.skin.js';
 import { withBodyExtras } from '../skins/shared/family-error.js';
 import { billedUsage, parseSse, streamText } from '../skins/shared/skin-testing.fixture.js';
 import { chatCompletionsSkin } from './chat-completions.skin.js';
-import { routerMetadata, routerMetadataRequested } from './router-metadata.js';
+import { refusedRouterMetadata, routerMetadata, routerMetadataRequested } from './router-metadata.js';
 
 const planned = (model: string, tag: string, provider: string, isByok = false): PlannedAttempt =>
   ({ endpoint: { id: `${model}@${tag}`, providerSlug: tag }, model: { id: model }, provider: { name: provider }, isByok, sticky: false, reason: 'load-balance (weighted by 1/price²)' }) as unknown as PlannedAttempt;
@@ -97,6 +97,29 @@ describe('routerMetadata', () => {
     expect(strategy('~acme/chat-latest', alpha)).toBe('latest');
     expect(strategy('acme/chat-2025', alpha)).toBe('alias');
     expect(strategy('acme/chat:nitro', alpha)).toBe('direct');
+  });
+});
+
+describe('refusedRouterMetadata', () => {
+  const alpha = planned('acme/chat', 'alpha', 'Alpha');
+
+  it('says no endpoint could serve the model when routing refused, with no attempt made', () => {
+    const error = new NotFoundError('No endpoints found for acme/chat:free');
+    const metadata = refusedRouterMetadata({ requested: 'acme/chat:free', planned: [], stage: 'routing', error, droppedMessages: 0, preset: { slug: 'bot', version: 2 } });
+    expect(metadata).toMatchObject({ requested: 'acme/chat:free', strategy: 'free', attempt: 0, attempts: [], endpoints: { total: 0, available: [] } });
+    expect(metadata.summary).toContain('no endpoint can serve acme/chat:free');
+    expect(metadata.pipeline).toEqual([
+      expect.objectContaining({ type: 'preset', name: 'bot', data: { version: 2 } }),
+      { type: 'routing', name: 'no-endpoints', summary: error.message, data: { status: 404 } },
+    ]);
+  });
+
+  it('lists the endpoints planned, none selected, when admission refused the request', () => {
+    const error = new PaymentRequiredError('This request requires more credits');
+    const metadata = refusedRouterMetadata({ requested: 'acme/chat', planned: [alpha], stage: 'admission', error, droppedMessages: 3 });
+    expect(metadata).toMatchObject({ strategy: 'direct', attempt: 0, endpoints: { total: 1, available: [{ provider: 'Alpha', model: 'acme/chat', selected: false }] } });
+    expect(metadata.summary).toBe('refused before any attempt (402): This request requires more credits');
+    expect(metadata.pipeline.map((stage) => stage.type)).toEqual(['context-compression', 'admission']);
   });
 });
 

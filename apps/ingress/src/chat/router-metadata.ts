@@ -1,4 +1,4 @@
-import type { AttemptRecord } from '@switchyard/contracts';
+import type { AttemptRecord, GatewayError } from '@switchyard/contracts';
 import { FREE_ROUTER_ID, type PlannedAttempt, type PlanStrategy } from '@switchyard/routing-policy';
 
 /** The request headers that ask for router metadata (the second is OpenRouter's legacy name). */
@@ -49,13 +49,11 @@ export function routerMetadata(input: RouterMetadataInput): RouterMetadata {
   const { requested, planned, served, records } = input;
   const attempt = records.length;
   const model = served?.model.id ?? planned[0]?.model.id ?? requested;
-  const strategy: RouterMetadata['strategy'] =
-    model !== planned[0]?.model.id ? 'fallback' : requested.startsWith('~') ? 'latest' : requested.endsWith(':free') || requested.trim().toLowerCase() === FREE_ROUTER_ID ? 'free' : requested !== model && !requested.startsWith(`${model}:`) ? 'alias' : 'direct';
+  const strategy = model !== planned[0]?.model.id ? 'fallback' : strategyOf(requested, model);
   const pipeline: RouterMetadata['pipeline'] = [
     { type: 'routing', name: input.planStrategy, summary: `${planned.length} endpoint${planned.length === 1 ? '' : 's'} planned by ${input.planStrategy}; first: ${planned[0]?.endpoint.id ?? 'none'} (${planned[0]?.reason ?? ''})` },
+    ...requestStages(input),
   ];
-  if (input.preset) pipeline.push({ type: 'preset', name: input.preset.slug, summary: `preset ${input.preset.slug} (version ${input.preset.version}) applied under the request's fields`, data: { version: input.preset.version } });
-  if (input.droppedMessages > 0) pipeline.push({ type: 'context-compression', name: 'middle-out', summary: `${input.droppedMessages} message${input.droppedMessages === 1 ? '' : 's'} dropped from the middle to fit the context`, data: { dropped_messages: input.droppedMessages } });
   if (input.healed) pipeline.push({ type: 'response-healing', name: 'json-repair', summary: "the answer's malformed JSON was repaired" });
   if (served && attempt > 1) pipeline.push({ type: 'fallback', name: 'failover', summary: `${attempt - 1} attempt${attempt === 2 ? '' : 's'} failed before ${served.provider.name} served` });
   if (!served) pipeline.push({ type: 'fallback', name: 'failover', summary: `every attempt failed (${attempt})` });
@@ -74,5 +72,45 @@ export function routerMetadata(input: RouterMetadataInput): RouterMetadata {
     },
     attempts: records.map((record) => ({ provider: record.providerName, model: record.modelId, endpoint_id: record.endpointId, status: record.status, error_type: record.errorType, latency_ms: record.latencyMs, is_byok: record.isByok })),
     pipeline,
+  };
+}
+
+/** How the model asked for relates to the model planned first (a fallback is told apart by the caller). */
+function strategyOf(requested: string, model: string): RouterMetadata['strategy'] {
+  if (requested.startsWith('~')) return 'latest';
+  if (requested.endsWith(':free') || requested.trim().toLowerCase() === FREE_ROUTER_ID) return 'free';
+  return requested !== model && !requested.startsWith(`${model}:`) ? 'alias' : 'direct';
+}
+
+/** The stages the request itself went through before routing: its preset, middle-out compression. */
+function requestStages(input: Pick<RouterMetadataInput, 'preset' | 'droppedMessages'>): RouterMetadata['pipeline'] {
+  const stages: RouterMetadata['pipeline'] = [];
+  if (input.preset) stages.push({ type: 'preset', name: input.preset.slug, summary: `preset ${input.preset.slug} (version ${input.preset.version}) applied under the request's fields`, data: { version: input.preset.version } });
+  if (input.droppedMessages > 0) stages.push({ type: 'context-compression', name: 'middle-out', summary: `${input.droppedMessages} message${input.droppedMessages === 1 ? '' : 's'} dropped from the middle to fit the context`, data: { dropped_messages: input.droppedMessages } });
+  return stages;
+}
+
+export interface RefusedRouterMetadataInput extends Pick<RouterMetadataInput, 'requested' | 'preset' | 'droppedMessages'> {
+  /** Where the request was refused: no endpoint could serve it (routing), or its account could not pay (admission). */
+  stage: 'routing' | 'admission';
+  /** The endpoints planned before admission refused (none when routing did). */
+  planned: readonly PlannedAttempt[];
+  error: GatewayError;
+}
+
+/** The metadata of a request refused before any attempt: what was asked for, what was planned, and why it stopped. */
+export function refusedRouterMetadata(input: RefusedRouterMetadataInput): RouterMetadata {
+  const { requested, planned, stage, error } = input;
+  const model = planned[0]?.model.id ?? requested;
+  return {
+    requested,
+    strategy: strategyOf(requested, model),
+    region: null,
+    summary: stage === 'routing' ? `no endpoint can serve ${requested}: ${error.message}` : `refused before any attempt (${error.status}): ${error.message}`,
+    attempt: 0,
+    is_byok: false,
+    endpoints: { total: planned.length, available: planned.map((candidate) => ({ provider: candidate.provider.name, model: candidate.model.id, selected: false })) },
+    attempts: [],
+    pipeline: [...requestStages(input), { type: stage, name: stage === 'routing' ? 'no-endpoints' : 'refused', summary: error.message, data: { status: error.status } }],
   };
 }

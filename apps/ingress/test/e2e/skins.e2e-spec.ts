@@ -339,6 +339,18 @@ describe('the skins end to end, driven by the official SDKs', () => {
       }
     });
 
+    it('puts it beside `error` when the request is refused before any attempt (no endpoint fits it), saying why', async () => {
+      const response = await fetch(`${stack.baseUrl}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${stack.demoKey}`, 'content-type': 'application/json', ...METADATA },
+        body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'nowhere to go' }], provider: { only: ['nobody'] } }),
+      });
+      const body = (await response.json()) as { error: { code: number; message: string }; openrouter_metadata: { requested: string; attempt: number; attempts: unknown[]; pipeline: Array<{ type: string; summary: string }> } };
+      expect(response.status).toBe(404);
+      expect(body.openrouter_metadata).toMatchObject({ requested: 'openai/gpt-4o-mini', attempt: 0, attempts: [] });
+      expect(body.openrouter_metadata.pipeline.at(-1)).toEqual(expect.objectContaining({ type: 'routing', summary: body.error.message }));
+    });
+
     it('puts it on the final usage chunk of a chat stream and on message_stop of an Anthropic stream', async () => {
       const stream = await openai.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'stream and route me' }], max_tokens: 16, stream: true }, { headers: METADATA });
       const chunks: Array<OpenAI.ChatCompletionChunk & { openrouter_metadata?: { requested: string; attempt: number } }> = [];
