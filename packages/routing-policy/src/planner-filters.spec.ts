@@ -364,14 +364,21 @@ describe('the free router (openrouter/free)', () => {
     expect(firsts.size).toBe(3);
   });
 
-  it("leaves out the free models that lack what the request needs (tools with require_parameters, the prompt's context)", () => {
+  it("leaves out the free models that lack what the request needs (tools and structured outputs, even without require_parameters; the prompt's context)", () => {
     const tools = [{ type: 'function' as const, function: { name: 'lookup', parameters: { type: 'object' } } }];
     for (let seed = 1; seed <= 10; seed++) {
-      const withTools = run({ index, request: { model: 'openrouter/free', tools }, provider: { require_parameters: true }, extra: { random: seeded(seed) } });
+      const withTools = run({ index, request: { model: 'openrouter/free', tools }, extra: { random: seeded(seed) } });
       expect([...modelsOf(withTools)].sort()).toEqual(['acme/chat', 'acme/long']);
       const long = run({ index, request: { model: 'openrouter/free', max_tokens: 200_000 }, extra: { random: seeded(seed) } });
       expect(modelsOf(long)).toEqual(['acme/long']);
     }
+  });
+
+  it('says so when no free model supports what the request needs', () => {
+    const error = failure(run({ index, request: { model: 'openrouter/free', response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object' } } } } }));
+    expect(error).toMatchObject({ status: 404, code: 'constraint_filtered' });
+    expect(error.message).toContain('No free model supports all the request');
+    expect(error.message).toContain('structured_outputs');
   });
 
   it('is a fallback like any model id, and a catalog without free models does not know it', () => {

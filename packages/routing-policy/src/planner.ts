@@ -458,9 +458,7 @@ function firstFailingStage(entry: IndexedEndpoint, group: ModelGroup, context: R
   if (context.only && !matchesNames(entry, context.only, false)) return STAGE_ONLY;
   if (context.ignore && matchesNames(entry, context.ignore, true)) return STAGE_IGNORE;
   if (context.quantizations && !context.quantizations.has(endpoint.quantization ?? 'unknown')) return STAGE_QUANTIZATION;
-  if (context.requireParameters) {
-    for (const name of context.requiredParameters) if (!entry.supportedParameters.has(name)) return STAGE_REQUIRE_PARAMETERS;
-  }
+  for (const name of requiredParameters(group, context)) if (!entry.supportedParameters.has(name)) return STAGE_REQUIRE_PARAMETERS;
   if (
     (context.maxPrompt && entry.promptPrice.gt(context.maxPrompt)) ||
     (context.maxCompletion && entry.completionPrice.gt(context.maxCompletion)) ||
@@ -480,6 +478,18 @@ function firstFailingStage(entry: IndexedEndpoint, group: ModelGroup, context: R
   }
   return PASSED;
 }
+
+/**
+ * The parameters every endpoint of the group must support: all the request's with `require_parameters`; for a model
+ * the free router picked, the features the request relies on (tools, structured outputs), which OpenRouter's free
+ * router filters by; otherwise none (they are only preferred).
+ */
+function requiredParameters(group: ModelGroup, context: RequestContext): readonly string[] {
+  if (context.requireParameters) return context.requiredParameters;
+  return group.resolved.viaRouter ? context.softParameters : NO_PARAMETERS;
+}
+
+const NO_PARAMETERS: readonly string[] = Object.freeze([]);
 
 function drop(group: ModelGroup, stage: number, entry: IndexedEndpoint, context: RequestContext, steps: PlanStep[] | undefined): void {
   group.droppedMask |= 1 << stage;
@@ -852,8 +862,10 @@ function describeFailure(group: ModelGroup, context: RequestContext): Failure {
     }
     case STAGE_REQUIRE_PARAMETERS: {
       const reaching = entriesReaching(group, context, STAGE_REQUIRE_PARAMETERS);
-      const missing = context.requiredParameters.filter((name) => !reaching.some((entry) => entry.supportedParameters.has(name)));
-      const detail = missing.length > 0 ? `no endpoint supports: ${quoteList(missing)}` : `no endpoint supports all of: ${quoteList(context.requiredParameters)}`;
+      const required = requiredParameters(group, context);
+      const missing = required.filter((name) => !reaching.some((entry) => entry.supportedParameters.has(name)));
+      const detail = missing.length > 0 ? `no endpoint supports: ${quoteList(missing)}` : `no endpoint supports all of: ${quoteList(required)}`;
+      if (!context.requireParameters) return constraint(`No free model supports all the request's parameters (${detail}).`, 'model', detail);
       return constraint(`No endpoints found for ${requested} that support all the request's parameters (${detail}). Remove them or set provider.require_parameters to false.`, 'provider.require_parameters', detail);
     }
     case STAGE_MAX_PRICE: {
@@ -983,7 +995,7 @@ function dropDetail(stage: number, entry: IndexedEndpoint, group: ModelGroup, co
     case STAGE_QUANTIZATION:
       return `quantization ${endpoint.quantization ?? 'unknown'} not requested`;
     case STAGE_REQUIRE_PARAMETERS:
-      return `does not support ${context.requiredParameters.filter((name) => !entry.supportedParameters.has(name)).join(', ')}`;
+      return `does not support ${requiredParameters(group, context).filter((name) => !entry.supportedParameters.has(name)).join(', ')}`;
     case STAGE_MAX_PRICE:
       return `prices above provider.max_price`;
     case STAGE_CONTEXT_LENGTH:
