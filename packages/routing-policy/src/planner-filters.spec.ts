@@ -327,6 +327,35 @@ describe('variants', () => {
   });
 });
 
+describe('input modalities', () => {
+  const index = catalog({
+    providers,
+    models: [model('acme/text-only'), model('acme/vision', { inputModalities: ['text', 'image'] }), model('acme/omni', { inputModalities: ['text', 'image', 'file', 'audio'] })],
+    endpoints: [endpoint('acme/text-only', 'alpha'), endpoint('acme/vision', 'alpha'), endpoint('acme/vision', 'beta'), endpoint('acme/omni', 'deepinfra')],
+  });
+  const withParts = (...parts: Array<Record<string, unknown>>) => ({ messages: [{ role: 'user' as const, content: [{ type: 'text', text: 'look' }, ...parts] }] }) as Partial<CanonicalChatRequest>;
+  const image = { type: 'image_url', image_url: { url: 'https://example.test/cat.png' } };
+  const audio = { type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } };
+
+  it('sends an image only to models that take images, falling back past those that do not', () => {
+    const result = run({ index, request: { model: 'acme/text-only', models: ['acme/vision'], ...withParts(image) } });
+    expect(result.ok && result.attempts.map((attempt) => attempt.model.id)).toEqual(['acme/vision', 'acme/vision']);
+    expect(tags(run({ index, request: { model: 'acme/text-only', ...withParts() } }))).toEqual(['alpha']);
+  });
+
+  it('refuses a model that does not take an input the request carries with a 404 naming it', () => {
+    const error = failure(run({ index, request: { model: 'acme/vision', ...withParts(image, audio) } }));
+    expect(error).toMatchObject({ status: 404, code: 'constraint_filtered', excludedBy: ['input_modalities'], constraint: { field: 'messages' } });
+    expect(error.message).toContain('No endpoints found for acme/vision that support audio input (it takes text, image)');
+    expect(tags(run({ index, request: { model: 'acme/omni', ...withParts(image, audio) } }))).toEqual(['deepinfra']);
+  });
+
+  it('explains the drop per endpoint', () => {
+    const { steps } = explainPlan(planInput({ catalog: index, request: chatRequest({ model: 'acme/text-only', ...withParts(image) }), account: openAccount }));
+    expect(steps).toEqual([{ endpointId: 'acme/text-only@alpha', kept: false, reason: 'input_modalities: acme/text-only does not take image input' }]);
+  });
+});
+
 describe('the free router (openrouter/free)', () => {
   // Three models with free endpoints (one of them without tool support), one with paid endpoints only.
   const index = build(

@@ -32,6 +32,8 @@ const STAGE_CONTEXT_LENGTH = 11;
 const STAGE_MAX_TOKENS = 12;
 /** `allow_fallbacks: false` with `order`: endpoints of unordered providers. */
 const STAGE_NOT_ORDERED = 13;
+/** The model does not take an input the request carries (images, files, audio): every endpoint of it. */
+const STAGE_MODALITY = 14;
 const PASSED = -1;
 
 /** `error.availability.excluded_by` label of each stage (none for structural stages). */
@@ -50,6 +52,7 @@ const EXCLUDED_BY: ReadonlyArray<string | undefined> = [
   'context_length',
   'max_tokens',
   'allowed_providers',
+  'input_modalities',
 ];
 
 const STAGE_LABEL: readonly string[] = [
@@ -67,6 +70,7 @@ const STAGE_LABEL: readonly string[] = [
   'context_length',
   'max_tokens',
   'allow_fallbacks',
+  'input_modalities',
 ];
 
 const RECENT_FAILURE_MS = 30_000;
@@ -108,6 +112,8 @@ interface RequestContext {
   readonly requireParameters: boolean;
   readonly requiredParameters: readonly string[];
   readonly softParameters: readonly string[];
+  /** Inputs beyond text the messages carry ("image", "file", "audio"): a model must take each. */
+  readonly inputModalities: readonly string[];
   readonly maxPrompt: Decimal | undefined;
   readonly maxCompletion: Decimal | undefined;
   readonly maxRequest: Decimal | undefined;
@@ -142,6 +148,8 @@ interface ModelGroup {
   /** The latest stage that dropped an endpoint (the one that emptied the set when nothing is left). */
   lastStage: number;
   freeVariantEnded: boolean;
+  /** An input the request carries that the model does not take ("image"), if any. */
+  missingModality: string | undefined;
 }
 
 interface Candidate {
@@ -256,6 +264,21 @@ function requestedModelIds(request: CanonicalChatRequest): string[] {
   return ids;
 }
 
+const PART_MODALITY: Readonly<Record<string, string>> = { image_url: 'image', file: 'file', input_audio: 'audio' };
+
+/** The inputs beyond text a request's messages carry, in the vocabulary of `architecture.input_modalities`. */
+function inputModalitiesOf(request: CanonicalChatRequest): string[] {
+  const found: string[] = [];
+  for (const message of request.messages) {
+    if (typeof message.content === 'string' || !Array.isArray(message.content)) continue;
+    for (const part of message.content as ReadonlyArray<{ type: string }>) {
+      const modality = PART_MODALITY[part.type];
+      if (modality && !found.includes(modality)) found.push(modality);
+    }
+  }
+  return found;
+}
+
 /** A copy in uniformly random order (Fisher–Yates). */
 function shuffled<T>(items: readonly T[], random: () => number): T[] {
   const copy = [...items];
@@ -347,6 +370,7 @@ function requestContext(input: PlanInput): RequestContext {
     requireParameters,
     requiredParameters: requireParameters ? requestedParameters(request) : [],
     softParameters,
+    inputModalities: inputModalitiesOf(request),
     maxPrompt: maxPricePerToken(maxPrice?.prompt),
     maxCompletion: maxPricePerToken(maxPrice?.completion),
     maxRequest: maxPricePerUnit(maxPrice?.request),
@@ -399,6 +423,7 @@ function modelGroup(resolved: ResolvedModel, index: number, context: RequestCont
     droppedMask: 0,
     lastStage: PASSED,
     freeVariantEnded: resolved.variant === 'free' && !hasFree,
+    missingModality: context.inputModalities.find((modality) => !resolved.model.inputModalities.includes(modality)),
   };
 }
 
@@ -432,6 +457,7 @@ function orderPositionOf(entry: IndexedEndpoint, order: ReadonlyMap<string, numb
 // Filtering
 
 function firstFailingStage(entry: IndexedEndpoint, group: ModelGroup, context: RequestContext): number {
+  if (group.missingModality) return STAGE_MODALITY;
   const endpoint = entry.endpoint;
   switch (group.resolved.variant) {
     case 'thinking':
@@ -860,6 +886,10 @@ function describeFailure(group: ModelGroup, context: RequestContext): Failure {
       const names = quoteList(preferences?.quantizations ?? []);
       return constraint(`No endpoints found for ${requested} with the requested quantizations (${names}).`, 'provider.quantizations', `quantizations: ${names}`);
     }
+    case STAGE_MODALITY: {
+      const accepts = quoteList(group.resolved.model.inputModalities);
+      return constraint(`No endpoints found for ${requested} that support ${group.missingModality} input (it takes ${accepts}). Choose a model that does, or send ${requested} text only.`, 'messages', `${model} input: ${accepts}`);
+    }
     case STAGE_REQUIRE_PARAMETERS: {
       const reaching = entriesReaching(group, context, STAGE_REQUIRE_PARAMETERS);
       const required = requiredParameters(group, context);
@@ -998,6 +1028,8 @@ function dropDetail(stage: number, entry: IndexedEndpoint, group: ModelGroup, co
       return `does not support ${requiredParameters(group, context).filter((name) => !entry.supportedParameters.has(name)).join(', ')}`;
     case STAGE_MAX_PRICE:
       return `prices above provider.max_price`;
+    case STAGE_MODALITY:
+      return `${entry.model.id} does not take ${group.missingModality} input`;
     case STAGE_CONTEXT_LENGTH:
       return `context length ${endpoint.contextLength} < ${context.promptTokens} prompt tokens + ${context.maxTokens ?? 0} max_tokens`;
     case STAGE_MAX_TOKENS:

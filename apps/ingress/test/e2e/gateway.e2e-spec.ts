@@ -92,6 +92,16 @@ describe('the gateway end to end, driven by the official openai SDK', () => {
     expect(generation).toMatchObject({ model: completion.model, total_cost: 0 });
   });
 
+  it('sends an image only to a model that takes images: a text-only model is a 404 naming the input', async () => {
+    const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: [{ type: 'text', text: 'What is in this picture?' }, { type: 'image_url', image_url: { url: 'https://example.test/cat.png' } }] }];
+    const refused = await client.chat.completions.create({ model: 'meta-llama/llama-3.3-70b-instruct', messages }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((refused as InstanceType<typeof OpenAI.APIError>).message).toContain('support image input');
+    const seen = await client.chat.completions.create({ model: 'openai/gpt-4o-mini', messages, max_tokens: 8 });
+    expect(seen.choices[0]?.message.content?.length).toBeGreaterThan(0);
+    spent = spent.plus(String((seen.usage as OpenAI.CompletionUsage & { cost: number }).cost));
+  });
+
   it('repairs a malformed JSON answer with the response-healing plugin (non-streamed JSON requests only), leaving it as it came otherwise', async () => {
     const model = 'openai/gpt-4.1-nano';
     expect((await stack.admin('simulator', 'PUT', `/admin/knobs/${encodeURIComponent(model)}`, { malformedJson: 'fenced' })).status).toBeLessThan(300);
