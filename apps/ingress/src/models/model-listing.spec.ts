@@ -33,20 +33,21 @@ describe('listModels', () => {
       'anthropic/claude-3.7-sonnet:thinking',
       'meta-llama/llama-3.3-70b-instruct',
       'meta-llama/llama-3.3-70b-instruct:free',
+      'openrouter/free',
       'openai/gpt-4o-mini',
     ]);
     const response = listModels(index);
-    expect(response.total_count).toBe(11);
+    expect(response.total_count).toBe(12);
     expect(response.links).toEqual({ next: null });
     for (const model of response.data) expect(openRouterModelSchema.safeParse(model).success).toBe(true);
   });
 
   it('filters output modalities: text by default, any of a list, or all', () => {
     expect(ids({ output_modalities: 'image' })).toEqual(['google/imagen-lite']);
-    expect(ids({ output_modalities: 'image,text' })).toHaveLength(12);
-    expect(ids({ output_modalities: 'all' })).toHaveLength(12);
-    expect(countModels(index, { output_modalities: 'all' })).toEqual({ data: { count: 12 } });
-    expect(countModels(index)).toEqual({ data: { count: 11 } });
+    expect(ids({ output_modalities: 'image,text' })).toHaveLength(13);
+    expect(ids({ output_modalities: 'all' })).toHaveLength(13);
+    expect(countModels(index, { output_modalities: 'all' })).toEqual({ data: { count: 13 } });
+    expect(countModels(index)).toEqual({ data: { count: 12 } });
     expect(countModels(index, { output_modalities: 'image', limit: '1' })).toEqual({ data: { count: 1 } });
   });
 
@@ -74,21 +75,21 @@ describe('listModels', () => {
       'meta-llama/llama-3.3-70b-instruct',
       'meta-llama/llama-3.3-70b-instruct:free',
     ]);
-    expect(ids({ providers: 'groq' })).toEqual(['meta-llama/llama-3.3-70b-instruct', 'meta-llama/llama-3.3-70b-instruct:free']);
+    expect(ids({ providers: 'groq' })).toEqual(['meta-llama/llama-3.3-70b-instruct', 'meta-llama/llama-3.3-70b-instruct:free', 'openrouter/free']);
     expect(ids({ providers: 'Azure' })).toEqual(['openai/gpt-4o-mini']);
     expect(ids({ arch: 'claude' })).toHaveLength(4);
     expect(ids({ zdr: 'true' })).toEqual(['mistralai/discounted', 'meta-llama/llama-3.3-70b-instruct']);
-    expect(ids({ zdr: 'false' })).toHaveLength(11);
+    expect(ids({ zdr: 'false' })).toHaveLength(12);
     expect(ids({ region: 'eu' })).toEqual(['sketchy/only-model', 'meta-llama/llama-3.3-70b-instruct', 'openai/gpt-4o-mini']);
     expect(ids({ max_age_days: '150' })).toEqual(['anthropic/claude-sonnet-4.5', 'anthropic/claude-sonnet-4.5:extended', 'openai/gpt-5', '~openai/gpt-latest']);
     expect(ids({ max_age_days: '120' })).toEqual(['anthropic/claude-sonnet-4.5', 'anthropic/claude-sonnet-4.5:extended']);
-    expect(ids({ min_age_days: '365' })).toEqual(['meta-llama/llama-3.3-70b-instruct', 'meta-llama/llama-3.3-70b-instruct:free', 'openai/gpt-4o-mini']);
+    expect(ids({ min_age_days: '365' })).toEqual(['meta-llama/llama-3.3-70b-instruct', 'meta-llama/llama-3.3-70b-instruct:free', 'openrouter/free', 'openai/gpt-4o-mini']);
   });
 
   it('compares prices in USD per million tokens exactly, inclusive bounds, after discount', () => {
     // gpt-4o-mini lists 0.00000015 per token = 0.15 per million: a float would make 0.15 / 1e6 inexact
-    expect(ids({ max_price: '0.15' })).toEqual(['meta-llama/llama-3.3-70b-instruct', 'meta-llama/llama-3.3-70b-instruct:free', 'openai/gpt-4o-mini']);
-    expect(ids({ max_price: '0.1499999' })).toEqual(['meta-llama/llama-3.3-70b-instruct', 'meta-llama/llama-3.3-70b-instruct:free']);
+    expect(ids({ max_price: '0.15' })).toEqual(['meta-llama/llama-3.3-70b-instruct', 'meta-llama/llama-3.3-70b-instruct:free', 'openrouter/free', 'openai/gpt-4o-mini']);
+    expect(ids({ max_price: '0.1499999' })).toEqual(['meta-llama/llama-3.3-70b-instruct', 'meta-llama/llama-3.3-70b-instruct:free', 'openrouter/free']);
     expect(ids({ min_price: '0.15', max_price: '0.2' })).toEqual(['sketchy/only-model', 'openai/gpt-4o-mini']);
     // mistralai/discounted lists $2/M with a 50 % discount: $1/M paid
     expect(ids({ min_price: '1', max_price: '1' })).toEqual(['mistralai/discounted']);
@@ -96,7 +97,7 @@ describe('listModels', () => {
   });
 
   it('sorts by price, context, newest, and by throughput or latency from the routing table', () => {
-    expect(ids({ sort: 'pricing-low-to-high' }).slice(0, 4)).toEqual(['meta-llama/llama-3.3-70b-instruct:free', 'meta-llama/llama-3.3-70b-instruct', 'openai/gpt-4o-mini', 'sketchy/only-model']);
+    expect(ids({ sort: 'pricing-low-to-high' }).slice(0, 4)).toEqual(['meta-llama/llama-3.3-70b-instruct:free', 'openrouter/free', 'meta-llama/llama-3.3-70b-instruct', 'openai/gpt-4o-mini']);
     expect(ids({ sort: 'pricing-high-to-low' })[0]).toBe('anthropic/claude-sonnet-4.5:extended');
     expect(ids({ sort: 'context-high-to-low' }).slice(0, 3)).toEqual(['anthropic/claude-sonnet-4.5:extended', 'openai/gpt-5', '~openai/gpt-latest']);
     expect(ids({ sort: 'newest' })).toEqual(ids());
@@ -118,8 +119,8 @@ describe('listModels', () => {
     const last = listModels(index, { limit: '4', offset: '8' });
     expect(last.data.map((model) => model.id)).toEqual(ids().slice(8));
     expect(last.links.next).toBeNull();
-    expect(listModels(index, { offset: '10' }).data).toHaveLength(1);
-    expect(listModels(index, { limit: '1000' }).data).toHaveLength(11);
+    expect(listModels(index, { offset: '10' }).data).toHaveLength(2);
+    expect(listModels(index, { limit: '1000' }).data).toHaveLength(12);
   });
 
   it('rejects invalid query values with a 400 naming the parameter', () => {
@@ -135,7 +136,7 @@ describe('listModels', () => {
     rejected(() => listModels(index, { region: 'asia' }), 'region');
     rejected(() => listModels(index, { category: 'cooking' }), 'category');
     rejected(() => countModels(index, { min_intelligence_index: 'high' }), 'min_intelligence_index');
-    expect(listModels(index, { category: 'programming', distillable: 'true', unknown_param: 'x' }).total_count).toBe(11);
+    expect(listModels(index, { category: 'programming', distillable: 'true', unknown_param: 'x' }).total_count).toBe(12);
   });
 
   it('accepts repeated query keys as a list', () => {
@@ -157,7 +158,7 @@ describe('listUserModels', () => {
     const zdr = listUserModels(index, {}, { ...defaultAccountPolicy, requireZdr: true }).data.map((model) => model.id);
     expect(zdr).toEqual(['mistralai/discounted', 'meta-llama/llama-3.3-70b-instruct']);
     const noRetention = listUserModels(index, {}, { ...defaultAccountPolicy, allowRetention: false }).data.map((model) => model.id);
-    expect(noRetention).toEqual(['mistralai/discounted', 'meta-llama/llama-3.3-70b-instruct', 'meta-llama/llama-3.3-70b-instruct:free']);
+    expect(noRetention).toEqual(['mistralai/discounted', 'meta-llama/llama-3.3-70b-instruct', 'meta-llama/llama-3.3-70b-instruct:free', 'openrouter/free']);
   });
 
   it('honours the account’s allowed and ignored providers', () => {
@@ -182,7 +183,7 @@ describe('listUserModels', () => {
 
   it('applies the listing filters and links pages under /models/user', () => {
     const page = listUserModels(index, { limit: '1', providers: 'groq' }, defaultAccountPolicy);
-    expect(page.total_count).toBe(2);
+    expect(page.total_count).toBe(3);
     expect(page.links.next).toBe('/api/v1/models/user?providers=groq&offset=1&limit=1');
   });
 });
@@ -271,6 +272,18 @@ describe('renderModelDetail', () => {
     for (const id of ['nobody/nothing', 'openai/gpt-5:free', 'old/retired', 'openai/gpt-5:bogus']) {
       expect(() => renderModelDetail(index, id)).toThrow(expect.objectContaining({ status: 404 }));
     }
+  });
+});
+
+describe('the free router as a model', () => {
+  it("lists openrouter/free at $0 with the free endpoints it picks among, and answers its detail and endpoints", () => {
+    const listed = listModels(index).data.find((model) => model.id === 'openrouter/free')!;
+    expect(openRouterModelSchema.safeParse(listed).success).toBe(true);
+    expect(listed).toMatchObject({ name: 'Free Models Router', pricing: { prompt: '0', completion: '0' }, architecture: { tokenizer: 'Router' } });
+    expect(renderModelDetail(index, 'openrouter/free').data).toEqual(listed);
+    const { data } = renderModelEndpoints(index, 'openrouter/free', fixtureRoutingTable(), { now: FIXTURE_NOW });
+    expect(data.endpoints.map((endpoint) => endpoint.tag)).toEqual(['groq/free']);
+    expect(data.endpoints.every((endpoint) => endpoint.pricing.prompt === '0')).toBe(true);
   });
 });
 

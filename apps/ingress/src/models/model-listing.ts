@@ -1,7 +1,7 @@
 import { BadRequestError, NotFoundError } from '@switchyard/contracts';
 import type { CatalogEndpoint, CatalogModel, CatalogProvider, EndpointVariant, RoutingTable } from '@switchyard/llm-spec';
 import { Decimal, perMillionToPerToken, toDecimal } from '@switchyard/money';
-import type { AccountPolicy, CatalogIndex } from '@switchyard/routing-policy';
+import { type AccountPolicy, type CatalogIndex, FREE_ROUTER_ID } from '@switchyard/routing-policy';
 import {
   type OpenRouterModel,
   type OpenRouterPublicEndpoint,
@@ -87,9 +87,42 @@ function listingEntries(index: CatalogIndex): readonly ListingEntry[] {
     if (endpoints.length === 0) continue;
     built.push(buildEntry(resolved.model, 'standard', endpoints, index, alias));
   }
+  const router = freeRouterModel(index);
+  if (router) built.push(buildEntry(router.model, 'standard', router.endpoints, index));
   entries = Object.freeze(built);
   entriesCache.set(index, entries);
   return entries;
+}
+
+/**
+ * `openrouter/free` as OpenRouter lists it (the "Free Models Router"): a model whose endpoints are the free endpoints
+ * it picks among, so clients that offer the models of `/models` can offer it, and filters by parameters or
+ * modalities see what it can serve. Undefined when the catalog has no free model.
+ */
+function freeRouterModel(index: CatalogIndex): { model: CatalogModel; endpoints: CatalogEndpoint[] } | undefined {
+  const models = index.freeModelIds.map((id) => index.model(id)).filter((model): model is CatalogModel => model !== undefined);
+  const endpoints = models.flatMap((model) => index.endpointsOf(model.id).filter((endpoint) => endpoint.variant === 'free'));
+  if (endpoints.length === 0) return undefined;
+  const union = (values: string[][]) => [...new Set(values.flat())];
+  const model: CatalogModel = {
+    id: FREE_ROUTER_ID,
+    canonicalSlug: FREE_ROUTER_ID,
+    huggingFaceId: null,
+    name: 'Free Models Router',
+    description: "Picks a free model at random among those that support the request (tools, structured outputs, images), the others as its fallbacks; the response's model names the one that served.",
+    created: Math.max(...models.map((entry) => entry.created)),
+    contextLength: Math.max(...endpoints.map((endpoint) => endpoint.contextLength)),
+    inputModalities: union(models.map((entry) => entry.inputModalities)),
+    outputModalities: ['text'],
+    tokenizer: 'Router',
+    instructType: null,
+    reasoning: null,
+    knowledgeCutoff: null,
+    expirationDate: null,
+    defaultParameters: null,
+    status: 'active',
+  };
+  return { model, endpoints };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -478,6 +511,11 @@ export function listUserModels(index: CatalogIndex, query: ModelsQuery, accountP
  * none (as the planner routes it). Dynamic suffixes (`:nitro`, `:floor`, `:exacto`) only change routing.
  */
 function resolveEntry(index: CatalogIndex, requestedId: string): { model: CatalogModel; variant: EndpointVariant; alias?: string; endpoints: CatalogEndpoint[] } {
+  if (requestedId.trim().toLowerCase() === FREE_ROUTER_ID) {
+    const router = freeRouterModel(index);
+    if (!router) throw new NotFoundError(`Model "${requestedId}" has no available endpoints: the catalog has no free model`, { model: requestedId });
+    return { model: router.model, variant: 'standard', endpoints: router.endpoints };
+  }
   const resolved = index.resolveModel(requestedId);
   if (!resolved) throw new NotFoundError(`Model "${requestedId}" not found`, { model: requestedId });
   const all = index.endpointsOf(resolved.model.id);
