@@ -43,10 +43,11 @@ describe('FreeModelQuota', () => {
   it('asks billing only for requests that may be served by a free endpoint', async () => {
     const nats = fakeNats(() => allowed);
     const paid = [attempt('standard')];
-    expect(await new FreeModelQuota(nats).admit(caller(), paid)).toBe(paid);
+    expect(await new FreeModelQuota(nats).admit(caller(), paid)).toEqual({ attempts: paid });
     expect(nats.calls).toEqual([]);
     const free = [attempt('free')];
-    expect(await new FreeModelQuota(nats).admit(caller(), free)).toBe(free);
+    // An allowed free request carries its quota for the response's X-RateLimit-* headers.
+    expect(await new FreeModelQuota(nats).admit(caller(), free)).toEqual({ attempts: free, rateLimitHeaders: { 'X-RateLimit-Limit': '20', 'X-RateLimit-Remaining': '19', 'X-RateLimit-Reset': '1000' } });
     expect(nats.calls).toEqual([{ subject: subjects.billing.freeQuota, data: { accountId: 'acct-1', modelId: 'm/x' } }]);
   });
 
@@ -63,7 +64,7 @@ describe('FreeModelQuota', () => {
   it('keeps the paid fallbacks when the free quota refuses, and refuses a negative balance with 402 without asking billing', async () => {
     const refusing = fakeNats(() => ({ ...allowed, allowed: false, remaining: 0 }));
     const paid = attempt('standard', { pricing: { prompt: '0.000001', completion: '0.000002' } });
-    expect(await new FreeModelQuota(refusing).admit(caller(), [attempt('free'), paid])).toEqual([paid]);
+    expect(await new FreeModelQuota(refusing).admit(caller(), [attempt('free'), paid])).toEqual({ attempts: [paid] });
     const quiet = fakeNats(() => allowed);
     expect(await new FreeModelQuota(quiet).admit(caller({ account: { balance: '-0.01' } }), [attempt('free')]).catch((thrown: unknown) => thrown)).toMatchObject({ status: 402 });
     expect(quiet.calls).toEqual([]);

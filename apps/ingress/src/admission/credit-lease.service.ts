@@ -6,7 +6,7 @@ import type { PlannedAttempt } from '@switchyard/routing-policy';
 import { hostname } from 'node:os';
 import type { Caller } from '../auth/authenticator.service.js';
 import { INGRESS_CONFIG, type IngressConfig } from '../config/ingress.config.js';
-import { billingUnavailable, FreeModelQuota } from './free-model-quota.js';
+import { billingUnavailable, FreeModelQuota, type FreeQuotaAdmission } from './free-model-quota.js';
 
 /**
  * Room of one lease scope (the account, or one limited key) within the current lease epoch:
@@ -146,7 +146,7 @@ export class CreditLeaseService implements OnModuleInit, OnApplicationShutdown {
    * attempts that may run (the paid ones only, when the free quota refuses and paid fallbacks exist), or throws
    * 429 (quota, with X-RateLimit-* and Retry-After), 402 (negative balance) or 503 (billing unreachable).
    */
-  checkFreeQuota(caller: Caller, attempts: PlannedAttempt[]): Promise<PlannedAttempt[]> {
+  checkFreeQuota(caller: Caller, attempts: PlannedAttempt[]): Promise<FreeQuotaAdmission> {
     return this.freeQuota.admit(caller, attempts);
   }
 

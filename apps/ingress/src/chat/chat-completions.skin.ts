@@ -37,9 +37,9 @@ class ChatCompletionsStream implements SkinStream {
     return sseData(this.renderer.usageChunk(renderUsage(billed.usage, billed.charge, billed.isByok), metadata)) + DONE;
   }
 
-  fail(failure: MidStreamFailure, billed: BilledUsage | undefined): string {
+  fail(failure: MidStreamFailure, billed: BilledUsage | undefined, metadata?: RouterMetadata): string {
     const usage = billed ? renderUsage(billed.usage, billed.charge, billed.isByok) : undefined;
-    return sseData(this.renderer.errorChunk({ code: failure.code, message: failure.message, metadata: failure.metadata }, failure.nativeFinishReason, usage)) + DONE;
+    return sseData(this.renderer.errorChunk({ code: failure.code, message: failure.message, metadata: failure.metadata }, failure.nativeFinishReason, usage, metadata)) + DONE;
   }
 }
 

@@ -62,8 +62,9 @@ export class ChunkRenderer {
   }
 
   /** A mid-stream failure: top-level `error` and a final choice with finish_reason "error". */
-  errorChunk(error: { code: number; message: string; metadata: Record<string, unknown> }, nativeFinishReason: string | null, usage?: unknown): string {
+  errorChunk(error: { code: number; message: string; metadata: Record<string, unknown> }, nativeFinishReason: string | null, usage?: unknown, metadata?: unknown): string {
     const usageField = usage === undefined ? '' : `,"usage":${JSON.stringify(usage)}`;
-    return `${this.head},"error":${JSON.stringify(error)},"choices":[{"index":0,"delta":{"content":""},"finish_reason":"error","native_finish_reason":${JSON.stringify(nativeFinishReason)},"logprobs":null}]${usageField}}`;
+    const metadataField = metadata === undefined ? '' : `,"openrouter_metadata":${JSON.stringify(metadata)}`;
+    return `${this.head},"error":${JSON.stringify(error)},"choices":[{"index":0,"delta":{"content":""},"finish_reason":"error","native_finish_reason":${JSON.stringify(nativeFinishReason)},"logprobs":null}]${usageField}${metadataField}}`;
   }
 }

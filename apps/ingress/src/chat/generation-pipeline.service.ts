@@ -36,7 +36,7 @@ import { requestStartedAt } from '../http/request-timing.js';
 import { CatalogStateService } from '../state/catalog-state.service.js';
 import { AttemptRunnerService, type AttemptSink, type FailedAttempt } from './attempt-runner.service.js';
 import type { BilledUsage, MidStreamFailure, ResponseIdentity, Skin, SkinStream } from './skin.js';
-import { refusedRouterMetadata, routerMetadata, routerMetadataRequested } from './router-metadata.js';
+import { refusedRouterMetadata, routerMetadata, routerMetadataRequested, type RouterMetadata } from './router-metadata.js';
 import { bodyWith, withBodyExtras } from '../skins/shared/family-error.js';
 import { SseWriter } from './sse-writer.js';
 import { wrongEndpointError } from '../skins/embeddings/endpoint-kind.js';
@@ -276,9 +276,10 @@ export class GenerationPipelineService {
     if (!planResult.ok) throw refused(planFailure(planResult), 'routing', []);
     const routing = { attempts: planResult.attempts, strategy: planResult.strategy, droppedMessages };
     let attempts: PlannedAttempt[];
+    let rateLimitHeaders: Record<string, string> | undefined;
     let admitted: Awaited<ReturnType<GenerationPipelineService['admit']>>;
     try {
-      attempts = await this.admission.checkFreeQuota(caller, planResult.attempts);
+      ({ attempts, rateLimitHeaders } = await this.admission.checkFreeQuota(caller, planResult.attempts));
       admitted = await this.admit(caller, requested, attempts, promptTokens);
     } catch (error) {
       throw refused(error, 'admission', planResult.attempts);
@@ -306,7 +307,7 @@ export class GenerationPipelineService {
       const stream = skin.stream(identity(attempts[0]!), includeReasoning);
       skinStream = stream;
       const preUpstreamMs = performance.now() - startedAt;
-      const sse = new SseWriter(reply.raw, { [httpHeaders.generationId]: generationId, [httpHeaders.overheadMs]: preUpstreamMs.toFixed(3), ...cacheMiss }, () => stream.open());
+      const sse = new SseWriter(reply.raw, { [httpHeaders.generationId]: generationId, [httpHeaders.overheadMs]: preUpstreamMs.toFixed(3), ...cacheMiss, ...rateLimitHeaders }, () => stream.open());
       writer = sse;
       keepAlive = setInterval(() => sse.write(stream.keepAlive()), this.config.SSE_KEEPALIVE_MS);
       sink = new ExchangeSink({
@@ -344,7 +345,8 @@ export class GenerationPipelineService {
         error.bodyExtras = { openrouter_metadata: routerMetadata({ requested: named.model, preset: presetUsed, planned: routing.attempts, planStrategy: routing.strategy, served: undefined, servedModel: undefined, records, droppedMessages: routing.droppedMessages }) };
       }
       if (writer && skinStream && writer.isOpen) {
-        writer.end(skinStream.fail({ code: error.status, message: error.message, metadata: { error_type: error.errorType, ...error.metadata }, nativeFinishReason: null }, undefined));
+        const metadata = error.bodyExtras?.openrouter_metadata as RouterMetadata | undefined;
+        writer.end(skinStream.fail({ code: error.status, message: error.message, metadata: { error_type: error.errorType, ...error.metadata }, nativeFinishReason: null }, undefined, metadata));
         return;
       }
       if (writer) {
@@ -381,19 +383,19 @@ export class GenerationPipelineService {
     const healed = outcome.kind === 'served' && healResult(canonical, result);
     if (healed) this.recorder.responseHealed(skin.api);
     const metadata = routerMetadataRequested(request.headers)
-      ? routerMetadata({ requested: named.model, preset: presetUsed, planned: routing.attempts, planStrategy: routing.strategy, served: attempt, servedModel: modelLabel(attempt), records, droppedMessages: routing.droppedMessages, healed })
+      ? routerMetadata({ requested: named.model, preset: presetUsed, planned: routing.attempts, planStrategy: routing.strategy, served: attempt, servedModel: modelLabel(attempt), records, droppedMessages: routing.droppedMessages, healed, failedMidStream: outcome.kind === 'failed-mid-stream' })
       : undefined;
 
     try {
       if (writer && skinStream) {
-        if (outcome.kind === 'failed-mid-stream') writer.end(skinStream.fail(midStreamFailure(attempt, outcome.error, sink.nativeFinishReason), billed));
+        if (outcome.kind === 'failed-mid-stream') writer.end(skinStream.fail(midStreamFailure(attempt, outcome.error, sink.nativeFinishReason), billed, metadata));
         else if (cancelled) writer.end();
         else writer.end(skinStream.complete(result, billed, metadata));
       } else if (!cancelled) {
         const overheadMs = Math.max(0, performance.now() - startedAt - upstreamTime.ms);
         await reply
           .status(200)
-          .headers({ ...cacheMiss, [httpHeaders.generationId]: generationId, [httpHeaders.overheadMs]: overheadMs.toFixed(3), 'Content-Type': 'application/json; charset=utf-8' })
+          .headers({ ...cacheMiss, ...rateLimitHeaders, [httpHeaders.generationId]: generationId, [httpHeaders.overheadMs]: overheadMs.toFixed(3), 'Content-Type': 'application/json; charset=utf-8' })
           .send(JSON.stringify(bodyWith(skin.body(servedIdentity, result, billed, includeReasoning), metadata && { openrouter_metadata: metadata })));
       }
     } finally {

@@ -20,7 +20,7 @@ function setup() {
   const deferred: Array<() => void> = [];
   const state = { index: fixtureIndex(), routingTable: fixtureRoutingTable() } as unknown as CatalogStateService;
   const admission = {
-    checkFreeQuota: async (_caller: unknown, attempts: unknown) => attempts,
+    checkFreeQuota: async (_caller: unknown, attempts: unknown) => ({ attempts }),
     reserve: async () => ({ accountId: 'acct-1', keyHash: 'hash-1', keyLimited: false, amount: new Decimal('0.01'), leaseId: 'lease-1', settled: false }),
     settle: () => order.push('settled'),
     release: () => order.push('released'),

@@ -7,7 +7,8 @@ import { responsesRequestSchema } from '../skins/responses/responses-request.sch
 import { responseEcho } from '../skins/responses/responses.renderer.js';
 import { createResponsesSkin } from '../skins/responses/responses.skin.js';
 import { withBodyExtras } from '../skins/shared/family-error.js';
-import { billedUsage, parseSse, streamText } from '../skins/shared/skin-testing.fixture.js';
+import { billedUsage, identity, parseSse, streamText } from '../skins/shared/skin-testing.fixture.js';
+import type { MidStreamFailure, Skin } from './skin.js';
 import { chatCompletionsSkin } from './chat-completions.skin.js';
 import { refusedRouterMetadata, routerMetadata, routerMetadataRequested } from './router-metadata.js';
 
@@ -142,6 +143,21 @@ describe('router metadata on the last event of every skin stream', () => {
     expect(lastData(streamText(completionsSkin, parts, billed, { metadata }).text)).toMatchObject({ choices: [], openrouter_metadata: { requested: 'acme/chat' } });
     expect(lastData(streamText(responsesSkin, parts, billed, { metadata }).text)).toMatchObject({ type: 'response.completed', openrouter_metadata: { requested: 'acme/chat' } });
     expect(lastData(streamText(messagesSkin, parts, billed, { metadata }).text, 'message_stop')).toEqual({ type: 'message_stop', openrouter_metadata: metadata });
+  });
+
+  it('rides on the failure event of a stream that broke after it started, which says so', () => {
+    const alpha = planned('acme/chat', 'alpha', 'Alpha');
+    const broken = routerMetadata({ requested: 'acme/chat', planned: [alpha], planStrategy: 'load-balance', served: alpha, servedModel: 'acme/chat', records: [record(alpha, false)], droppedMessages: 0, failedMidStream: true });
+    expect(broken.pipeline.at(-1)).toEqual({ type: 'stream', name: 'failed', summary: 'Alpha failed after the stream started: no failover once content was sent' });
+    const failure: MidStreamFailure = { code: 502, message: 'Provider disconnected', metadata: { error_type: 'provider_error' }, nativeFinishReason: null };
+    const failed = (skin: Skin) => {
+      const stream = skin.stream(identity, true);
+      return stream.open() + stream.fail(failure, billed, broken);
+    };
+    expect(lastData(failed(chatCompletionsSkin))).toMatchObject({ error: { code: 502 }, openrouter_metadata: { pipeline: expect.arrayContaining([expect.objectContaining({ type: 'stream' })]) } });
+    expect(lastData(failed(completionsSkin))).toMatchObject({ error: { code: 502 }, openrouter_metadata: { requested: 'acme/chat' } });
+    expect(lastData(failed(responsesSkin), 'response.failed')).toMatchObject({ type: 'response.failed', openrouter_metadata: { requested: 'acme/chat' } });
+    expect(lastData(failed(messagesSkin), 'error')).toMatchObject({ type: 'error', openrouter_metadata: { requested: 'acme/chat' } });
   });
 
   it('is absent when not asked for', () => {

@@ -42,6 +42,8 @@ export interface RouterMetadataInput {
   healed?: boolean;
   /** The preset the request named, at the version used. */
   preset?: { slug: string; version: number } | undefined;
+  /** The serving attempt's stream broke after content was sent (no failover then). */
+  failedMidStream?: boolean;
 }
 
 /** Builds the metadata of a served generation from its plan and the attempts made. */
@@ -54,6 +56,7 @@ export function routerMetadata(input: RouterMetadataInput): RouterMetadata {
     { type: 'routing', name: input.planStrategy, summary: `${planned.length} endpoint${planned.length === 1 ? '' : 's'} planned by ${input.planStrategy}; first: ${planned[0]?.endpoint.id ?? 'none'} (${planned[0]?.reason ?? ''})` },
     ...requestStages(input),
   ];
+  if (served && input.failedMidStream) pipeline.push({ type: 'stream', name: 'failed', summary: `${served.provider.name} failed after the stream started: no failover once content was sent` });
   if (input.healed) pipeline.push({ type: 'response-healing', name: 'json-repair', summary: "the answer's malformed JSON was repaired" });
   if (served && attempt > 1) pipeline.push({ type: 'fallback', name: 'failover', summary: `${attempt - 1} attempt${attempt === 2 ? '' : 's'} failed before ${served.provider.name} served` });
   if (!served) pipeline.push({ type: 'fallback', name: 'failover', summary: `every attempt failed (${attempt})` });

@@ -44,7 +44,7 @@ export interface SkinStream {
    */
   complete(result: ChatResult, billed: BilledUsage, metadata?: RouterMetadata): string;
   /** The stream failed after it started: the family's error event (with usage when known), then the terminator. */
-  fail(failure: MidStreamFailure, billed: BilledUsage | undefined): string;
+  fail(failure: MidStreamFailure, billed: BilledUsage | undefined, metadata?: RouterMetadata): string;
 }
 
 /**

@@ -332,6 +332,8 @@ describe('keys, limits and account rules', () => {
       expect(ok.status).toBe(200);
       expect(ok.body.model).toBe(FREE_MODEL);
       expect(ok.body.usage.cost).toBe(0);
+      // Served free requests carry the tighter window of the quota (here the day's 3) as X-RateLimit-*.
+      expect([ok.headers.get('x-ratelimit-limit'), ok.headers.get('x-ratelimit-remaining')]).toEqual(['3', String(2 - index)]);
     }
     const perDay = await completion(second.baseUrl, unpaidKey, FREE_MODEL);
     expect(perDay.status).toBe(429);

@@ -86,11 +86,12 @@ export class TextCompletionStream implements SkinStream {
     return sseData(`${this.head},"choices":[],"usage":${JSON.stringify(renderUsage(billed.usage, billed.charge, billed.isByok))}${extra}}`) + DONE;
   }
 
-  fail(failure: MidStreamFailure, billed: BilledUsage | undefined): string {
+  fail(failure: MidStreamFailure, billed: BilledUsage | undefined, metadata?: RouterMetadata): string {
     const usage = billed ? `,"usage":${JSON.stringify(renderUsage(billed.usage, billed.charge, billed.isByok))}` : '';
+    const extra = metadata === undefined ? '' : `,"openrouter_metadata":${JSON.stringify(metadata)}`;
     const error = JSON.stringify({ code: failure.code, message: failure.message, metadata: failure.metadata });
     return (
-      sseData(`${this.head},"error":${error},"choices":[{"text":"","index":0,"finish_reason":"error","native_finish_reason":${JSON.stringify(failure.nativeFinishReason)},"logprobs":null}]${usage}}`) + DONE
+      sseData(`${this.head},"error":${error},"choices":[{"text":"","index":0,"finish_reason":"error","native_finish_reason":${JSON.stringify(failure.nativeFinishReason)},"logprobs":null}]${usage}${extra}}`) + DONE
     );
   }
 }

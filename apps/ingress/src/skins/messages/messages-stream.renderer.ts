@@ -116,13 +116,14 @@ export class MessagesStream implements SkinStream {
     return out;
   }
 
-  fail(failure: MidStreamFailure, billed: BilledUsage | undefined): string {
+  fail(failure: MidStreamFailure, billed: BilledUsage | undefined, metadata?: RouterMetadata): string {
     const errorType = typeof failure.metadata.error_type === 'string' ? failure.metadata.error_type : undefined;
     const payload: Record<string, unknown> = {
       type: 'error',
       error: { type: anthropicErrorType(failure.code, errorType), message: failure.message, ...(errorType ? { error_type: errorType } : {}) },
     };
     if (billed) payload.usage = anthropicUsage(billed);
+    if (metadata) payload.openrouter_metadata = metadata;
     return sseEvent('error', JSON.stringify(payload));
   }
 

@@ -104,7 +104,7 @@ export class ResponsesStream implements SkinStream {
     return out + this.event('response.completed', metadata === undefined ? { response } : { response, openrouter_metadata: metadata }) + DONE;
   }
 
-  fail(failure: MidStreamFailure, billed: BilledUsage | undefined): string {
+  fail(failure: MidStreamFailure, billed: BilledUsage | undefined, metadata?: RouterMetadata): string {
     const errorType = typeof failure.metadata.error_type === 'string' ? failure.metadata.error_type : undefined;
     const error = responsesErrorObject(failure.code, failure.message, errorType, {});
     const response = responseObject(this.identity, this.echo, {
@@ -113,7 +113,7 @@ export class ResponsesStream implements SkinStream {
       output: this.items.map((item) => this.itemObject(item, 'incomplete')),
       usage: billed ? responsesUsage(billed) : null,
     });
-    let out = this.event('response.failed', { response });
+    let out = this.event('response.failed', metadata === undefined ? { response } : { response, openrouter_metadata: metadata });
     // The openai SDK raises an APIError on an event whose data has a top-level `error`: the client learns it failed.
     out += this.event('error', { code: error.code, message: failure.message, param: null, error, ...(errorType ? { error_type: errorType } : {}) });
     return out + DONE;

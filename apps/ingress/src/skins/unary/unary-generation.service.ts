@@ -182,7 +182,7 @@ export class UnaryGenerationService {
       }),
     );
     if (!planned.ok) throw planFailure(planned);
-    const quota = await this.admission.checkFreeQuota(caller, planned.attempts);
+    const quota = (await this.admission.checkFreeQuota(caller, planned.attempts)).attempts;
     const attempts = generation.routable ? generation.routable(quota) : quota;
     const reservation = await this.reserve(caller, attempts, promptTokens, generation.requests);
 
