@@ -9,9 +9,10 @@ import { AttemptUsageChargeInputs1764100000000 } from './migrations/176410000000
 import { GenerationFeedback1764720000000 } from './migrations/1764720000000-generation-feedback.js';
 import { GenerationResponseCacheSource1764800000000 } from './migrations/1764800000000-generation-response-cache-source.js';
 import { UsageDailyEndpoints1764900000000 } from './migrations/1764900000000-usage-daily-endpoints.js';
+import { GenerationPreset1765000000000 } from './migrations/1765000000000-generation-preset.js';
 import { ReconciliationModule } from './reconciliation/reconciliation.module.js';
 
-export const METERING_MIGRATIONS = [CreateMeteringSchema1763900000000, AttemptUsageChargeInputs1764100000000, GenerationFeedback1764720000000, GenerationResponseCacheSource1764800000000, UsageDailyEndpoints1764900000000];
+export const METERING_MIGRATIONS = [CreateMeteringSchema1763900000000, AttemptUsageChargeInputs1764100000000, GenerationFeedback1764720000000, GenerationResponseCacheSource1764800000000, UsageDailyEndpoints1764900000000, GenerationPreset1765000000000];
 
 @Global()
 @Module({})

@@ -79,6 +79,8 @@ export const generationCompletedSchema = z.object({
    * called and nothing is charged (cost 0, usage 0); null for every generation a provider served.
    */
   responseCacheSourceId: z.string().regex(/^gen-/).nullable().default(null),
+  /** The preset the request named (its slug; OpenRouter's `preset_id`); null without one. */
+  preset: z.string().nullable().default(null),
 });
 export type GenerationCompleted = z.input<typeof generationCompletedSchema>;
 export type ParsedGenerationCompleted = z.infer<typeof generationCompletedSchema>;

@@ -336,7 +336,7 @@ export class GenerationPipelineService {
       reply.raw.off('close', onClose);
     }
 
-    const finishContext: FinishContext = { caller, canonical, generationId, startedAt, records, upstreamTime, reservation, request, api: skin.api };
+    const finishContext: FinishContext = { caller, canonical, generationId, startedAt, records, upstreamTime, reservation, request, api: skin.api, requestedModel: named.model, preset: preset?.slug ?? null };
     if (outcome.kind === 'exhausted') {
       this.admission.release(reservation);
       this.observe(finishContext, 'error', performance.now());
@@ -526,7 +526,8 @@ export class GenerationPipelineService {
         caller,
         reservation: context.reservation,
         request: context.request,
-        requestedModel: canonical.model,
+        requestedModel: context.requestedModel,
+        preset: context.preset,
         servedBy: servedByAttempt(served.attempt),
         records: context.records,
         startedAt: context.startedAt,
@@ -560,4 +561,8 @@ interface FinishContext {
   reservation: Reservation;
   request: FastifyRequest;
   api: 'completions' | 'messages' | 'responses';
+  /** The model as the client named it (`@preset/support-bot`, `openrouter/free`). */
+  requestedModel: string;
+  /** The preset's slug when the request named one. */
+  preset: string | null;
 }

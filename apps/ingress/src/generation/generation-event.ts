@@ -66,6 +66,8 @@ export interface ServedGeneration {
   content: GenerationCompleted['content'];
   /** A response-cache hit: the generation whose response was replayed. */
   responseCacheSourceId?: string | null;
+  /** The preset the request named (slug). */
+  preset?: string | null;
 }
 
 /** The `generation-completed` event of a served request: who, what, how long, what it cost. */
@@ -115,6 +117,7 @@ export function generationCompletedEvent(served: ServedGeneration): GenerationCo
     userAgent: header('user-agent'),
     content: served.content,
     responseCacheSourceId: served.responseCacheSourceId ?? null,
+    preset: served.preset ?? null,
   };
 }
 

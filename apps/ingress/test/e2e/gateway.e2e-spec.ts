@@ -89,7 +89,7 @@ describe('the gateway end to end, driven by the official openai SDK', () => {
     expect(freeModels).toContain(completion.model);
     expect((completion.usage as OpenAI.CompletionUsage & { cost: number }).cost).toBe(0);
     const generation = await stack.generation(completion.id);
-    expect(generation).toMatchObject({ model: completion.model, total_cost: 0 });
+    expect(generation).toMatchObject({ model: completion.model, total_cost: 0, router: 'openrouter/free' });
   });
 
   it('sends an image only to a model that takes images: a text-only model is a 404 naming the input', async () => {

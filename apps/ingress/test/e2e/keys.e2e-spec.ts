@@ -271,6 +271,12 @@ describe('keys, limits and account rules', () => {
       expect(viaPreset.usage?.completion_tokens).toBe(3);
       expect(viaPreset.choices[0]?.finish_reason).toBe('length');
       expect(viaPreset.usage!.prompt_tokens).toBeGreaterThan(plain.usage!.prompt_tokens + 10);
+      // /generation names the preset.
+      const recorded = await waitFor(async () => {
+        const response = await call(baseUrl, inference, 'GET', `/generation?id=${viaPreset.id}`);
+        return response.status === 200 ? response.body.data : undefined;
+      }, { timeoutMs: 15_000, message: 'the preset generation recorded' });
+      expect(recorded).toMatchObject({ preset_id: 'support-bot', model: 'openai/gpt-4o-mini' });
     }
     // A model named with it wins over the preset's; the request's own fields win over the preset's.
     const named = await client(second.baseUrl, inference).chat.completions.create({ model: 'openai/gpt-4.1-nano@preset/support-bot', messages: question, max_tokens: 5 });

@@ -60,6 +60,8 @@ export interface GenerationRow {
   needsPricing: boolean;
   /** A response-cache hit: the id of the generation whose response was replayed; null when a provider served it. */
   responseCacheSourceId: string | null;
+  /** The preset the request named (slug); null without one. */
+  preset: string | null;
   /** Opted-in prompt/completion, JSON text each; null when the account did not opt in. */
   content: { input: string | null; output: string | null } | null;
 }
@@ -163,6 +165,7 @@ export function generationRowFromEvent(event: ParsedGenerationCompleted): Mappin
       reconciled: event.reconciled,
       needsPricing: false,
       responseCacheSourceId: storableTextOrNull(event.responseCacheSourceId),
+      preset: storableTextOrNull(event.preset),
       content: event.content ? { input: storableJson(event.content.input), output: storableJson(event.content.output) } : null,
     },
   };

@@ -67,6 +67,7 @@ function stored(overrides: Partial<StoredGeneration> = {}): StoredGeneration {
     needs_pricing: false,
     has_content: false,
     response_cache_source_id: null,
+    preset: null,
     ...overrides,
   };
 }
@@ -113,6 +114,12 @@ describe('toOpenRouterGeneration', () => {
     expect(toOpenRouterGeneration(stored()).response_cache_source_id).toBeNull();
     const hit = toOpenRouterGeneration(stored({ response_cache_source_id: 'gen-1700000000-abcdefghijklmnopqrst', cost: '0', upstream_cost: '0', cache_discount: '0', attempts: [] }));
     expect(hit).toMatchObject({ response_cache_source_id: 'gen-1700000000-abcdefghijklmnopqrst', total_cost: 0, usage: 0, provider_responses: [] });
+  });
+
+  it("reports the preset a request named as preset_id, and the free router as router when the request named it", () => {
+    expect(toOpenRouterGeneration(stored())).toMatchObject({ preset_id: null, router: null });
+    expect(toOpenRouterGeneration(stored({ preset: 'support-bot', requested_model: '@preset/support-bot' }))).toMatchObject({ preset_id: 'support-bot', router: null });
+    expect(toOpenRouterGeneration(stored({ model: 'meta-llama/llama-3.3-70b-instruct:free', requested_model: 'OpenRouter/free' }))).toMatchObject({ router: 'openrouter/free' });
   });
 
   it('reports a reconciled placeholder with an unknown price as costing 0 (nothing was charged for it)', () => {

@@ -50,6 +50,8 @@ export interface StoredGeneration {
   has_content: boolean;
   /** Null for generations a provider served and for rows stored before the column existed. */
   response_cache_source_id: string | null;
+  /** The preset the request named; null without one and for rows stored before the column existed. */
+  preset: string | null;
 }
 
 /** One entry of OpenRouter's `provider_responses`. */
@@ -183,13 +185,13 @@ export function toOpenRouterGeneration(stored: StoredGeneration): OpenRouterGene
     request_id: stored.request_id,
     upstream_id: stored.upstream_id,
     session_id: stored.session_id,
-    preset_id: null,
+    preset_id: stored.preset ?? null,
     app_id: null,
     workspace_id: null,
     external_user: stored.external_user,
     model: stored.model,
     provider_name: stored.provider_name,
-    router: null,
+    router: routerOf(stored.requested_model),
     provider_responses: providerResponses(stored),
     service_tier: null,
     data_region: null,
@@ -289,4 +291,12 @@ export function toAdminGeneration(stored: StoredGeneration, content?: { input: u
     response_cache_source_id: stored.response_cache_source_id,
     ...(content === undefined ? {} : { content }),
   };
+}
+
+/** The routers whose slug a request names as its model ("openrouter/free"): `/generation`'s `router`. */
+const ROUTERS: ReadonlySet<string> = new Set(['openrouter/free']);
+
+function routerOf(requestedModel: string | null): string | null {
+  const slug = requestedModel?.trim().toLowerCase();
+  return slug !== undefined && ROUTERS.has(slug) ? slug : null;
 }

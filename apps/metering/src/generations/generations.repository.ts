@@ -70,6 +70,7 @@ const GENERATION_COLUMNS: ReadonlyArray<RecordsetColumn<GenerationRow>> = [
   { name: 'reconciled', type: 'boolean', value: (row) => row.reconciled },
   { name: 'needs_pricing', type: 'boolean', value: (row) => row.needsPricing },
   { name: 'response_cache_source_id', type: 'text', value: (row) => row.responseCacheSourceId },
+  { name: 'preset', type: 'text', value: (row) => row.preset },
   { name: 'has_content', type: 'boolean', value: (row) => row.content !== null },
 ];
 

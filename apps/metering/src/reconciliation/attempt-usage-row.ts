@@ -166,6 +166,7 @@ export function placeholderGeneration(attempts: ReadonlyArray<StoredAttemptUsage
     reconciled: true,
     needsPricing: true,
     responseCacheSourceId: null,
+    preset: null,
     content: null,
   };
 }

@@ -214,6 +214,15 @@ describe('metering ingestion (real NATS JetStream and Postgres)', () => {
       expect(typeof data.total_cost).toBe('number');
     });
 
+    it('stores the preset a request named and shows it as preset_id, with the free router as router', async () => {
+      const viaPreset = generationEvent({ accountId: 'acct-preset', requestedModel: '@preset/support-bot', preset: 'support-bot' });
+      const viaRouter = generationEvent({ accountId: 'acct-preset', requestedModel: 'openrouter/free' });
+      await nats.publishGenerations([viaPreset, viaRouter]);
+      await waitFor(async () => (await count(`SELECT count(*) AS n FROM generations WHERE account_id = 'acct-preset'`)) === 2, { timeoutMs: 15_000, message: 'both stored' });
+      expect(await lookup({ id: viaPreset.id, accountId: 'acct-preset' })).toMatchObject({ preset_id: 'support-bot', router: null });
+      expect(await lookup({ id: viaRouter.id, accountId: 'acct-preset' })).toMatchObject({ preset_id: null, router: 'openrouter/free' });
+    });
+
     it('stores and shows the replayed generation id of a response-cache hit (cost 0, no usage, no attempts)', async () => {
       const source = generationEvent({ accountId: 'acct-cache' });
       const hit = generationEvent({
