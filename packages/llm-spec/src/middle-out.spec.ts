@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { CanonicalChatRequest } from './chat-request.js';
 import type { Message } from './messages.js';
-import { middleOut, middleOutRequested } from './middle-out.js';
+import { messageLimitOf, middleOut, middleOutRequested } from './middle-out.js';
 import { estimatePromptTokens } from './token-estimate.js';
 
 const text = (words: number, tag: string) => `${tag} ${'word '.repeat(words)}`.trim();
@@ -15,6 +15,31 @@ describe('middleOutRequested', () => {
     expect(middleOutRequested({ plugins: [{ id: 'context-compression' }] })).toBe(true);
     expect(middleOutRequested({ plugins: [{ id: 'context-compression', enabled: false }], transforms: ['middle-out'] })).toBe(false);
     expect(middleOutRequested({ plugins: [{ id: 'web' }] })).toBeUndefined();
+  });
+});
+
+describe('middleOut to a message count', () => {
+  it("keeps a model's message limit (Claude's 1,000): half from the start, half from the end, instructions and the question kept", () => {
+    const long: Message[] = [
+      { role: 'system', content: 'sys' },
+      ...Array.from({ length: 1_400 }, (_, index): Message => (index % 2 === 0 ? { role: 'user', content: `u${index}` } : { role: 'assistant', content: `a${index}` })),
+      { role: 'user', content: 'question' },
+    ];
+    const trimmed = middleOut(request(long), Number.POSITIVE_INFINITY, 1_000)!;
+    expect(trimmed.request.messages).toHaveLength(1_000);
+    expect(trimmed.dropped).toBe(402);
+    expect(trimmed.request.messages[0]).toEqual({ role: 'system', content: 'sys' });
+    expect(trimmed.request.messages.at(-1)).toEqual({ role: 'user', content: 'question' });
+    // The start and the end of the conversation stay; the middle goes.
+    expect(trimmed.request.messages[1]).toEqual({ role: 'user', content: 'u0' });
+    expect(trimmed.request.messages.at(-2)).toEqual({ role: 'assistant', content: 'a1399' });
+    expect(trimmed.request.messages.some((message) => message.content === 'u700')).toBe(false);
+    expect(middleOut(request(long.slice(0, 900)), Number.POSITIVE_INFINITY, 1_000)).toEqual({ request: request(long.slice(0, 900)), dropped: 0 });
+  });
+
+  it('knows the limit by author', () => {
+    expect(messageLimitOf('anthropic/claude-sonnet-4.5')).toBe(1_000);
+    expect(messageLimitOf('openai/gpt-4o-mini')).toBeUndefined();
   });
 });
 

@@ -17,15 +17,25 @@ export function middleOutRequested(request: Pick<CanonicalChatRequest, 'transfor
   return request.transforms.includes('middle-out');
 }
 
+/** Authors whose models take at most this many messages per request (OpenRouter: Claude 1,000). */
+const MESSAGE_LIMITS: Readonly<Record<string, number>> = { anthropic: 1_000 };
+
+/** The most messages a model takes per request ("anthropic/claude-sonnet-4.5" → 1,000), if it has a limit. */
+export function messageLimitOf(modelId: string): number | undefined {
+  return MESSAGE_LIMITS[modelId.slice(0, modelId.indexOf('/')).toLowerCase()];
+}
+
 /**
  * Middle-out compression: drops whole turns from the middle of the conversation until its estimated prompt fits
- * `budgetTokens`, keeping the leading system/developer messages and the last message (the turn being answered).
+ * `budgetTokens` and it has at most `maxMessages` messages (half kept from the start, half from the end), keeping
+ * the leading system/developer messages and the last message (the turn being answered).
  * An assistant message that called tools goes together with its tool results, so no result is left without its
  * call. Returns the shortened request and how many messages were dropped, or null when even the kept messages do
  * not fit (the request cannot be saved by dropping turns).
  */
-export function middleOut<T extends Pick<CanonicalChatRequest, 'messages' | 'tools'>>(request: T, budgetTokens: number): { request: T; dropped: number } | null {
-  if (estimatePromptTokens(request) <= budgetTokens) return { request, dropped: 0 };
+export function middleOut<T extends Pick<CanonicalChatRequest, 'messages' | 'tools'>>(request: T, budgetTokens: number, maxMessages = Number.POSITIVE_INFINITY): { request: T; dropped: number } | null {
+  const fits = (candidate: T) => candidate.messages.length <= maxMessages && estimatePromptTokens(candidate) <= budgetTokens;
+  if (fits(request)) return { request, dropped: 0 };
   const messages = request.messages;
   let head = 0;
   while (head < messages.length - 1 && isInstruction(messages[head]!)) head += 1;
@@ -33,11 +43,11 @@ export function middleOut<T extends Pick<CanonicalChatRequest, 'messages' | 'too
   const kept = [...units];
   const assemble = () => ({ ...request, messages: [...messages.slice(0, head), ...kept.flat(), messages[messages.length - 1]!] });
   let candidate = assemble();
-  while (kept.length > 0 && estimatePromptTokens(candidate) > budgetTokens) {
+  while (kept.length > 0 && !fits(candidate)) {
     kept.splice(Math.floor(kept.length / 2), 1);
     candidate = assemble();
   }
-  if (estimatePromptTokens(candidate) > budgetTokens) return null;
+  if (!fits(candidate)) return null;
   return { request: candidate, dropped: messages.length - candidate.messages.length };
 }
 

@@ -41,7 +41,7 @@ import { bodyWith, withBodyExtras } from '../skins/shared/family-error.js';
 import { SseWriter } from './sse-writer.js';
 import { wrongEndpointError } from '../skins/embeddings/endpoint-kind.js';
 import { cacheHitEvent, generationCompletedEvent, modelLabel, servedByAttempt } from '../generation/generation-event.js';
-import { accountPolicyOf, compressedToFit, planFailure } from './planning.js';
+import { accountPolicyOf, compressedToFit, planFailure, trimmedToMessageLimit } from './planning.js';
 import { cacheHeaders, NO_CHARGE, replayableParts, type CachedResponseOf } from '../response-cache/response-cache.js';
 import { ResponseCacheService } from '../response-cache/response-cache.service.js';
 import { ProviderCredentialsService } from '../state/provider-credentials.service.js';
@@ -263,6 +263,12 @@ export class GenerationPipelineService {
       requested = compressed;
       promptTokens = estimatePromptTokens(compressed);
       planResult = await planFor(compressed, promptTokens);
+    }
+    // Middle-out's message-count rule, for the model planned first (Claude takes 1,000 messages).
+    const trimmed = planResult.ok ? trimmedToMessageLimit(requested, planResult.attempts[0]!.model.id) : null;
+    if (trimmed) {
+      requested = trimmed;
+      promptTokens = estimatePromptTokens(trimmed);
     }
     const droppedMessages = asked.messages.length - requested.messages.length;
     const presetUsed = preset && { slug: preset.slug, version: preset.version };

@@ -1,7 +1,7 @@
 import type { Caller } from '../auth/authenticator.service.js';
 import { estimatePromptTokens, type CanonicalChatRequest } from '@switchyard/llm-spec';
 import type { PlanError } from '@switchyard/routing-policy';
-import { accountPolicyOf, compressedToFit, planFailure } from './planning.js';
+import { accountPolicyOf, compressedToFit, planFailure, trimmedToMessageLimit } from './planning.js';
 
 describe('planning inputs and failures', () => {
   it("hands the planner the account's privacy policy and provider lists", () => {
@@ -27,6 +27,26 @@ describe('planning inputs and failures', () => {
     });
     expect(filtered.status).toBe(400);
     expect(filtered.toEnvelope().error.metadata).toMatchObject({ error_type: 'invalid_request', availability_code: 'constraint_filtered', availability: { excluded_by: ['max_tokens'], constraint: { field: 'max_tokens', detail: 'above every context length' } } });
+  });
+});
+
+describe('trimmedToMessageLimit (middle-out message count)', () => {
+  const request = (count: number, extra: Partial<CanonicalChatRequest> = {}): CanonicalChatRequest => ({
+    model: 'anthropic/claude-sonnet-4.5',
+    stream: false,
+    messages: Array.from({ length: count }, (_, index) => ({ role: index % 2 === 0 ? ('user' as const) : ('assistant' as const), content: `m${index}` })),
+    ...extra,
+  });
+
+  it('trims a conversation beyond a Claude model’s 1,000 messages when compression was asked for', () => {
+    expect(trimmedToMessageLimit(request(1_201, { transforms: ['middle-out'] }), 'anthropic/claude-sonnet-4.5')?.messages).toHaveLength(1_000);
+    expect(trimmedToMessageLimit(request(1_201, { plugins: [{ id: 'context-compression' }] }), 'anthropic/claude-haiku-4.5')?.messages).toHaveLength(1_000);
+  });
+
+  it('leaves it alone without the request asking, within the limit, or for a model without one', () => {
+    expect(trimmedToMessageLimit(request(1_201), 'anthropic/claude-sonnet-4.5')).toBeNull();
+    expect(trimmedToMessageLimit(request(1_000, { transforms: ['middle-out'] }), 'anthropic/claude-sonnet-4.5')).toBeNull();
+    expect(trimmedToMessageLimit(request(1_201, { transforms: ['middle-out'] }), 'openai/gpt-4o-mini')).toBeNull();
   });
 });
 

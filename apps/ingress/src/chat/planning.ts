@@ -1,5 +1,5 @@
 import { AvailabilityError } from '@switchyard/contracts';
-import { MIDDLE_OUT_DEFAULT_CONTEXT, middleOut, middleOutRequested, type CanonicalChatRequest } from '@switchyard/llm-spec';
+import { MIDDLE_OUT_DEFAULT_CONTEXT, messageLimitOf, middleOut, middleOutRequested, type CanonicalChatRequest } from '@switchyard/llm-spec';
 import type { AccountPolicy, PlanError, PlanResult } from '@switchyard/routing-policy';
 import type { Caller } from '../auth/authenticator.service.js';
 
@@ -32,6 +32,18 @@ export function planFailure(result: Extract<PlanResult, { ok: false }>): Availab
  * until the prompt and `max_tokens` fit that context. Null when compression is off, the failure was not the
  * context length, or dropping turns cannot make it fit.
  */
+/**
+ * Middle-out's message-count rule (reference §11.8): when the request asked for compression and the model planned
+ * first takes fewer messages than it carries (Claude: 1,000), turns go from the middle until it fits. Null when
+ * nothing needs dropping (or compression was not asked for).
+ */
+export function trimmedToMessageLimit(request: CanonicalChatRequest, modelId: string): CanonicalChatRequest | null {
+  const limit = messageLimitOf(modelId);
+  if (limit === undefined || request.messages.length <= limit || middleOutRequested(request) !== true) return null;
+  const trimmed = middleOut(request, Number.POSITIVE_INFINITY, limit);
+  return trimmed && trimmed.dropped > 0 ? trimmed.request : null;
+}
+
 export function compressedToFit(request: CanonicalChatRequest, failure: PlanError): CanonicalChatRequest | null {
   const limit = failure.constraint?.field === 'context_length' ? failure.constraint.limit : undefined;
   if (limit === undefined) return null;
