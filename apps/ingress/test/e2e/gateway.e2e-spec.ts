@@ -196,6 +196,18 @@ describe('the gateway end to end, driven by the official openai SDK', () => {
     spent = spent.plus(String((compressed.usage as unknown as { cost: number }).cost));
   });
 
+  it("keeps Claude's 1,000-message limit when compression is asked for: the middle of a longer conversation goes", async () => {
+    const messages: OpenAI.ChatCompletionMessageParam[] = Array.from({ length: 1_201 }, (_, index) => (index % 2 === 0 ? { role: 'user' as const, content: `turn ${index}` } : { role: 'assistant' as const, content: `reply ${index}` }));
+    const compressed = (await client.chat.completions.create(
+      { model: 'anthropic/claude-haiku-4.5', messages, max_tokens: 8, transforms: ['middle-out'] } as OpenAI.ChatCompletionCreateParamsNonStreaming,
+      { headers: { 'X-OpenRouter-Metadata': 'enabled' } },
+    )) as OpenAI.ChatCompletion & { openrouter_metadata: { pipeline: Array<{ type: string; data?: { dropped_messages?: number } }> } };
+    expect(compressed.openrouter_metadata.pipeline).toContainEqual(expect.objectContaining({ type: 'context-compression', data: { dropped_messages: 201 } }));
+    const whole = await client.chat.completions.create({ model: 'anthropic/claude-haiku-4.5', messages, max_tokens: 8 });
+    expect(compressed.usage!.prompt_tokens).toBeLessThan(whole.usage!.prompt_tokens);
+    for (const completion of [compressed, whole]) spent = spent.plus(String((completion.usage as OpenAI.CompletionUsage & { cost: number }).cost));
+  });
+
   it('records the generation (metering) and debits the account (billing), visible in /generation, /key and /credits', async () => {
     const completion = await client.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Account for me' }] });
     const cost = (completion.usage as unknown as { cost: number }).cost;
