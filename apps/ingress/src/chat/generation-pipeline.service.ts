@@ -274,7 +274,7 @@ export class GenerationPipelineService {
     const presetUsed = preset && { slug: preset.slug, version: preset.version };
     // Refused before any attempt: router metadata (when asked for) says where and why.
     const refused = (error: unknown, stage: 'routing' | 'admission', planned: readonly PlannedAttempt[]): unknown => {
-      if (error instanceof GatewayError && routerMetadataRequested(request.headers)) {
+      if (GatewayError.isInstance(error) && routerMetadataRequested(request.headers)) {
         error.bodyExtras = { openrouter_metadata: refusedRouterMetadata({ requested: named.model, preset: presetUsed, planned, stage, error, droppedMessages }) };
       }
       return error;

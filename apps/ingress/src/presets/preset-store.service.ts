@@ -86,7 +86,7 @@ export class PresetStore implements OnApplicationBootstrap, OnModuleDestroy {
       const reply = await this.nats.request<{ data: unknown }>(subjects.billing.presets, { op: 'get', accountId, slug }, { timeoutMs: 2_000 });
       return presetSchema.parse(reply.data);
     } catch (error) {
-      if (error instanceof GatewayError && error.status === 404) return null;
+      if (GatewayError.isInstance(error) && error.status === 404) return null;
       throw error;
     }
   }
