@@ -1,6 +1,6 @@
 import type { Preset } from '@switchyard/contracts';
 import { chatRequestSchema, toCanonicalChatRequest, type CanonicalChatRequest } from '@switchyard/llm-spec';
-import { presetFromChatBody, presetReference, withPreset } from './preset-request.js';
+import { presetFromChatBody, presetFromMessagesBody, presetFromResponsesBody, presetReference, withPreset } from './preset-request.js';
 
 const requestOf = (body: Record<string, unknown>): CanonicalChatRequest => toCanonicalChatRequest(chatRequestSchema.parse({ messages: [{ role: 'user', content: 'hi' }], ...body }));
 const tool = (name: string, description = name) => ({ type: 'function' as const, function: { name, description, parameters: { type: 'object' } } });
@@ -75,5 +75,19 @@ describe('presetFromChatBody', () => {
   it('needs no model or messages, and refuses fields a request could not send with a 400', () => {
     expect(presetFromChatBody({ temperature: 1 })).toEqual({ config: { temperature: 1 }, systemPrompt: null });
     expect(() => presetFromChatBody({ temperature: 'hot' })).toThrow(expect.objectContaining({ status: 400, message: expect.stringContaining('temperature') }));
+  });
+
+  it('takes an Anthropic Messages body (system as the system prompt, max_tokens optional) and a Responses body (instructions)', () => {
+    expect(presetFromMessagesBody({ model: 'anthropic/claude-haiku-4.5', system: 'Be brief.', max_tokens: 100, temperature: 0.3 })).toEqual({
+      config: { model: 'anthropic/claude-haiku-4.5', max_tokens: 100, temperature: 0.3 },
+      systemPrompt: 'Be brief.',
+    });
+    expect(presetFromMessagesBody({ temperature: 0.5 })).toEqual({ config: { temperature: 0.5 }, systemPrompt: null });
+    expect(presetFromResponsesBody({ instructions: 'Use metric units.', max_output_tokens: 50, text: { format: { type: 'json_object' } } })).toEqual({
+      config: { max_tokens: 50, response_format: { type: 'json_object' } },
+      systemPrompt: 'Use metric units.',
+    });
+    expect(() => presetFromMessagesBody({ temperature: 5 })).toThrow(expect.objectContaining({ status: 400 }));
+    expect(() => presetFromResponsesBody({ store: true })).toThrow(expect.objectContaining({ status: 400 }));
   });
 });

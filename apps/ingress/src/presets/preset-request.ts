@@ -1,6 +1,11 @@
 import { BadRequestError, type Preset, presetSlugSchema } from '@switchyard/contracts';
 import { type CanonicalChatRequest, chatRequestSchema, type Message, toCanonicalChatRequest } from '@switchyard/llm-spec';
 import { invalidRequest } from '../chat/generation-pipeline.service.js';
+import { messagesToCanonical } from '../skins/messages/messages-request.mapper.js';
+import { countTokensRequestSchema } from '../skins/messages/messages-request.schema.js';
+import { responsesToCanonical } from '../skins/responses/responses-request.mapper.js';
+import { responsesRequestSchema } from '../skins/responses/responses-request.schema.js';
+import { invalidSkinRequest } from '../skins/shared/invalid-request.js';
 
 /** What a request names of a preset: its slug, and the model it asks for itself (`openai/gpt-4o@preset/x`), if any. */
 export interface PresetReference {
@@ -55,18 +60,56 @@ export function withPreset(request: CanonicalChatRequest, reference: PresetRefer
 /** Fields a preset never holds: the conversation, the streaming mode and preset references. */
 const NOT_PRESET_FIELDS = ['messages', 'stream', 'preset'] as const;
 const PLACEHOLDER_MODEL = '\u0000';
+const PLACEHOLDER_TURN = '.';
+
+/** A preset version: request fields in canonical form, and the system prompt. */
+export interface PresetBody {
+  config: Record<string, unknown>;
+  systemPrompt: string | null;
+}
 
 /**
  * A preset version from a chat request body (`POST /presets/<slug>/chat/completions`): its fields, checked as a
  * chat request would be and in canonical form (aliases folded as for a request, so they merge field by field), and
  * its system messages as the system prompt. Messages are optional here; user and assistant turns are not kept.
  */
-export function presetFromChatBody(body: unknown): { config: Record<string, unknown>; systemPrompt: string | null } {
-  const object = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
-  const messages = Array.isArray(object.messages) && object.messages.length > 0 ? object.messages : [{ role: 'user', content: '.' }];
-  const parsed = chatRequestSchema.safeParse({ ...object, messages });
-  if (!parsed.success) throw invalidRequest(parsed.error);
-  const canonical = toCanonicalChatRequest(parsed.data, PLACEHOLDER_MODEL);
+export function presetFromChatBody(body: unknown): PresetBody {
+  return presetFrom(body, { messages: [{ role: 'user', content: PLACEHOLDER_TURN }] }, (object) => {
+    const parsed = chatRequestSchema.safeParse(object);
+    if (!parsed.success) throw invalidRequest(parsed.error);
+    return toCanonicalChatRequest(parsed.data, PLACEHOLDER_MODEL);
+  });
+}
+
+/** The same from an Anthropic Messages body (`POST /presets/<slug>/messages`): `system` is the system prompt. */
+export function presetFromMessagesBody(body: unknown): PresetBody {
+  return presetFrom(body, { model: PLACEHOLDER_MODEL, messages: [{ role: 'user', content: PLACEHOLDER_TURN }] }, (object) => {
+    const parsed = countTokensRequestSchema.safeParse(object);
+    if (!parsed.success) throw invalidSkinRequest(parsed.error);
+    return messagesToCanonical(parsed.data);
+  });
+}
+
+/** The same from a Responses body (`POST /presets/<slug>/responses`): `instructions` is the system prompt. */
+export function presetFromResponsesBody(body: unknown): PresetBody {
+  return presetFrom(body, { model: PLACEHOLDER_MODEL, input: PLACEHOLDER_TURN }, (object) => {
+    const parsed = responsesRequestSchema.safeParse(object);
+    if (!parsed.success) throw invalidSkinRequest(parsed.error);
+    return responsesToCanonical(parsed.data);
+  });
+}
+
+/**
+ * Parses the body as its API would (what it lacks of what the API requires filled with placeholders, which are not
+ * kept), then keeps the canonical request's fields and its system messages.
+ */
+function presetFrom(body: unknown, required: Record<string, unknown>, toCanonical: (object: Record<string, unknown>) => CanonicalChatRequest): PresetBody {
+  const object = body !== null && typeof body === 'object' && !Array.isArray(body) ? { ...(body as Record<string, unknown>) } : {};
+  for (const [field, placeholder] of Object.entries(required)) {
+    const value = object[field];
+    if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) object[field] = placeholder;
+  }
+  const canonical = toCanonical(object);
   const system = canonical.messages.filter((message) => message.role === 'system' || message.role === 'developer').map((message) => textOf(message.content));
   const config: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(canonical)) {

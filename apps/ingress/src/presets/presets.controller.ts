@@ -3,14 +3,15 @@ import { BadRequestError, type PresetsRequest, subjects } from '@switchyard/cont
 import { NatsService } from '@switchyard/nest-kit';
 import type { FastifyRequest } from 'fastify';
 import { AuthenticatorService } from '../auth/authenticator.service.js';
-import { presetFromChatBody } from './preset-request.js';
+import { type PresetBody, presetFromChatBody, presetFromMessagesBody, presetFromResponsesBody } from './preset-request.js';
 
 type WithoutAccount<T> = T extends unknown ? Omit<T, 'accountId'> : never;
 
 /**
  * OpenRouter's presets: named sets of request fields a request uses with `@preset/<slug>` (see preset-request.ts).
- * Any key of the account reads them; a management key makes a version from a request body (`POST
- * /presets/<slug>/chat/completions`, which answers the preset, not a completion) or deletes one. Billing keeps them.
+ * Any key of the account reads them; a management key makes a version from a request body of any API (`POST
+ * /presets/<slug>/chat/completions|messages|responses`, which answers the preset, not a completion) or deletes one.
+ * Billing keeps them.
  */
 @Controller('api/v1')
 export class PresetsController {
@@ -41,22 +42,39 @@ export class PresetsController {
   }
 
   /**
-   * A new version of the preset (the first when the slug is new) from a chat request body: its fields (checked as a
-   * request's are), its system messages as the system prompt; `name` and `description` beside them name it.
+   * A new version of the preset (the first when the slug is new) from a request body of any of the three APIs: its
+   * fields (checked as a request's are), its system prompt (system messages, Anthropic's `system`, Responses'
+   * `instructions`); `name` and `description` beside them name it. Answers the preset, not a completion.
    */
   @Post('presets/:slug/chat/completions')
   @HttpCode(201)
-  create(@Req() request: FastifyRequest, @Param('slug') slug: string, @Body() body: unknown): Promise<unknown> {
-    const { config, systemPrompt } = presetFromChatBody(body);
-    const { name, description } = (body ?? {}) as { name?: unknown; description?: unknown };
-    if (name !== undefined && typeof name !== 'string') throw new BadRequestError('Invalid preset: name: a string');
-    if (description !== undefined && description !== null && typeof description !== 'string') throw new BadRequestError('Invalid preset: description: a string');
-    return this.relay(request, 'write', { op: 'create', slug, config, system_prompt: systemPrompt, ...(name !== undefined ? { name } : {}), ...(description !== undefined ? { description } : {}) });
+  createFromChat(@Req() request: FastifyRequest, @Param('slug') slug: string, @Body() body: unknown): Promise<unknown> {
+    return this.create(request, slug, body, presetFromChatBody);
+  }
+
+  @Post('presets/:slug/messages')
+  @HttpCode(201)
+  createFromMessages(@Req() request: FastifyRequest, @Param('slug') slug: string, @Body() body: unknown): Promise<unknown> {
+    return this.create(request, slug, body, presetFromMessagesBody);
+  }
+
+  @Post('presets/:slug/responses')
+  @HttpCode(201)
+  createFromResponses(@Req() request: FastifyRequest, @Param('slug') slug: string, @Body() body: unknown): Promise<unknown> {
+    return this.create(request, slug, body, presetFromResponsesBody);
   }
 
   @Delete('presets/:slug')
   delete(@Req() request: FastifyRequest, @Param('slug') slug: string): Promise<unknown> {
     return this.relay(request, 'write', { op: 'delete', slug });
+  }
+
+  private create(request: FastifyRequest, slug: string, body: unknown, fromBody: (body: unknown) => PresetBody): Promise<unknown> {
+    const { config, systemPrompt } = fromBody(body);
+    const { name, description } = (body ?? {}) as { name?: unknown; description?: unknown };
+    if (name !== undefined && typeof name !== 'string') throw new BadRequestError('Invalid preset: name: a string');
+    if (description !== undefined && description !== null && typeof description !== 'string') throw new BadRequestError('Invalid preset: description: a string');
+    return this.relay(request, 'write', { op: 'create', slug, config, system_prompt: systemPrompt, ...(name !== undefined ? { name } : {}), ...(description !== undefined ? { description } : {}) });
   }
 
   private async relay(request: FastifyRequest, access: 'read' | 'write', body: WithoutAccount<PresetsRequest>): Promise<unknown> {

@@ -293,6 +293,15 @@ describe('keys, limits and account rules', () => {
     expect((await call(stack.baseUrl, inference, 'GET', '/presets/support-bot/versions')).body.data.map((version: { version: number }) => version.version)).toEqual([2, 1]);
     expect((await call(stack.baseUrl, inference, 'GET', '/presets/support-bot/versions/1')).body.data).toMatchObject({ version: 1, system_prompt: systemPrompt });
 
+    // An Anthropic Messages or Responses body makes one too (system / instructions as the system prompt).
+    const fromMessages = await call(stack.baseUrl, management, 'POST', '/presets/terse/messages', { model: 'openai/gpt-4o-mini', system: 'Answer in three words.', max_tokens: 4 });
+    expect(fromMessages.status).toBe(201);
+    expect(fromMessages.body.data).toMatchObject({ slug: 'terse', version: 1, system_prompt: 'Answer in three words.', config: { model: 'openai/gpt-4o-mini', max_tokens: 4 } });
+    const fromResponses = await call(stack.baseUrl, management, 'POST', '/presets/terse/responses', { model: 'openai/gpt-4.1-nano', instructions: 'Answer in two words.', max_output_tokens: 2 });
+    expect(fromResponses.body.data).toMatchObject({ version: 2, system_prompt: 'Answer in two words.', config: { model: 'openai/gpt-4.1-nano', max_tokens: 2 } });
+    const terse = await client(second.baseUrl, inference).chat.completions.create({ model: '@preset/terse', messages: question });
+    expect([terse.model, terse.usage?.completion_tokens]).toEqual(['openai/gpt-4.1-nano', 2]);
+
     // Another account's key knows no such preset; after a delete, neither does the owner.
     const stranger = (await admin.createKey(await admin.createAccount('preset-stranger', { topUp: '1' }))).key;
     await waitFor(async () => (await call(stack.baseUrl, stranger, 'GET', '/key')).status === 200, { message: 'stranger key known' });
