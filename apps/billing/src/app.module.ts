@@ -27,6 +27,7 @@ import { AuthCodes1764720000000 } from './migrations/1764720000000-auth-codes.js
 import { RunawayStop1764806400000 } from './migrations/1764806400000-runaway-stop.js';
 import { SpendAlerts1764892800000 } from './migrations/1764892800000-spend-alerts.js';
 import { Presets1765000000000 } from './migrations/1765000000000-presets.js';
+import { KeyAllowedModels1765100000000 } from './migrations/1765100000000-key-allowed-models.js';
 import { PresetsModule } from './presets/presets.module.js';
 import { AuthCodesModule } from './auth-codes/auth-codes.module.js';
 import { BillingStateEntity } from './records/billing-state.entity.js';
@@ -45,7 +46,7 @@ export const BILLING_ENTITIES = [
   BillingStateEntity,
 ];
 
-export const BILLING_MIGRATIONS = [BillingSchema1764000000000, AuthCodes1764720000000, RunawayStop1764806400000, SpendAlerts1764892800000, Presets1765000000000];
+export const BILLING_MIGRATIONS = [BillingSchema1764000000000, AuthCodes1764720000000, RunawayStop1764806400000, SpendAlerts1764892800000, Presets1765000000000, KeyAllowedModels1765100000000];
 
 @Module({})
 class BillingConfigModule {

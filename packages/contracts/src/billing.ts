@@ -26,6 +26,11 @@ export const keyRecordSchema = z.object({
   includeByokInLimit: z.boolean().default(false),
   /** What is left of the limit in the current window, null = unlimited. */
   limitRemaining: signedDecimalSchema.nullable(),
+  /**
+   * The models the key may use (`author/slug` patterns, `*` a wildcard: "anthropic/*", "openai/gpt-4o*"); null =
+   * every model. Ingress refuses a request none of whose planned models matches (403).
+   */
+  allowedModels: z.array(z.string()).nullable().default(null),
 });
 export type KeyRecord = z.infer<typeof keyRecordSchema>;
 
@@ -129,6 +134,8 @@ export const keyInfoSchema = usageWindowsSchema.extend({
   byok_fee_waived: z.boolean().optional(),
   /** Switchyard's runaway stop: the most the key may spend in any trailing hour, USD (null = none). */
   max_spend_per_hour: z.number().nullable().optional(),
+  /** Switchyard's model allowlist of the key (null = every model). */
+  allowed_models: z.array(z.string()).nullable().optional(),
 });
 export type KeyInfo = z.infer<typeof keyInfoSchema>;
 

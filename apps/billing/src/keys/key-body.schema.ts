@@ -16,6 +16,16 @@ export const isoUtcSchema = z
   .transform((value) => new Date(Date.parse(value)).toISOString());
 
 const nameSchema = z.string().trim().min(1, 'is required').max(200);
+
+/** A model pattern: `author/slug` with `*` wildcards ("anthropic/*", "openai/gpt-4o*", "*"), case-insensitive. */
+const modelPatternSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[a-zA-Z0-9*~][a-zA-Z0-9._:*~/-]*$/, 'must be a model id or a pattern with * wildcards, such as "anthropic/*"');
+/** The models a key may use; null (or absent) = every model. */
+const allowedModelsSchema = z.array(modelPatternSchema).min(1, 'must name at least one model (null allows every model)').max(100).nullable();
 const limitSchema = nonNegativeMoneySchema.nullable();
 
 /** `POST /api/v1/keys` (and the admin key creation, which adds `kind`). */
@@ -28,6 +38,8 @@ export const keyCreateBodySchema = z.object({
   creator_user_id: z.string().trim().min(1).max(200).nullable().optional(),
   /** The runaway stop: billing disables the key when it spends more than this in any trailing hour (USD; null = none). */
   max_spend_per_hour: limitSchema.optional(),
+  /** Switchyard's model allowlist: the key may only use models matching one of these patterns (null = all). */
+  allowed_models: allowedModelsSchema.optional(),
 });
 export type KeyCreateBody = z.infer<typeof keyCreateBodySchema>;
 
@@ -44,5 +56,6 @@ export const keyUpdateBodySchema = z.object({
   limit_reset: limitResetSchema.nullable().optional(),
   include_byok_in_limit: z.boolean().optional(),
   max_spend_per_hour: limitSchema.optional(),
+  allowed_models: allowedModelsSchema.optional(),
 });
 export type KeyUpdateBody = z.infer<typeof keyUpdateBodySchema>;

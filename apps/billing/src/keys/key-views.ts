@@ -29,6 +29,8 @@ export interface KeyObject {
   expires_at: string | null;
   creator_user_id: string | null;
   max_spend_per_hour: number | null;
+  /** The models the key may use (patterns); null = every model. */
+  allowed_models: string[] | null;
   disabled_reason: string | null;
 }
 
@@ -66,6 +68,7 @@ export function toKeyObject(row: KeyRow, windows: UsageWindows): KeyObject {
     expires_at: row.expires_at?.toISOString() ?? null,
     creator_user_id: row.creator_user_id,
     max_spend_per_hour: row.max_spend_per_hour === null ? null : moneyToNumber(row.max_spend_per_hour),
+    allowed_models: row.allowed_models,
     disabled_reason: row.disabled ? row.disabled_reason : null,
   };
 }
@@ -94,6 +97,7 @@ export function toKeyInfo(row: KeyRow, windows: UsageWindows, account: { totalPu
     expires_at: row.expires_at?.toISOString() ?? null,
     rate_limit: { requests: -1, interval: '10s', note: 'This field is deprecated and safe to ignore.' },
     max_spend_per_hour: row.max_spend_per_hour === null ? null : moneyToNumber(row.max_spend_per_hour),
+    allowed_models: row.allowed_models,
     account_byok_usage_monthly: moneyToNumber(account.byokUsageMonthly),
     account_byok_requests_monthly: account.byokRequestsMonthly,
     byok_fee_waived: account.byokFeeWaived,

@@ -16,6 +16,7 @@ export interface NewKey {
   expiresAt: Date | null;
   creatorUserId: string | null;
   maxSpendPerHour: string | null;
+  allowedModels: string[] | null;
   at: Date;
 }
 
@@ -26,6 +27,7 @@ export interface KeyPatch {
   limitReset?: LimitReset | null;
   includeByokInLimit?: boolean;
   maxSpendPerHour?: string | null;
+  allowedModels?: string[] | null;
 }
 
 export interface KeyUsageDay {
@@ -43,10 +45,10 @@ export class KeysRepository {
   async insert(db: Sql, key: NewKey): Promise<boolean> {
     const rows = await queryRows<{ id: string }>(
       db,
-      `INSERT INTO api_keys (id, hash, account_id, name, label, kind, "limit", limit_reset, include_byok_in_limit, expires_at, creator_user_id, max_spend_per_hour, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::numeric, $8, $9, $10, $11, $12::numeric, $13, $13)
+      `INSERT INTO api_keys (id, hash, account_id, name, label, kind, "limit", limit_reset, include_byok_in_limit, expires_at, creator_user_id, max_spend_per_hour, allowed_models, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::numeric, $8, $9, $10, $11, $12::numeric, $14::text[], $13, $13)
        ON CONFLICT (hash) DO NOTHING RETURNING id`,
-      [key.id, key.hash, key.accountId, key.name, key.label, key.kind, key.limit, key.limitReset, key.includeByokInLimit, key.expiresAt, key.creatorUserId, key.maxSpendPerHour, key.at],
+      [key.id, key.hash, key.accountId, key.name, key.label, key.kind, key.limit, key.limitReset, key.includeByokInLimit, key.expiresAt, key.creatorUserId, key.maxSpendPerHour, key.at, key.allowedModels],
     );
     return rows.length > 0;
   }
@@ -69,6 +71,7 @@ export class KeysRepository {
       set('disabled_reason', null);
     }
     if (patch.maxSpendPerHour !== undefined) set('max_spend_per_hour', patch.maxSpendPerHour, '::numeric');
+    if (patch.allowedModels !== undefined) set('allowed_models', patch.allowedModels, '::text[]');
     if (patch.limit !== undefined) set('"limit"', patch.limit, '::numeric');
     if (patch.limitReset !== undefined) set('limit_reset', patch.limitReset);
     if (patch.includeByokInLimit !== undefined) set('include_byok_in_limit', patch.includeByokInLimit);

@@ -117,6 +117,7 @@ export class KeysService {
       expiresAt: body.expires_at ? new Date(body.expires_at) : null,
       creatorUserId: body.creator_user_id ?? null,
       maxSpendPerHour: body.max_spend_per_hour ?? null,
+      allowedModels: body.allowed_models ?? null,
       at: new Date(this.clock.now()),
     });
     if (!inserted) return null;
@@ -130,7 +131,7 @@ export class KeysService {
       await this.keys.update(
         manager,
         row.id,
-        { name: body.name, disabled: body.disabled, limit: body.limit, limitReset: body.limit_reset, includeByokInLimit: body.include_byok_in_limit, maxSpendPerHour: body.max_spend_per_hour },
+        { name: body.name, disabled: body.disabled, limit: body.limit, limitReset: body.limit_reset, includeByokInLimit: body.include_byok_in_limit, maxSpendPerHour: body.max_spend_per_hour, allowedModels: body.allowed_models },
         new Date(this.clock.now()),
       );
       changes.key(row.id);

@@ -51,6 +51,8 @@ export interface KeyRow {
   creator_user_id: string | null;
   /** The runaway stop: the most the key may spend in any trailing hour, USD; null = no stop. */
   max_spend_per_hour: string | null;
+  /** The models the key may use (patterns); null = every model. */
+  allowed_models: string[] | null;
   /** Why the key is disabled when billing disabled it (the runaway stop); null otherwise. */
   disabled_reason: string | null;
   usage_total: string;
@@ -80,7 +82,7 @@ const ACCOUNT_COLUMNS = `
 
 export const KEY_COLUMNS = `
   k.id, k.hash, k.account_id, k.name, k.label, k.kind, k.disabled, k."limit"::text AS "limit", k.limit_reset,
-  k.include_byok_in_limit, k.expires_at, k.creator_user_id, k.max_spend_per_hour::text AS max_spend_per_hour, k.disabled_reason,
+  k.include_byok_in_limit, k.expires_at, k.creator_user_id, k.max_spend_per_hour::text AS max_spend_per_hour, k.allowed_models, k.disabled_reason,
   k.usage_total::text AS usage_total,
   k.byok_usage_total::text AS byok_usage_total, k.created_at, k.updated_at`;
 
@@ -199,6 +201,7 @@ export class RecordsRepository {
       limitReset: row.limit_reset,
       includeByokInLimit: row.include_byok_in_limit,
       limitRemaining: limit === null ? null : limitRemaining({ limit, limitReset: row.limit_reset, includeByokInLimit: row.include_byok_in_limit }, windows ?? ZERO_WINDOWS),
+      allowedModels: row.allowed_models,
     };
   }
 

@@ -44,6 +44,7 @@ describe('API keys: key-management RPC, snapshot, key info, keys-changed (real N
       expires_at: '2030-01-01T00:00:00.000Z',
       creator_user_id: 'user_1',
       max_spend_per_hour: null,
+      allowed_models: null,
       disabled_reason: null,
     });
     const stored = await billing.app.get((await import('typeorm')).DataSource).query(`SELECT * FROM api_keys WHERE hash = $1`, [created.data.hash]);
@@ -54,7 +55,7 @@ describe('API keys: key-management RPC, snapshot, key info, keys-changed (real N
   });
 
   it('rejects invalid key bodies (400) and unknown hashes (404)', async () => {
-    for (const body of [{}, { name: '' }, { name: 'x', limit: -1 }, { name: 'x', limit_reset: 'hourly' }, { name: 'x', expires_at: '2030-01-01T00:00:00+01:00' }, { name: 'x', expires_at: '2020-01-01T00:00:00Z' }]) {
+    for (const body of [{}, { name: '' }, { name: 'x', limit: -1 }, { name: 'x', limit_reset: 'hourly' }, { name: 'x', expires_at: '2030-01-01T00:00:00+01:00' }, { name: 'x', expires_at: '2020-01-01T00:00:00Z' }, { name: 'x', allowed_models: [] }, { name: 'x', allowed_models: ['has space/x'] }]) {
       await expect(keys({ op: 'create', accountId, body })).rejects.toMatchObject({ status: 400 });
     }
     await expect(keys({ op: 'get', accountId, hash: 'f'.repeat(64) })).rejects.toMatchObject({ status: 404 });
@@ -101,6 +102,21 @@ describe('API keys: key-management RPC, snapshot, key info, keys-changed (real N
     await expect(keys({ op: 'get', accountId, hash })).rejects.toMatchObject({ status: 404 });
     const snapshot = keySnapshotSchema.parse(await billing.rpc(subjects.billing.keySnapshot, {}));
     expect(snapshot.keys.some((key) => key.hash === hash)).toBe(false);
+  });
+
+  it("keeps a key's model allowlist: set at creation, changed or cleared by an update, announced and in the snapshot and /key", async () => {
+    const created = await keys({ op: 'create', accountId, body: { name: 'agent', allowed_models: ['openai/*', 'anthropic/claude-haiku-4.5'] } });
+    expect(created.data.allowed_models).toEqual(['openai/*', 'anthropic/claude-haiku-4.5']);
+    const hash = created.data.hash;
+    const snapshot = keySnapshotSchema.parse(await billing.rpc(subjects.billing.keySnapshot, {}));
+    expect(snapshot.keys.find((key) => key.hash === hash)?.allowedModels).toEqual(['openai/*', 'anthropic/claude-haiku-4.5']);
+    const before = billing.changes.length;
+    const narrowed = await keys({ op: 'update', accountId, hash, body: { allowed_models: ['openai/gpt-4o-mini'] } });
+    expect(narrowed.data.allowed_models).toEqual(['openai/gpt-4o-mini']);
+    const announced = await waitFor(() => billing.changes.slice(before).find((change) => change.keys.some((key) => key.hash === hash)), { timeoutMs: 2_000, message: 'the change announced' });
+    expect(announced.keys.find((key) => key.hash === hash)?.allowedModels).toEqual(['openai/gpt-4o-mini']);
+    expect(keyInfoSchema.parse(await billing.rpc(subjects.billing.keyInfo, { hash })).allowed_models).toEqual(['openai/gpt-4o-mini']);
+    expect((await keys({ op: 'update', accountId, hash, body: { allowed_models: null } })).data.allowed_models).toBeNull();
   });
 
   it('publishes consecutive versions, and the snapshot holds every key and account at the latest version', async () => {

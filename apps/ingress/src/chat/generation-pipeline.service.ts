@@ -28,6 +28,7 @@ import { plan, type PlannedAttempt } from '@switchyard/routing-policy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { attemptBillingFor } from '../admission/attempt-billing.js';
+import { attemptsAllowedForKey, modelAllowed } from '../admission/model-allowlist.js';
 import { CreditLeaseService, type Reservation } from '../admission/credit-lease.service.js';
 import type { Caller } from '../auth/authenticator.service.js';
 import { INGRESS_CONFIG, type IngressConfig } from '../config/ingress.config.js';
@@ -238,7 +239,8 @@ export class GenerationPipelineService {
     const cache = this.cache.requestOf(request, caller, requested.stream, preset && `preset ${preset.slug}@${preset.version}`);
     if (cache && !cache.directive.clear) {
       const hit = await this.cache.lookup(cache.key, 'generation');
-      if (hit) return this.replay({ request, reply, caller, canonical: requested, skin }, startedAt, hit);
+      // A key whose allowlist no longer takes the cached answer's model is planned (and refused) as usual.
+      if (hit && modelAllowed(caller.key.allowedModels, hit.servedBy.model.split(':')[0]!)) return this.replay({ request, reply, caller, canonical: requested, skin }, startedAt, hit);
     }
     const cacheMiss = cache ? cacheHeaders({ ttlSeconds: cache.directive.ttlSeconds }) : undefined;
     let promptTokens = estimatePromptTokens(requested);
@@ -285,7 +287,9 @@ export class GenerationPipelineService {
     let rateLimitHeaders: Record<string, string> | undefined;
     let admitted: Awaited<ReturnType<GenerationPipelineService['admit']>>;
     try {
-      ({ attempts, rateLimitHeaders } = await this.admission.checkFreeQuota(caller, planResult.attempts));
+      // The key's model allowlist (Switchyard's governance), then the free quota and the credit lease.
+      const permitted = attemptsAllowedForKey(caller.key.allowedModels, named.model, planResult.attempts);
+      ({ attempts, rateLimitHeaders } = await this.admission.checkFreeQuota(caller, permitted));
       admitted = await this.admit(caller, requested, attempts, promptTokens);
     } catch (error) {
       throw refused(error, 'admission', planResult.attempts);

@@ -312,6 +312,27 @@ describe('keys, limits and account rules', () => {
     for (const baseUrl of replicas) expect((await completion(baseUrl, inference, '@preset/support-bot')).status).toBe(404);
   });
 
+  it("limits a key to the models of its allowlist (allowed_models on /keys): others are a 403 naming it, an allowed fallback serves, and a change applies at once", async () => {
+    const accountId = await admin.createAccount('allowlist-owner', { topUp: '5' });
+    const management = (await admin.createKey(accountId, { name: 'ops', kind: 'management' })).key;
+    await waitFor(async () => (await call(stack.baseUrl, management, 'GET', '/key')).status === 200, { message: 'management key known' });
+    const created = await call(stack.baseUrl, management, 'POST', '/keys', { name: 'agent', allowed_models: ['openai/*'] });
+    expect(created.status).toBe(201);
+    expect(created.body.data.allowed_models).toEqual(['openai/*']);
+    const agent = created.body.key as string;
+
+    const blocked = await completion(second.baseUrl, agent, 'anthropic/claude-haiku-4.5');
+    expect(blocked.status).toBe(403);
+    expect(blocked.body.error).toMatchObject({ code: 403, message: 'Request blocked: this key may only use openai/*; anthropic/claude-haiku-4.5 is not among them', metadata: { allowed_models: ['openai/*'] } });
+    expect((await completion(stack.baseUrl, agent, 'openai/gpt-4o-mini')).status).toBe(200);
+    const fallback = await call(stack.baseUrl, agent, 'POST', '/chat/completions', { model: 'anthropic/claude-haiku-4.5', models: ['openai/gpt-4.1-nano'], messages: [{ role: 'user', content: 'x' }], max_tokens: 4 });
+    expect([fallback.status, fallback.body.model]).toEqual([200, 'openai/gpt-4.1-nano']);
+
+    const widened = await call(stack.baseUrl, management, 'PATCH', `/keys/${created.body.data.hash}`, { allowed_models: null });
+    expect(widened.body.data.allowed_models).toBeNull();
+    await waitFor(async () => (await Promise.all(replicas.map((baseUrl) => completion(baseUrl, agent, 'anthropic/claude-haiku-4.5')))).every((response) => response.status === 200), { timeoutMs: 2_000, message: 'every replica allows every model again' });
+  });
+
   it('never lets a key spend beyond its limit: 40 parallel requests on two replicas against a limit that affords 5', async () => {
     const accountId = await admin.createAccount('key-limit', { topUp: '10' });
     const request = { model: 'openai/gpt-4o-mini', max_tokens: 20, content: 'Limit me' };

@@ -15,6 +15,7 @@ import { CancelSource, EmbedAttemptClient, extractTraceContext, NatsService, rec
 import { plan, type PlannedAttempt } from '@switchyard/routing-policy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { attemptBillingFor } from '../../admission/attempt-billing.js';
+import { attemptsAllowedForKey, modelAllowed } from '../../admission/model-allowlist.js';
 import { CreditLeaseService, type Reservation } from '../../admission/credit-lease.service.js';
 import type { Caller } from '../../auth/authenticator.service.js';
 import type { FailedAttempt } from '../../chat/attempt-runner.service.js';
@@ -164,7 +165,7 @@ export class UnaryGenerationService {
     const cache = this.cache.requestOf(request, caller, false);
     if (cache && !cache.directive.clear) {
       const hit = await this.cache.lookup(cache.key, 'unary');
-      if (hit) return this.replay(request, reply, caller, generation, startedAt, hit);
+      if (hit && modelAllowed(caller.key.allowedModels, hit.servedBy.model.split(':')[0]!)) return this.replay(request, reply, caller, generation, startedAt, hit);
     }
 
     const promptTokens = generation.promptTokens;
@@ -182,7 +183,8 @@ export class UnaryGenerationService {
       }),
     );
     if (!planned.ok) throw planFailure(planned);
-    const quota = (await this.admission.checkFreeQuota(caller, planned.attempts)).attempts;
+    const permitted = attemptsAllowedForKey(caller.key.allowedModels, generation.model, planned.attempts);
+    const quota = (await this.admission.checkFreeQuota(caller, permitted)).attempts;
     const attempts = generation.routable ? generation.routable(quota) : quota;
     const reservation = await this.reserve(caller, attempts, promptTokens, generation.requests);
 
