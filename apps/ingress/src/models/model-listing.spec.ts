@@ -181,6 +181,12 @@ describe('listUserModels', () => {
     expect(listUserModels(nextVersion, {}, policy).data[0]).not.toBe(first[0]);
   });
 
+  it("narrows the list to the calling key's model allowlist", () => {
+    const listed = listUserModels(index, {}, defaultAccountPolicy, { allowedModels: ['meta-llama/*', 'openai/gpt-4o-mini'] }).data.map((model) => model.id);
+    expect(listed).toEqual(['meta-llama/llama-3.3-70b-instruct', 'meta-llama/llama-3.3-70b-instruct:free', 'openai/gpt-4o-mini']);
+    expect(listUserModels(index, {}, defaultAccountPolicy, { allowedModels: null }).data.length).toBe(listUserModels(index, {}, defaultAccountPolicy).data.length);
+  });
+
   it('applies the listing filters and links pages under /models/user', () => {
     const page = listUserModels(index, { limit: '1', providers: 'groq' }, defaultAccountPolicy);
     expect(page.total_count).toBe(3);

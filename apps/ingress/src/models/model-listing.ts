@@ -1,4 +1,5 @@
 import { BadRequestError, NotFoundError } from '@switchyard/contracts';
+import { modelAllowed } from '../admission/model-allowlist.js';
 import type { CatalogEndpoint, CatalogModel, CatalogProvider, EndpointVariant, RoutingTable } from '@switchyard/llm-spec';
 import { Decimal, perMillionToPerToken, toDecimal } from '@switchyard/money';
 import { type AccountPolicy, type CatalogIndex, FREE_ROUTER_ID } from '@switchyard/routing-policy';
@@ -499,10 +500,15 @@ function accountFilter(policy: AccountPolicy): EndpointFilter {
 /**
  * `GET /api/v1/models/user`: the models the account can actually use — each entry keeps only the endpoints its
  * privacy settings and provider lists allow (entries left with none are dropped), and its pricing is that of the
- * cheapest allowed endpoint. Accepts the same query parameters as `listModels`.
+ * cheapest allowed endpoint; with `allowedModels` (the calling key's allowlist) only the models it matches. Accepts the
+ * same query parameters as `listModels`.
  */
-export function listUserModels(index: CatalogIndex, query: ModelsQuery, accountPolicy: AccountPolicy, options: ListingOptions = {}): ModelListResponse {
-  return run(index, userEntries(index, accountPolicy), query, { basePath: '/api/v1/models/user', ...options });
+export function listUserModels(index: CatalogIndex, query: ModelsQuery, accountPolicy: AccountPolicy, options: ListingOptions & { allowedModels?: readonly string[] | null } = {}): ModelListResponse {
+  const { allowedModels, ...listing } = options;
+  const entries = userEntries(index, accountPolicy);
+  // The calling key's model allowlist narrows the list too (what the key can actually use).
+  const permitted = allowedModels ? entries.filter((entry) => modelAllowed(allowedModels, entry.model.id)) : entries;
+  return run(index, permitted, query, { basePath: '/api/v1/models/user', ...listing });
 }
 
 /**

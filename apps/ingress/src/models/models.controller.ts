@@ -34,7 +34,7 @@ export class ModelsController {
   @Get('models/user')
   async listForUser(@Req() request: FastifyRequest, @Query() query: ModelsQuery): Promise<unknown> {
     const caller = await this.authenticator.authenticate(request.headers, { allowManagement: true });
-    return listUserModels(this.index(), query, accountPolicyOf(caller), { routingTable: this.state.routingTable, basePath: '/api/v1/models/user' });
+    return listUserModels(this.index(), query, accountPolicyOf(caller), { routingTable: this.state.routingTable, basePath: '/api/v1/models/user', allowedModels: caller.key.allowedModels });
   }
 
   @Get('models/:author/:slug/endpoints')

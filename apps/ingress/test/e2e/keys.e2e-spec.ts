@@ -327,6 +327,9 @@ describe('keys, limits and account rules', () => {
     expect((await completion(stack.baseUrl, agent, 'openai/gpt-4o-mini')).status).toBe(200);
     const fallback = await call(stack.baseUrl, agent, 'POST', '/chat/completions', { model: 'anthropic/claude-haiku-4.5', models: ['openai/gpt-4.1-nano'], messages: [{ role: 'user', content: 'x' }], max_tokens: 4 });
     expect([fallback.status, fallback.body.model]).toEqual([200, 'openai/gpt-4.1-nano']);
+    const usable = (await call(stack.baseUrl, agent, 'GET', '/models/user')).body.data.map((model: { id: string }) => model.id);
+    expect(usable.length).toBeGreaterThan(0);
+    expect(usable.every((id: string) => id.startsWith('openai/'))).toBe(true);
 
     const widened = await call(stack.baseUrl, management, 'PATCH', `/keys/${created.body.data.hash}`, { allowed_models: null });
     expect(widened.body.data.allowed_models).toBeNull();
