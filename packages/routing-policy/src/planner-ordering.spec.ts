@@ -295,6 +295,19 @@ describe('model fallbacks', () => {
     expect(result.ok && result.model.id).toBe('acme/chat');
   });
 
+  it('plans a model named twice (:nitro first, then plain as a fallback) as two groups: the second keeps what the first left out, after the fallbacks between them', () => {
+    // fast-check's counterexample: the :nitro group admits alpha's priority tier and, with tools asked for, keeps only
+    // the endpoint that supports them; the plain acme/chat named later keeps alpha's default endpoint.
+    const twice = build([
+      endpoint('acme/chat', 'alpha/priority', { serviceTier: 'priority', supportedParameters: ['tools'] }),
+      endpoint('acme/chat', 'alpha', { supportedParameters: [] }),
+      endpoint('acme/other', 'beta', { supportedParameters: [] }),
+    ]);
+    const tools = [{ type: 'function' as const, function: { name: 'lookup' } }];
+    const result = run({ index: twice, request: { model: 'acme/chat:nitro', models: ['acme/other', 'acme/chat'], tools } });
+    expect(attempts(result).map((attempt) => attempt.endpoint.id)).toEqual(['acme/chat@alpha/priority', 'acme/other@beta', 'acme/chat@alpha']);
+  });
+
   it('partition none sorts every model’s endpoints together', () => {
     const result = run({ index, request: { models: ['acme/other', 'acme/third'] }, provider: { sort: { by: 'price', partition: 'none' } } });
     expect(order(result)).toEqual(['gamma', 'epsilon', 'alpha', 'beta', 'delta']);
