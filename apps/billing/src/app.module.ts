@@ -28,6 +28,8 @@ import { RunawayStop1764806400000 } from './migrations/1764806400000-runaway-sto
 import { SpendAlerts1764892800000 } from './migrations/1764892800000-spend-alerts.js';
 import { Presets1765000000000 } from './migrations/1765000000000-presets.js';
 import { KeyAllowedModels1765100000000 } from './migrations/1765100000000-key-allowed-models.js';
+import { Guardrails1765200000000 } from './migrations/1765200000000-guardrails.js';
+import { GuardrailsModule } from './guardrails/guardrails.module.js';
 import { PresetsModule } from './presets/presets.module.js';
 import { AuthCodesModule } from './auth-codes/auth-codes.module.js';
 import { BillingStateEntity } from './records/billing-state.entity.js';
@@ -46,7 +48,7 @@ export const BILLING_ENTITIES = [
   BillingStateEntity,
 ];
 
-export const BILLING_MIGRATIONS = [BillingSchema1764000000000, AuthCodes1764720000000, RunawayStop1764806400000, SpendAlerts1764892800000, Presets1765000000000, KeyAllowedModels1765100000000];
+export const BILLING_MIGRATIONS = [BillingSchema1764000000000, AuthCodes1764720000000, RunawayStop1764806400000, SpendAlerts1764892800000, Presets1765000000000, KeyAllowedModels1765100000000, Guardrails1765200000000];
 
 @Module({})
 class BillingConfigModule {
@@ -84,6 +86,7 @@ export class AppModule {
         KeysModule,
         AuthCodesModule,
         PresetsModule,
+        GuardrailsModule,
         DebitsModule,
         FreeQuotaModule,
         MaintenanceModule,

@@ -46,6 +46,21 @@ export const privacySettingsSchema = z.object({
 });
 export type PrivacySettings = z.infer<typeof privacySettingsSchema>;
 
+/** What a guardrail can find in a prompt (ingress's detectors): keys and secrets, card numbers, email addresses. */
+export const GUARDRAIL_DETECTORS = ['api_key', 'aws_access_key', 'private_key', 'credit_card', 'email'] as const;
+export const guardrailDetectorSchema = z.enum(GUARDRAIL_DETECTORS);
+
+/**
+ * An account's guardrails (Switchyard's, after OpenRouter's guardrail blocks): a request whose messages contain what
+ * one of the `detectors` finds, or one of the `keywords` (case-insensitive), is refused with a 403 before it reaches
+ * any provider.
+ */
+export const guardrailsSchema = z.object({
+  detectors: z.array(guardrailDetectorSchema).default([]),
+  keywords: z.array(z.string()).default([]),
+});
+export type Guardrails = z.infer<typeof guardrailsSchema>;
+
 /** What ingress holds in memory per account. */
 export const accountRecordSchema = z.object({
   accountId: z.string(),
@@ -66,6 +81,7 @@ export const accountRecordSchema = z.object({
   byokFeeWaived: z.boolean().default(false),
   byokUsageMonthly: decimalStringSchema.default('0'),
   byokRequestsMonthly: z.number().int().nonnegative().default(0),
+  guardrails: guardrailsSchema.default({ detectors: [], keywords: [] }),
 });
 export type AccountRecord = z.infer<typeof accountRecordSchema>;
 
@@ -276,6 +292,17 @@ export type PresetsRequest = z.input<typeof presetsRequestSchema>;
 /** `sy.billing.presets-changed.v1` (core NATS, after the change committed): ingress forgets its copy of the preset. */
 export const presetChangedSchema = z.object({ accountId: z.string(), slug: presetSlugSchema, version: z.number().int().positive().nullable() });
 export type PresetChanged = z.infer<typeof presetChangedSchema>;
+
+/**
+ * `sy.billing.guardrails.v1`: the account holder's guardrails. `get` (`GET /api/v1/guardrails`) and `update`
+ * (`PATCH /api/v1/guardrails` with `{detectors?, keywords?}`, each replacing its list) → `{data: {detectors,
+ * keywords}}`.
+ */
+export const guardrailsRequestSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('get'), accountId: z.string() }),
+  z.object({ op: z.literal('update'), accountId: z.string(), body: z.record(z.string(), z.unknown()) }),
+]);
+export type GuardrailsRequest = z.input<typeof guardrailsRequestSchema>;
 
 /** `sy.billing.free-quota.v1`: consume one `:free` request of the account (20/min, 50/day, 1000/day after $10 bought). */
 export const freeQuotaRequestSchema = z.object({ accountId: z.string(), modelId: z.string() });

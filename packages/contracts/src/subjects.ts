@@ -52,6 +52,8 @@ export const subjects = {
     spendAlert: subject('billing', 'spend-alert'),
     /** RPC: an account's spend-alert thresholds and recent alerts, read or set by its management key. */
     alerts: subject('billing', 'alerts'),
+    /** RPC: an account's guardrails, read or set by its management key. */
+    guardrails: subject('billing', 'guardrails'),
     /** RPC: an account's presets (list, get, versions, create a version, delete). */
     presets: subject('billing', 'presets'),
     /** Event (core NATS): a preset was changed or deleted; ingress replicas forget their copy. */

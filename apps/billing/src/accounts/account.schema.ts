@@ -1,3 +1,4 @@
+import { guardrailDetectorSchema } from '@switchyard/contracts';
 import { z } from 'zod';
 import { nonNegativeMoneySchema, signedMoneySchema } from '../common/money-input.js';
 
@@ -17,6 +18,16 @@ const alertsSchema = z
   .object({
     balanceBelow: signedMoneySchema.nullable().optional(),
     dailySpendAbove: nonNegativeMoneySchema.nullable().optional(),
+  })
+  .strict();
+
+const unique = <T>(values: T[]) => [...new Set(values)];
+
+/** Guardrails: each list given replaces the account's (an empty list clears it). */
+export const guardrailsPatchSchema = z
+  .object({
+    detectors: z.array(guardrailDetectorSchema).max(20).transform(unique).optional(),
+    keywords: z.array(z.string().trim().min(1, 'must not be empty').max(200)).max(100).transform(unique).optional(),
   })
   .strict();
 
@@ -41,6 +52,7 @@ export const accountPatchBodySchema = z
     ignoredProviders: z.array(providerSlugSchema).max(500).optional(),
     disabled: z.boolean().optional(),
     alerts: alertsSchema.optional(),
+    guardrails: guardrailsPatchSchema.optional(),
   })
   .strict();
 export type AccountPatchBody = z.infer<typeof accountPatchBodySchema>;

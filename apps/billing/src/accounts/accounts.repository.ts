@@ -34,6 +34,7 @@ export interface AccountSettingsPatch {
   ignoredProviders?: string[];
   disabled?: boolean;
   alerts?: { balanceBelow?: string | null; dailySpendAbove?: string | null };
+  guardrails?: { detectors?: string[]; keywords?: string[] };
 }
 
 const LOCK_COLUMNS = `b.account_id, b.balance::text AS balance, b.debt::text AS debt, b.total_purchased::text AS total_purchased,
@@ -121,6 +122,8 @@ export class AccountsRepository {
     if (patch.disabled !== undefined) set('disabled', patch.disabled);
     if (patch.alerts?.balanceBelow !== undefined) set('alert_balance_below', patch.alerts.balanceBelow, '::numeric');
     if (patch.alerts?.dailySpendAbove !== undefined) set('alert_daily_spend_above', patch.alerts.dailySpendAbove, '::numeric');
+    if (patch.guardrails?.detectors !== undefined) set('guardrail_detectors', patch.guardrails.detectors, '::text[]');
+    if (patch.guardrails?.keywords !== undefined) set('guardrail_keywords', patch.guardrails.keywords, '::text[]');
     set('updated_at', at);
     const rows = await queryRows<{ id: string }>(db, `UPDATE accounts SET ${sets.join(', ')} WHERE id = $1 RETURNING id`, values);
     return rows.length > 0;

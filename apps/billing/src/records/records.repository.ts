@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { AccountRecord, KeyLookupReply, KeyRecord, KeySnapshot, LimitReset } from '@switchyard/contracts';
+import type { AccountRecord, Guardrails, KeyLookupReply, KeyRecord, KeySnapshot, LimitReset } from '@switchyard/contracts';
 import { formatMoney } from '@switchyard/money';
 import type { DataSource } from 'typeorm';
 import { type ByokAllowance, byokFeeWaived } from '../accounts/byok-allowance.js';
@@ -34,6 +34,8 @@ export interface AccountRow {
   byok_requests_monthly: number;
   alert_balance_below: string | null;
   alert_daily_spend_above: string | null;
+  guardrail_detectors: string[];
+  guardrail_keywords: string[];
 }
 
 export interface KeyRow {
@@ -78,7 +80,8 @@ const ACCOUNT_COLUMNS = `
   b.balance::text AS balance, b.debt::text AS debt, b.total_credits::text AS total_credits, b.total_usage::text AS total_usage,
   b.total_purchased::text AS total_purchased,
   coalesce(m.usage, 0)::text AS byok_usage_monthly, coalesce(m.requests, 0)::int AS byok_requests_monthly,
-  a.alert_balance_below::text AS alert_balance_below, a.alert_daily_spend_above::text AS alert_daily_spend_above`;
+  a.alert_balance_below::text AS alert_balance_below, a.alert_daily_spend_above::text AS alert_daily_spend_above,
+  a.guardrail_detectors, a.guardrail_keywords`;
 
 export const KEY_COLUMNS = `
   k.id, k.hash, k.account_id, k.name, k.label, k.kind, k.disabled, k."limit"::text AS "limit", k.limit_reset,
@@ -181,6 +184,7 @@ export class RecordsRepository {
       byokUsageMonthly: formatMoney(row.byok_usage_monthly),
       byokRequestsMonthly: row.byok_requests_monthly,
       byokFeeWaived: byokFeeWaived(this.allowance, row.byok_usage_monthly, row.byok_requests_monthly),
+      guardrails: { detectors: row.guardrail_detectors as Guardrails['detectors'], keywords: row.guardrail_keywords },
     };
   }
 

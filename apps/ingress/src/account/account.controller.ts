@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import { BadRequestError, creditsSchema, feedbackCategorySchema, generationContentSchema, keyInfoSchema, subjects, type AccountActivityRequest, type AlertsRequest, type ByokRequest, type AuthCodeRequest, type GenerationFeedback, type KeyManagementRequest } from '@switchyard/contracts';
+import { BadRequestError, creditsSchema, feedbackCategorySchema, generationContentSchema, keyInfoSchema, subjects, type AccountActivityRequest, type AlertsRequest, type ByokRequest, type GuardrailsRequest, type AuthCodeRequest, type GenerationFeedback, type KeyManagementRequest } from '@switchyard/contracts';
 import { NatsService } from '@switchyard/nest-kit';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -143,6 +143,24 @@ export class AccountController {
   async updateAlerts(@Req() request: FastifyRequest, @Body() body: unknown): Promise<unknown> {
     const caller = await this.authenticator.authenticate(request.headers, { requireManagement: true });
     return this.nats.request(subjects.billing.alerts, { op: 'update', accountId: caller.account.accountId, body: asObject(body) } satisfies AlertsRequest);
+  }
+
+  /**
+   * The account's guardrails (Switchyard's, after OpenRouter's guardrail blocks): detectors (`api_key`,
+   * `aws_access_key`, `private_key`, `credit_card`, `email`) and keywords; a request whose messages contain what one
+   * finds is a 403 before any provider sees it. Management keys only.
+   */
+  @Get('guardrails')
+  async guardrails(@Req() request: FastifyRequest): Promise<unknown> {
+    const caller = await this.authenticator.authenticate(request.headers, { requireManagement: true });
+    return this.nats.request(subjects.billing.guardrails, { op: 'get', accountId: caller.account.accountId } satisfies GuardrailsRequest);
+  }
+
+  /** Replaces either list (`{detectors?, keywords?}`; an empty list clears it); answers as `GET /guardrails`. */
+  @Patch('guardrails')
+  async updateGuardrails(@Req() request: FastifyRequest, @Body() body: unknown): Promise<unknown> {
+    const caller = await this.authenticator.authenticate(request.headers, { requireManagement: true });
+    return this.nats.request(subjects.billing.guardrails, { op: 'update', accountId: caller.account.accountId, body: asObject(body) } satisfies GuardrailsRequest);
   }
 
   /**

@@ -29,6 +29,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { attemptBillingFor } from '../admission/attempt-billing.js';
 import { attemptsAllowedForKey, modelAllowed } from '../admission/model-allowlist.js';
+import { enforceGuardrails } from '../admission/guardrails.js';
 import { CreditLeaseService, type Reservation } from '../admission/credit-lease.service.js';
 import type { Caller } from '../auth/authenticator.service.js';
 import { INGRESS_CONFIG, type IngressConfig } from '../config/ingress.config.js';
@@ -230,6 +231,9 @@ export class GenerationPipelineService {
     const presetNamed = presetReference(named);
     const preset = presetNamed ? await this.presets.get(caller.account.accountId, presetNamed.slug) : undefined;
     const asked = presetNamed && preset ? withPreset(named, presetNamed, preset) : named;
+    // The account's guardrails see the prompt as it would go upstream (the preset's system prompt included), before
+    // anything is served, from the cache or a provider.
+    enforceGuardrails(caller.account.guardrails, asked);
     let requested = asked;
     const index = this.state.index;
     if (!index) throw new ServiceUnavailableError('The gateway is starting up (catalog not loaded yet); retry shortly');

@@ -336,6 +336,32 @@ describe('keys, limits and account rules', () => {
     await waitFor(async () => (await Promise.all(replicas.map((baseUrl) => completion(baseUrl, agent, 'anthropic/claude-haiku-4.5')))).every((response) => response.status === 200), { timeoutMs: 2_000, message: 'every replica allows every model again' });
   });
 
+  it("blocks prompts by the account's guardrails (/api/v1/guardrails): a card number or a keyword is a 403 'Request blocked' on every replica, before any provider", async () => {
+    const accountId = await admin.createAccount('guarded', { topUp: '5' });
+    const management = (await admin.createKey(accountId, { name: 'ops', kind: 'management' })).key;
+    const inference = (await admin.createKey(accountId, { name: 'app' })).key;
+    await waitFor(async () => (await call(second.baseUrl, inference, 'GET', '/key')).status === 200 && (await call(stack.baseUrl, management, 'GET', '/key')).status === 200, { message: 'keys known' });
+    expect((await call(stack.baseUrl, inference, 'PATCH', '/guardrails', { detectors: ['credit_card'] })).status).toBe(403);
+    const set = await call(stack.baseUrl, management, 'PATCH', '/guardrails', { detectors: ['credit_card'], keywords: ['Project Falcon'] });
+    expect(set.body.data).toEqual({ detectors: ['credit_card'], keywords: ['Project Falcon'] });
+
+    const card = 'Charge 4111 1111 1111 1111 for the order';
+    await waitFor(async () => (await Promise.all(replicas.map((baseUrl) => completion(baseUrl, inference, 'openai/gpt-4o-mini', card)))).every((response) => response.status === 403), { timeoutMs: 2_000, message: 'every replica blocks' });
+    const blocked = await completion(second.baseUrl, inference, 'openai/gpt-4o-mini', 'Summarise the project falcon roadmap');
+    expect(blocked.status).toBe(403);
+    expect(blocked.body.error).toMatchObject({ code: 403, message: expect.stringContaining('Request blocked'), metadata: { patterns: ['keyword:Project Falcon'] } });
+    expect((await completion(stack.baseUrl, inference, 'openai/gpt-4o-mini', 'An ordinary question')).status).toBe(200);
+    // No generation was recorded for the blocked requests: nothing reached a provider.
+    const recorded = await waitFor(async () => {
+      const rows = await admin.generations(accountId);
+      return rows.length > 0 ? rows : undefined;
+    }, { timeoutMs: 15_000, message: 'the ordinary generation recorded' });
+    expect(recorded).toHaveLength(1);
+
+    expect((await call(stack.baseUrl, management, 'PATCH', '/guardrails', { detectors: [], keywords: [] })).body.data).toEqual({ detectors: [], keywords: [] });
+    await waitFor(async () => (await completion(second.baseUrl, inference, 'openai/gpt-4o-mini', card)).status === 200, { timeoutMs: 2_000, message: 'cleared on every replica' });
+  });
+
   it('never lets a key spend beyond its limit: 40 parallel requests on two replicas against a limit that affords 5', async () => {
     const accountId = await admin.createAccount('key-limit', { topUp: '10' });
     const request = { model: 'openai/gpt-4o-mini', max_tokens: 20, content: 'Limit me' };
