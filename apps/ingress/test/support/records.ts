@@ -16,11 +16,12 @@ export function accountRecord(overrides: Partial<AccountRecord> = {}): AccountRe
     byokFeeWaived: false,
     byokUsageMonthly: '0',
     byokRequestsMonthly: 0,
+    guardrails: { detectors: [], keywords: [] },
     ...overrides,
   };
 }
 
 /** An enabled inference key of `acct-1` without a limit. */
 export function keyRecord(overrides: Partial<KeyRecord> = {}): KeyRecord {
-  return { hash: 'hash-1', keyId: 'key-1', accountId: 'acct-1', name: 'k', label: 'sk-…', kind: 'inference', disabled: false, expiresAt: null, limit: null, limitReset: null, includeByokInLimit: false, limitRemaining: null, ...overrides };
+  return { hash: 'hash-1', keyId: 'key-1', accountId: 'acct-1', name: 'k', label: 'sk-…', kind: 'inference', disabled: false, expiresAt: null, limit: null, limitReset: null, includeByokInLimit: false, limitRemaining: null, disabledReason: null, allowedModels: null, ...overrides };
 }
