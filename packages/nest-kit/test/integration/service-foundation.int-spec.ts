@@ -119,11 +119,11 @@ describe('service foundation (real NATS and Postgres)', () => {
   it('reports readiness of NATS and Postgres on /admin/health, behind the admin token', async () => {
     const denied = await fetch(`${base}/admin/health`);
     expect(denied.status).toBe(401);
-    expect((await denied.json()).error).toMatchObject({ code: 401, metadata: { error_type: 'authentication' } });
+    expect(((await denied.json()) as { error: unknown }).error).toMatchObject({ code: 401, metadata: { error_type: 'authentication' } });
 
     const response = await fetch(`${base}/admin/health`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
     expect(response.status).toBe(200);
-    const report = await response.json();
+    const report = (await response.json()) as { status: string; checks: Record<string, { ok: boolean; detail?: unknown }> };
     expect(report.status).toBe('ok');
     expect(report.checks.nats.ok).toBe(true);
     expect(report.checks.postgres).toMatchObject({ ok: true, detail: schema });
