@@ -1,6 +1,6 @@
 import type { Guardrails } from '@switchyard/contracts';
 import type { CanonicalChatRequest } from '@switchyard/llm-spec';
-import { enforceGuardrails, guardrailFindings } from './guardrails.js';
+import { enforceGuardrails, enforceGuardrailsOnTexts, guardrailFindings } from './guardrails.js';
 
 const every: Guardrails = { detectors: ['api_key', 'aws_access_key', 'private_key', 'credit_card', 'email'], keywords: [] };
 const ask = (...contents: string[]): Pick<CanonicalChatRequest, 'messages'> => ({ messages: contents.map((content) => ({ role: 'user' as const, content })) });
@@ -38,6 +38,11 @@ describe('guardrails', () => {
       expect.objectContaining({ status: 403, message: `Request blocked: the prompt contains an email address, the blocked keyword "falcon" (the account's guardrails)`, metadata: expect.objectContaining({ patterns: ['email', 'keyword:falcon'] }) }),
     );
     expect(() => enforceGuardrails(undefined, ask('a@b.io'))).not.toThrow();
+  });
+
+  it('scans the texts of embeddings and rerank calls the same way', () => {
+    expect(() => enforceGuardrailsOnTexts({ detectors: [], keywords: ['falcon'] }, ['query', 'a document about Falcon'])).toThrow(expect.objectContaining({ status: 403, metadata: expect.objectContaining({ patterns: ['keyword:falcon'] }) }));
+    expect(() => enforceGuardrailsOnTexts({ detectors: ['credit_card'], keywords: [] }, ['nothing here'])).not.toThrow();
   });
 
   it('takes linear time on hostile input (a megabyte without separators)', () => {

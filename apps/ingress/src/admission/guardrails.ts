@@ -62,8 +62,24 @@ function promptText(request: Pick<CanonicalChatRequest, 'messages'>): string {
 
 /** What the account's guardrails find in the request: detector names and `keyword:<keyword>` entries. */
 export function guardrailFindings(guardrails: Guardrails | undefined, request: Pick<CanonicalChatRequest, 'messages'>): string[] {
-  if (!guardrails || (guardrails.detectors.length === 0 && guardrails.keywords.length === 0)) return [];
-  const text = promptText(request);
+  return active(guardrails) ? findingsIn(guardrails, promptText(request)) : [];
+}
+
+/** Refuses (403, OpenRouter's guardrail block) a request the account's guardrails find something in. */
+export function enforceGuardrails(guardrails: Guardrails | undefined, request: Pick<CanonicalChatRequest, 'messages'>): void {
+  if (active(guardrails)) refuseFindings(findingsIn(guardrails, promptText(request)));
+}
+
+/** The same for the texts of an embeddings or rerank call (inputs; query and documents). */
+export function enforceGuardrailsOnTexts(guardrails: Guardrails | undefined, texts: readonly string[]): void {
+  if (active(guardrails)) refuseFindings(findingsIn(guardrails, texts.join('\n')));
+}
+
+function active(guardrails: Guardrails | undefined): guardrails is Guardrails {
+  return guardrails !== undefined && (guardrails.detectors.length > 0 || guardrails.keywords.length > 0);
+}
+
+function findingsIn(guardrails: Guardrails, text: string): string[] {
   const findings: string[] = [];
   for (const detector of guardrails.detectors) {
     if (detector === 'credit_card' ? containsCardNumber(text) : PATTERNS[detector].test(text)) findings.push(detector);
@@ -75,9 +91,7 @@ export function guardrailFindings(guardrails: Guardrails | undefined, request: P
   return findings;
 }
 
-/** Refuses (403, OpenRouter's guardrail block) a request the account's guardrails find something in. */
-export function enforceGuardrails(guardrails: Guardrails | undefined, request: Pick<CanonicalChatRequest, 'messages'>): void {
-  const findings = guardrailFindings(guardrails, request);
+function refuseFindings(findings: string[]): void {
   if (findings.length === 0) return;
   const what = findings.map((finding) => (finding.startsWith('keyword:') ? `the blocked keyword "${finding.slice('keyword:'.length)}"` : LABEL[finding as Detector]));
   throw new ForbiddenError(`Request blocked: the prompt contains ${what.join(', ')} (the account's guardrails)`, { patterns: findings, reason: 'guardrail' });

@@ -351,6 +351,10 @@ describe('keys, limits and account rules', () => {
     expect(blocked.status).toBe(403);
     expect(blocked.body.error).toMatchObject({ code: 403, message: expect.stringContaining('Request blocked'), metadata: { patterns: ['keyword:Project Falcon'] } });
     expect((await completion(stack.baseUrl, inference, 'openai/gpt-4o-mini', 'An ordinary question')).status).toBe(200);
+    // Embeddings inputs and rerank documents too.
+    expect((await call(stack.baseUrl, inference, 'POST', '/embeddings', { model: 'openai/text-embedding-3-small', input: ['fine', card] })).status).toBe(403);
+    const rerank = await call(second.baseUrl, inference, 'POST', '/rerank', { model: 'cohere/rerank-v3.5', query: 'status', documents: ['weekly notes', 'Project Falcon budget'] });
+    expect([rerank.status, rerank.body.error?.metadata?.patterns]).toEqual([403, ['keyword:Project Falcon']]);
     // No generation was recorded for the blocked requests: nothing reached a provider.
     const recorded = await waitFor(async () => {
       const rows = await admin.generations(accountId);

@@ -16,6 +16,7 @@ import { plan, type PlannedAttempt } from '@switchyard/routing-policy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { attemptBillingFor } from '../../admission/attempt-billing.js';
 import { attemptsAllowedForKey, modelAllowed } from '../../admission/model-allowlist.js';
+import { enforceGuardrailsOnTexts } from '../../admission/guardrails.js';
 import { CreditLeaseService, type Reservation } from '../../admission/credit-lease.service.js';
 import type { Caller } from '../../auth/authenticator.service.js';
 import type { FailedAttempt } from '../../chat/attempt-runner.service.js';
@@ -162,6 +163,9 @@ export class UnaryGenerationService {
     const requestedModels = [generation.model, ...(generation.models ?? [])];
     const wrongEndpoint = wrongEndpointError(index, requestedModels, generation.api);
     if (wrongEndpoint) throw wrongEndpoint;
+    // The account's guardrails see the texts before the cache or any provider (token-id inputs carry no text).
+    const call = generation.call;
+    enforceGuardrailsOnTexts(caller.account.guardrails, call.operation === 'rerank' ? [call.query, ...call.documents] : call.input.filter((input): input is string => typeof input === 'string'));
     const cache = this.cache.requestOf(request, caller, false);
     if (cache && !cache.directive.clear) {
       const hit = await this.cache.lookup(cache.key, 'unary');
