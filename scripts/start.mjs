@@ -75,6 +75,7 @@ async function waitUntil(probe, timeoutMs, what) {
 }
 
 function track(name, code, child) {
+  child.serviceName = name;
   children.add(child);
   const relay = (stream) => {
     let buffer = '';
@@ -152,8 +153,13 @@ async function shutdown(code) {
   const services = [...children].filter((child) => !['nats-server', 'postgres'].some((name) => child.spawnfile.endsWith(name)));
   const infrastructure = [...children].filter((child) => !services.includes(child));
   const waitExit = (child) => new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
-  for (const child of services) child.kill('SIGTERM');
-  await Promise.race([Promise.all(services.map(waitExit)), new Promise((resolve) => setTimeout(resolve, 15_000))]);
+  // Ingress first: it drains its requests and hands its credit leases back to billing, which must still be up.
+  const front = services.filter((child) => child.serviceName === 'ingress');
+  const rest = services.filter((child) => !front.includes(child));
+  for (const child of front) child.kill('SIGTERM');
+  await Promise.race([Promise.all(front.map(waitExit)), new Promise((resolve) => setTimeout(resolve, 15_000))]);
+  for (const child of rest) child.kill('SIGTERM');
+  await Promise.race([Promise.all(rest.map(waitExit)), new Promise((resolve) => setTimeout(resolve, 15_000))]);
   for (const child of infrastructure) child.kill('SIGTERM');
   await Promise.race([Promise.all(infrastructure.map(waitExit)), new Promise((resolve) => setTimeout(resolve, 10_000))]);
   for (const child of children) child.kill('SIGKILL');
