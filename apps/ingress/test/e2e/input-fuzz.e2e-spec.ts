@@ -146,7 +146,7 @@ describe('generated bad input on every generation route', () => {
       fetch(url, { method, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
     it('/keys, /keys/{hash}, /auth/keys/code, /auth/keys, /generation/feedback, /alerts, /byok: generated bodies get a clear 4xx or succeed, never a 5xx', async () => {
-      const keyBody = bodies({ name: 'fuzzed' }, ['name', 'limit', 'limit_reset', 'include_byok_in_limit', 'expires_at', 'creator_user_id', 'max_spend_per_hour', 'disabled'], 'name');
+      const keyBody = bodies({ name: 'fuzzed' }, ['name', 'limit', 'limit_reset', 'include_byok_in_limit', 'expires_at', 'creator_user_id', 'max_spend_per_hour', 'disabled', 'allowed_models'], 'name');
       const routes: Array<{ method: string; path: () => string; key: () => string | undefined; arbitrary: fc.Arbitrary<unknown> }> = [
         { method: 'POST', path: () => '/keys', key: () => management, arbitrary: keyBody },
         { method: 'PATCH', path: () => `/keys/${keyHash}`, key: () => management, arbitrary: keyBody },
@@ -162,6 +162,34 @@ describe('generated bad input on every generation route', () => {
             await expectClear(await send(`${stack.baseUrl}${route.path()}`, route.method, route.key(), body));
           }),
           { numRuns: Math.ceil(Number(process.env.FUZZ_RUNS ?? 60) / 2) },
+        );
+      }
+    });
+
+    it('/guardrails and /presets (made from chat, messages and responses bodies, then named as a model): generated bodies get a clear 4xx or succeed, never a 5xx', async () => {
+      const runs = { numRuns: Math.ceil(Number(process.env.FUZZ_RUNS ?? 60) / 2) };
+      await fc.assert(
+        fc.asyncProperty(bodies({ detectors: ['email'] }, ['detectors', 'keywords'], 'keywords'), async (body) => {
+          await expectClear(await send(`${stack.baseUrl}/guardrails`, 'PATCH', management, body));
+          // Leave the demo account unguarded for the rest of the file.
+          expect((await send(`${stack.baseUrl}/guardrails`, 'PATCH', management, { detectors: [], keywords: [] })).status).toBe(200);
+        }),
+        runs,
+      );
+      const slug = fc.oneof(fc.constantFrom('fuzz-preset', 'Bad Slug', '-x', 'a'.repeat(70)), fc.string({ minLength: 1, maxLength: 12 }));
+      for (const [api, base, fields] of [
+        ['chat/completions', { model: MODEL }, CHAT_FIELDS],
+        ['messages', { model: MODEL, system: 'brief' }, ['model', 'max_tokens', 'system', 'temperature', 'stop_sequences', 'tools', 'name', 'description']],
+        ['responses', { model: MODEL, instructions: 'brief' }, ['model', 'input', 'instructions', 'max_output_tokens', 'text', 'store', 'name', 'description']],
+      ] as const) {
+        await fc.assert(
+          fc.asyncProperty(slug, bodies(base, fields, 'messages'), async (name, body) => {
+            const status = await expectClear(await send(`${stack.baseUrl}/presets/${encodeURIComponent(name)}/${api}`, 'POST', management, body));
+            if (status !== 201) return;
+            // A preset that was made serves as a model or says clearly why not.
+            await expectClear(await send(`${stack.baseUrl}/chat/completions`, 'POST', stack.demoKey, { model: `@preset/${name}`, messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 }));
+          }),
+          runs,
         );
       }
     });
