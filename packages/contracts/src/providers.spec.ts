@@ -1,4 +1,4 @@
-import { attemptUsageSchema, providerChatRequestSchema } from './providers.js';
+import { attemptUsageSchema, providerChatRequestSchema, providersStatusSchema } from './providers.js';
 
 const attempt = {
   attemptId: 'att-1',
@@ -28,5 +28,13 @@ describe('providerChatRequestSchema', () => {
     const parsed = attemptUsageSchema.parse({ ...usage, billing });
     expect(parsed.billing).toMatchObject({ leaseId: null, apiType: 'completions', streamed: false });
     expect(attemptUsageSchema.safeParse({ ...usage, billing: { ...billing, pricing: { prompt: 'cheap' } } }).success).toBe(false);
+  });
+});
+
+describe('providersStatusSchema', () => {
+  it('reads the providers without a platform key lower-cased, null when the replica cannot tell, and none from an older replica', () => {
+    expect(providersStatusSchema.parse({ uncredentialed: ['OpenAI', 'azure'] }).uncredentialed).toEqual(['openai', 'azure']);
+    expect(providersStatusSchema.parse({ uncredentialed: null }).uncredentialed).toBeNull();
+    expect(providersStatusSchema.parse({}).uncredentialed).toEqual([]);
   });
 });

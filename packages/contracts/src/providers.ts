@@ -196,6 +196,7 @@ export interface ByokKey {
 /**
  * What ingress reads of `sy.providers.status.v1`'s reply: the active providers no request can call without its own
  * key (no usable platform key, not a simulator). Ingress plans their endpoints last. `null` while the answering replica
- * has no catalog yet (it cannot tell then): ingress asks again soon rather than take it for "none".
+ * has no catalog yet (it cannot tell then): ingress asks again soon rather than take it for "none". Slugs are read
+ * lower-cased (the planner matches them so).
  */
-export const providersStatusSchema = z.object({ uncredentialed: z.array(z.string()).nullable().default([]) });
+export const providersStatusSchema = z.object({ uncredentialed: z.array(z.string().transform((slug) => slug.toLowerCase())).nullable().default([]) });

@@ -21,6 +21,11 @@ export interface ResolvedModel {
 /** `openrouter/free` (reference §3.9): a random free model that supports the request's features. */
 export const FREE_ROUTER_ID = 'openrouter/free';
 
+/** Whether a requested model id names the free router (any case, surrounding spaces ignored). */
+export function isFreeRouter(id: string): boolean {
+  return id.trim().toLowerCase() === FREE_ROUTER_ID;
+}
+
 /**
  * One active endpoint with everything the planner needs precomputed once per catalog version: lower-cased names
  * for `only`/`order`/`ignore` matching, exact decimal prices, a parameter set.

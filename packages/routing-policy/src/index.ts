@@ -1,4 +1,4 @@
-export { CatalogIndex, FREE_ROUTER_ID, type DynamicVariant, type ModelVariant, type ResolvedModel } from './catalog-index.js';
+export { CatalogIndex, FREE_ROUTER_ID, isFreeRouter, type DynamicVariant, type ModelVariant, type ResolvedModel } from './catalog-index.js';
 export {
   type AccountPolicy,
   type PlanError,

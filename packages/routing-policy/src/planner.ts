@@ -7,7 +7,7 @@ import {
   requestedParameters,
 } from '@switchyard/llm-spec';
 import { type Decimal, perMillionToPerToken, toDecimal } from '@switchyard/money';
-import { type CatalogIndex, type DynamicVariant, FREE_ROUTER_ID, type IndexedEndpoint, type ResolvedModel } from './catalog-index.js';
+import { type CatalogIndex, type DynamicVariant, FREE_ROUTER_ID, type IndexedEndpoint, isFreeRouter, type ResolvedModel } from './catalog-index.js';
 import type { AccountPolicy, PlanError, PlanInput, PlanResult, PlanStep, PlanStrategy, PlannedAttempt } from './plan-types.js';
 import { rendezvousPick } from './rendezvous.js';
 import { carriesSignedReasoning, type SessionKey, resolveSessionKey } from './session-key.js';
@@ -200,7 +200,7 @@ function run(input: PlanInput, steps: PlanStep[] | undefined): PlanResult {
     groups.push(modelGroup(resolved, groups.length, context, catalog));
   };
   for (const requestedId of requestedModels) {
-    if (requestedId.trim().toLowerCase() === FREE_ROUTER_ID) {
+    if (isFreeRouter(requestedId)) {
       // Every free model in random order, each a fallback of the one before: the filters below drop the models
       // whose endpoints lack what the request needs (tools, context, parameters), so the first one left serves.
       const picks = shuffled(catalog.freeModelIds, context.random);

@@ -1,5 +1,5 @@
 import type { AttemptRecord, GatewayError } from '@switchyard/contracts';
-import { FREE_ROUTER_ID, type PlannedAttempt, type PlanStrategy } from '@switchyard/routing-policy';
+import { isFreeRouter, type PlannedAttempt, type PlanStrategy } from '@switchyard/routing-policy';
 
 /** The request headers that ask for router metadata (the second is OpenRouter's legacy name). */
 const METADATA_HEADERS = ['x-openrouter-metadata', 'x-openrouter-experimental-metadata'] as const;
@@ -81,7 +81,7 @@ export function routerMetadata(input: RouterMetadataInput): RouterMetadata {
 /** How the model asked for relates to the model planned first (a fallback is told apart by the caller). */
 function strategyOf(requested: string, model: string): RouterMetadata['strategy'] {
   if (requested.startsWith('~')) return 'latest';
-  if (requested.endsWith(':free') || requested.trim().toLowerCase() === FREE_ROUTER_ID) return 'free';
+  if (requested.endsWith(':free') || isFreeRouter(requested)) return 'free';
   return requested !== model && !requested.startsWith(`${model}:`) ? 'alias' : 'direct';
 }
 

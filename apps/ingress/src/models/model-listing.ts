@@ -2,7 +2,7 @@ import { BadRequestError, NotFoundError } from '@switchyard/contracts';
 import { modelAllowed } from '../admission/model-allowlist.js';
 import type { CatalogEndpoint, CatalogModel, CatalogProvider, EndpointVariant, RoutingTable } from '@switchyard/llm-spec';
 import { Decimal, perMillionToPerToken, toDecimal } from '@switchyard/money';
-import { type AccountPolicy, type CatalogIndex, FREE_ROUTER_ID } from '@switchyard/routing-policy';
+import { type AccountPolicy, type CatalogIndex, FREE_ROUTER_ID, isFreeRouter } from '@switchyard/routing-policy';
 import {
   type OpenRouterModel,
   type OpenRouterPublicEndpoint,
@@ -517,7 +517,7 @@ export function listUserModels(index: CatalogIndex, query: ModelsQuery, accountP
  * none (as the planner routes it). Dynamic suffixes (`:nitro`, `:floor`, `:exacto`) only change routing.
  */
 function resolveEntry(index: CatalogIndex, requestedId: string): { model: CatalogModel; variant: EndpointVariant; alias?: string; endpoints: CatalogEndpoint[] } {
-  if (requestedId.trim().toLowerCase() === FREE_ROUTER_ID) {
+  if (isFreeRouter(requestedId)) {
     const router = freeRouterModel(index);
     if (!router) throw new NotFoundError(`Model "${requestedId}" has no available endpoints: the catalog has no free model`, { model: requestedId });
     return { model: router.model, variant: 'standard', endpoints: router.endpoints };

@@ -71,10 +71,9 @@ export class PresetsController {
 
   private create(request: FastifyRequest, slug: string, body: unknown, fromBody: (body: unknown) => PresetBody): Promise<unknown> {
     const { config, systemPrompt } = fromBody(body);
-    const { name, description } = (body ?? {}) as { name?: unknown; description?: unknown };
-    if (name !== undefined && typeof name !== 'string') throw new BadRequestError('Invalid preset: name: a string');
-    if (description !== undefined && description !== null && typeof description !== 'string') throw new BadRequestError('Invalid preset: description: a string');
-    return this.relay(request, 'write', { op: 'create', slug, config, system_prompt: systemPrompt, ...(name !== undefined ? { name } : {}), ...(description !== undefined ? { description } : {}) });
+    // `name` and `description` as sent: billing's schema checks them (a 400 naming the field).
+    const { name, description } = (body ?? {}) as { name?: string; description?: string | null };
+    return this.relay(request, 'write', { op: 'create', slug, config, system_prompt: systemPrompt, name, description });
   }
 
   private async relay(request: FastifyRequest, access: 'read' | 'write', body: WithoutAccount<PresetsRequest>): Promise<unknown> {

@@ -47,7 +47,7 @@ export class ProviderCredentialsService implements OnApplicationBootstrap, OnMod
       const status = providersStatusSchema.parse(await this.nats.request(subjects.providers.status, {}, { timeoutMs: 2_000 }));
       // The answering replica has no catalog yet: no answer, ask again in a second (not at the long interval).
       if (status.uncredentialed === null) throw new Error('the answering providers replica has no catalog yet');
-      const next = new Set(status.uncredentialed.map((slug) => slug.toLowerCase()));
+      const next = new Set(status.uncredentialed);
       if (!this.known || next.size !== this.current.size || [...next].some((slug) => !this.current.has(slug))) this.logger.log(`providers without a platform key (planned last): ${[...next].join(', ') || 'none'}`);
       this.current = next;
       this.known = true;

@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import { request as httpRequest } from 'node:http';
 import OpenAI from 'openai';
 import { Decimal, formatMoney } from '@switchyard/money';
+import { TEST_ADMIN_TOKEN } from '@switchyard/nest-kit/testing';
 import { Stack } from './stack.js';
 
 jest.setTimeout(120_000);
@@ -118,6 +119,9 @@ describe('the gateway end to end, driven by the official openai SDK', () => {
       const content = healed.choices[0]!.message.content!;
       expect(JSON.parse(content)).toEqual({ answer: expect.any(String) });
       spent = spent.plus(String((healed.usage as OpenAI.CompletionUsage & { cost: number }).cost));
+      // Counted for operators.
+      const metrics = await (await fetch(`${stack.adminUrl('ingress')}/metrics`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })).text();
+      expect(Number(/switchyard_responses_healed_total\{[^}]*api="completions"[^}]*\} (\d+)/.exec(metrics)?.[1])).toBe(1);
 
       const untouched = await ask({});
       expect(untouched.choices[0]!.message.content).toBe(`\`\`\`json\n${content}\n\`\`\``);

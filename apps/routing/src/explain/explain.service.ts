@@ -115,7 +115,7 @@ export class ExplainService {
   private async uncredentialedProviders(): Promise<string[] | null> {
     try {
       const status = providersStatusSchema.parse(await this.nats.request(subjects.providers.status, {}, { timeoutMs: 1_000 }));
-      return status.uncredentialed?.map((slug) => slug.toLowerCase()) ?? null;
+      return status.uncredentialed;
     } catch {
       return null;
     }
