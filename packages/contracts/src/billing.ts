@@ -246,6 +246,11 @@ export const authCodeRequestSchema = z.discriminatedUnion('op', [
 ]);
 export type AuthCodeRequest = z.input<typeof authCodeRequestSchema>;
 
+/** OpenRouter's response-cache lifetimes (reference §12.6): 300 s unless a request or preset asks for 1 s to a day. */
+export const DEFAULT_CACHE_TTL_SECONDS = 300;
+export const MAX_CACHE_TTL_SECONDS = 86_400;
+const cacheTtlSchema = z.number().int().min(1).max(MAX_CACHE_TTL_SECONDS);
+
 /** A preset's slug: lower-case letters, digits and dashes (OpenRouter's `@preset/<slug>`). */
 export const presetSlugSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a preset slug is 1-64 lower-case letters, digits and dashes, starting with a letter or digit');
 
@@ -262,6 +267,13 @@ export const presetSchema = z.object({
   description: z.string().nullable(),
   system_prompt: z.string().nullable(),
   config: z.record(z.string(), z.unknown()),
+  /**
+   * Response caching for requests that use the preset (reference §12.6): true caches them as `X-OpenRouter-Cache:
+   * true` would, false never caches them, whatever the request's header says; null leaves it to the header.
+   */
+  cache_enabled: z.boolean().nullable().default(null),
+  /** How long their responses stay cached (1-86400 s) when the request names no `X-OpenRouter-Cache-TTL`; null = 300. */
+  cache_ttl_seconds: cacheTtlSchema.nullable().default(null),
   created_at: z.string(),
 });
 export type Preset = z.infer<typeof presetSchema>;
@@ -284,6 +296,8 @@ export const presetsRequestSchema = z.discriminatedUnion('op', [
     description: z.string().max(2_000).nullable().optional(),
     system_prompt: z.string().max(200_000).nullable().optional(),
     config: z.record(z.string(), z.unknown()),
+    cache_enabled: z.boolean().nullable().optional(),
+    cache_ttl_seconds: cacheTtlSchema.nullable().optional(),
   }),
   z.object({ op: z.literal('delete'), accountId: z.string(), slug: presetSlugSchema }),
 ]);

@@ -50,7 +50,15 @@ export class PresetsHandler {
         return { data: versions };
       }
       case 'create': {
-        const body = { slug: request.slug, name: request.name ?? request.slug, description: request.description ?? null, system_prompt: request.system_prompt ?? null, config: request.config };
+        const body = {
+          slug: request.slug,
+          name: request.name ?? request.slug,
+          description: request.description ?? null,
+          system_prompt: request.system_prompt ?? null,
+          config: request.config,
+          cache_enabled: request.cache_enabled ?? null,
+          cache_ttl_seconds: request.cache_ttl_seconds ?? null,
+        };
         const size = Buffer.byteLength(JSON.stringify([body.config, body.system_prompt]));
         if (size > PRESET_MAX_BYTES) throw new BadRequestError(`A preset may hold at most ${PRESET_MAX_BYTES} bytes of configuration and system prompt; this one holds ${size}`);
         if (!(await this.accounts.exists(this.dataSource, accountId))) throw new NotFoundError(`Account ${accountId} not found`);

@@ -9,13 +9,16 @@ interface PresetRow {
   description: string | null;
   system_prompt: string | null;
   config: Record<string, unknown>;
+  cache_enabled: boolean | null;
+  cache_ttl_seconds: number | null;
   created_at: Date;
 }
 
-const COLUMNS = 'slug, version, name, description, system_prompt, config, created_at';
+const COLUMNS = 'slug, version, name, description, system_prompt, config, cache_enabled, cache_ttl_seconds, created_at';
 
 function toPreset(row: PresetRow): Preset {
-  return { slug: row.slug, version: row.version, name: row.name, description: row.description, system_prompt: row.system_prompt, config: row.config, created_at: row.created_at.toISOString() };
+  const { slug, version, name, description, system_prompt, config, cache_enabled, cache_ttl_seconds } = row;
+  return { slug, version, name, description, system_prompt, config, cache_enabled, cache_ttl_seconds, created_at: row.created_at.toISOString() };
 }
 
 /** The only SQL on `presets`. */
@@ -49,10 +52,10 @@ export class PresetsRepository {
   async insertNext(db: Sql, accountId: string, preset: Omit<Preset, 'version' | 'created_at'>, now: Date): Promise<Preset> {
     const row = await queryOne<PresetRow>(
       db,
-      `INSERT INTO presets (account_id, slug, version, name, description, system_prompt, config, created_at)
-       SELECT $1, $2, coalesce(max(version), 0) + 1, $3, $4, $5, $6::jsonb, $7 FROM presets WHERE account_id = $1 AND slug = $2
+      `INSERT INTO presets (account_id, slug, version, name, description, system_prompt, config, cache_enabled, cache_ttl_seconds, created_at)
+       SELECT $1, $2, coalesce(max(version), 0) + 1, $3, $4, $5, $6::jsonb, $7, $8, $9 FROM presets WHERE account_id = $1 AND slug = $2
        RETURNING ${COLUMNS}`,
-      [accountId, preset.slug, preset.name, preset.description, preset.system_prompt, JSON.stringify(preset.config), now],
+      [accountId, preset.slug, preset.name, preset.description, preset.system_prompt, JSON.stringify(preset.config), preset.cache_enabled, preset.cache_ttl_seconds, now],
     );
     return toPreset(row!);
   }

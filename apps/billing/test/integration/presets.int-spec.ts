@@ -36,14 +36,16 @@ describe('presets: versions of an account’s request fields (real NATS + Postgr
       description: null,
       system_prompt: 'You answer support questions.',
       config: { model: 'openai/gpt-4o-mini', temperature: 0.2 },
+      cache_enabled: null,
+      cache_ttl_seconds: null,
       created_at: '2026-11-25T08:00:00.000Z',
     });
     clock.advance(60_000);
-    const second = await presets({ op: 'create', accountId, slug: 'support-bot', config: { model: 'openai/gpt-4.1-nano' } });
-    expect(second.data).toMatchObject({ version: 2, name: 'support-bot', system_prompt: null, config: { model: 'openai/gpt-4.1-nano' } });
+    const second = await presets({ op: 'create', accountId, slug: 'support-bot', config: { model: 'openai/gpt-4.1-nano' }, cache_enabled: true, cache_ttl_seconds: 120 });
+    expect(second.data).toMatchObject({ version: 2, name: 'support-bot', system_prompt: null, config: { model: 'openai/gpt-4.1-nano' }, cache_enabled: true, cache_ttl_seconds: 120 });
 
-    expect((await presets({ op: 'get', accountId, slug: 'support-bot' })).data).toMatchObject({ version: 2 });
-    expect((await presets({ op: 'get', accountId, slug: 'support-bot', version: 1 })).data).toMatchObject({ version: 1, config: { model: 'openai/gpt-4o-mini', temperature: 0.2 } });
+    expect((await presets({ op: 'get', accountId, slug: 'support-bot' })).data).toMatchObject({ version: 2, cache_enabled: true, cache_ttl_seconds: 120 });
+    expect((await presets({ op: 'get', accountId, slug: 'support-bot', version: 1 })).data).toMatchObject({ version: 1, config: { model: 'openai/gpt-4o-mini', temperature: 0.2 }, cache_enabled: null });
     expect((await presets({ op: 'versions', accountId, slug: 'support-bot' })).data.map((preset: { version: number }) => preset.version)).toEqual([2, 1]);
     expect((await presets({ op: 'list', accountId })).data).toEqual([expect.objectContaining({ slug: 'support-bot', version: 2 })]);
     await waitFor(() => changes.filter((change) => change.slug === 'support-bot').length >= 2, { message: 'both changes announced' });
@@ -71,6 +73,10 @@ describe('presets: versions of an account’s request fields (real NATS + Postgr
     await expect(presets({ op: 'delete', accountId, slug: 'short-lived' })).rejects.toMatchObject({ status: 404 });
     await expect(presets({ op: 'get', accountId, slug: 'support-bot', version: 9 })).rejects.toMatchObject({ status: 404, message: expect.stringContaining('no version 9') });
     await expect(presets({ op: 'create', accountId, slug: 'Not A Slug', config: {} })).rejects.toMatchObject({ status: 400 });
+    for (const cache_ttl_seconds of [0, 86_401, 1.5]) {
+      await expect(presets({ op: 'create', accountId, slug: 'bad-ttl', config: {}, cache_ttl_seconds })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('cache_ttl_seconds') });
+    }
+    await expect(presets({ op: 'create', accountId, slug: 'bad-flag', config: {}, cache_enabled: 'yes' as unknown as boolean })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('cache_enabled') });
     await expect(presets({ op: 'create', accountId, slug: 'huge', config: { stop: ['x'.repeat(PRESET_MAX_BYTES)] } })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('at most') });
   });
 });

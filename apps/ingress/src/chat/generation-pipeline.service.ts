@@ -240,7 +240,7 @@ export class GenerationPipelineService {
     // An embedding model on a generation route is a client mistake with a precise answer (OpenRouter's wrong_endpoint).
     const wrongEndpoint = wrongEndpointError(index, [requested.model, ...(requested.models ?? [])], 'chat');
     if (wrongEndpoint) throw wrongEndpoint;
-    const cache = this.cache.requestOf(request, caller, requested.stream, preset && `preset ${preset.slug}@${preset.version}`);
+    const cache = this.cache.requestOf(request, caller, requested.stream, preset && `preset ${preset.slug}@${preset.version}`, preset);
     if (cache && !cache.directive.clear) {
       const hit = await this.cache.lookup(cache.key, 'generation');
       // A key whose allowlist no longer takes the cached answer's model is planned (and refused) as usual.

@@ -7,7 +7,7 @@ const tool = (name: string, description = name) => ({ type: 'function' as const,
 
 function presetOf(body: Record<string, unknown>, slug = 'bot'): Preset {
   const { config, systemPrompt } = presetFromChatBody(body);
-  return { slug, version: 3, name: slug, description: null, system_prompt: systemPrompt, config, created_at: '2026-11-25T08:00:00.000Z' };
+  return { slug, version: 3, name: slug, description: null, system_prompt: systemPrompt, config, cache_enabled: null, cache_ttl_seconds: null, created_at: '2026-11-25T08:00:00.000Z' };
 }
 
 describe('presetReference', () => {
@@ -67,6 +67,8 @@ describe('presetFromChatBody', () => {
       max_completion_tokens: 50,
       reasoning_effort: 'low',
       unknown_field: 1,
+      // The preset's own settings: kept beside its config (billing's columns), never in it.
+      name: 'Brief', cache_enabled: true, cache_ttl_seconds: 60,
     });
     expect(config).toEqual({ model: 'openai/gpt-4o-mini', max_tokens: 50, reasoning: { effort: 'low' } });
     expect(systemPrompt).toBe('Be brief.\n\nUse metric units.');

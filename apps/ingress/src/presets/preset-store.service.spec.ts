@@ -2,9 +2,9 @@ import { jest } from '@jest/globals';
 import { NotFoundError, type Preset, subjects } from '@switchyard/contracts';
 import type { NatsService } from '@switchyard/nest-kit';
 import { ingressConfigSchema } from '../config/ingress.config.js';
-import { PresetStore } from './preset-store.service.js';
+import { PRESET_STORE_MAX_ENTRIES, PresetStore } from './preset-store.service.js';
 
-const preset = (version: number): Preset => ({ slug: 'bot', version, name: 'bot', description: null, system_prompt: null, config: { model: 'm/x' }, created_at: '2026-11-25T08:00:00.000Z' });
+const preset = (version: number, slug = 'bot'): Preset => ({ slug, version, name: slug, description: null, system_prompt: null, config: { model: 'm/x' }, cache_enabled: null, cache_ttl_seconds: null, created_at: '2026-11-25T08:00:00.000Z' });
 
 /** A NATS stand-in: billing's presets RPC answers from `stored`, and the change event can be delivered by hand. */
 function fakeNats() {
@@ -94,5 +94,23 @@ describe('PresetStore', () => {
     state.stored.set('acct-1/bot', preset(3));
     reconnect();
     expect(await store.get('acct-1', 'bot')).toMatchObject({ version: 3 });
+  });
+
+  it(`keeps at most ${PRESET_STORE_MAX_ENTRIES} presets: past that, the one read longest ago is forgotten and read again when named`, async () => {
+    const { nats, state } = fakeNats();
+    for (let index = 0; index <= PRESET_STORE_MAX_ENTRIES; index++) state.stored.set(`acct-1/p${index}`, preset(1, `p${index}`));
+    const store = new PresetStore(nats, config);
+    store.onApplicationBootstrap();
+    for (let index = 0; index < PRESET_STORE_MAX_ENTRIES; index++) await store.get('acct-1', `p${index}`);
+    expect(state.reads).toBe(PRESET_STORE_MAX_ENTRIES);
+    // Full: all still in memory.
+    await store.get('acct-1', 'p0');
+    expect(state.reads).toBe(PRESET_STORE_MAX_ENTRIES);
+    // One more pushes out the oldest read (p0); the newest stay.
+    await store.get('acct-1', `p${PRESET_STORE_MAX_ENTRIES}`);
+    await store.get('acct-1', `p${PRESET_STORE_MAX_ENTRIES - 1}`);
+    expect(state.reads).toBe(PRESET_STORE_MAX_ENTRIES + 1);
+    expect(await store.get('acct-1', 'p0')).toMatchObject({ slug: 'p0' });
+    expect(state.reads).toBe(PRESET_STORE_MAX_ENTRIES + 2);
   });
 });

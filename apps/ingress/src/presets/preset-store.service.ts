@@ -5,7 +5,7 @@ import type { Subscription } from '@nats-io/transport-node';
 import { INGRESS_CONFIG, type IngressConfig } from '../config/ingress.config.js';
 
 /** The most presets one replica keeps (the oldest read goes first). */
-const MAX_ENTRIES = 10_000;
+export const PRESET_STORE_MAX_ENTRIES = 10_000;
 
 interface Entry {
   /** null: billing has no such preset (kept too, so a typo does not ask billing on every request). */
@@ -94,7 +94,7 @@ export class PresetStore implements OnApplicationBootstrap, OnModuleDestroy {
   private remember(key: string, preset: Preset | null): void {
     this.entries.delete(key);
     this.entries.set(key, { preset, at: Date.now() });
-    if (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+    if (this.entries.size > PRESET_STORE_MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
   }
 
   private forget(key: string): void {

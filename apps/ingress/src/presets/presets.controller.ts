@@ -44,7 +44,8 @@ export class PresetsController {
   /**
    * A new version of the preset (the first when the slug is new) from a request body of any of the three APIs: its
    * fields (checked as a request's are), its system prompt (system messages, Anthropic's `system`, Responses'
-   * `instructions`); `name` and `description` beside them name it. Answers the preset, not a completion.
+   * `instructions`); `name` and `description` beside them name it, `cache_enabled` and `cache_ttl_seconds` set the
+   * response caching of requests that use it. Answers the preset, not a completion.
    */
   @Post('presets/:slug/chat/completions')
   @HttpCode(201)
@@ -71,9 +72,9 @@ export class PresetsController {
 
   private create(request: FastifyRequest, slug: string, body: unknown, fromBody: (body: unknown) => PresetBody): Promise<unknown> {
     const { config, systemPrompt } = fromBody(body);
-    // `name` and `description` as sent: billing's schema checks them (a 400 naming the field).
-    const { name, description } = (body ?? {}) as { name?: string; description?: string | null };
-    return this.relay(request, 'write', { op: 'create', slug, config, system_prompt: systemPrompt, name, description });
+    // The preset's own fields as sent: billing's schema checks them (a 400 naming the field).
+    const { name, description, cache_enabled, cache_ttl_seconds } = (body ?? {}) as { name?: string; description?: string | null; cache_enabled?: boolean | null; cache_ttl_seconds?: number | null };
+    return this.relay(request, 'write', { op: 'create', slug, config, system_prompt: systemPrompt, name, description, cache_enabled, cache_ttl_seconds });
   }
 
   private async relay(request: FastifyRequest, access: 'read' | 'write', body: WithoutAccount<PresetsRequest>): Promise<unknown> {

@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscardPolicy, RetentionPolicy, StorageType, type StreamConfig } from '@nats-io/jetstream';
-import { RESPONSE_CACHE_STREAM, subjects } from '@switchyard/contracts';
+import { MAX_CACHE_TTL_SECONDS, RESPONSE_CACHE_STREAM, subjects } from '@switchyard/contracts';
 import { encodeJson, ensureInBackground, ensureStream, MetricsService, NatsService } from '@switchyard/nest-kit';
 import { INGRESS_CONFIG, type IngressConfig } from '../config/ingress.config.js';
 import type { FastifyRequest } from 'fastify';
 import type { Caller } from '../auth/authenticator.service.js';
-import { cacheDirective, cachedResponseSchema, MAX_CACHE_TTL_SECONDS, responseCacheKey, type CachedResponse, type CachedResponseOf, type CacheRequest } from './response-cache.js';
+import { cacheDirective, cachedResponseSchema, responseCacheKey, type CachedResponse, type CachedResponseOf, type CacheRequest, type PresetCaching } from './response-cache.js';
 
 const NANOS_PER_SECOND = 1_000_000_000;
 
@@ -40,12 +40,13 @@ export class ResponseCacheService implements OnApplicationBootstrap {
   }
 
   /**
-   * The request's key and directive when it asked for caching (`X-OpenRouter-Cache: true`); null otherwise, when
-   * caching is switched off, and for an account that requires zero data retention (a stored response is retention).
+   * The request's key and directive when it asked for caching (`X-OpenRouter-Cache: true`, or a preset it uses
+   * with `cache_enabled`); null otherwise, when caching is switched off, and for an account that requires zero data
+   * retention (a stored response is retention). `context` is what else the key must hold (the preset's version).
    */
-  requestOf(request: FastifyRequest, caller: Caller, stream: boolean, context?: string): CacheRequest | null {
+  requestOf(request: FastifyRequest, caller: Caller, stream: boolean, context?: string, preset?: PresetCaching): CacheRequest | null {
     if (!this.enabled || caller.account.privacy.requireZdr) return null;
-    const directive = cacheDirective(request.headers);
+    const directive = cacheDirective(request.headers, preset);
     if (!directive) return null;
     return { directive, key: responseCacheKey({ keyId: caller.key.keyId, route: request.routeOptions.url ?? request.url, stream, body: request.body, context }) };
   }

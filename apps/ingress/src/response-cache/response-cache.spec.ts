@@ -25,6 +25,18 @@ describe('cacheDirective (the request headers of response caching)', () => {
     expect(cacheDirective({ 'x-openrouter-cache': 'true', 'x-openrouter-cache-clear': 'true' })?.clear).toBe(true);
     expect(cacheDirective({ 'x-openrouter-cache': 'true', 'x-openrouter-cache-clear': 'no' })?.clear).toBe(false);
   });
+
+  it("follows a preset's cache_enabled: true caches without the header (at its TTL), false never caches, whatever the header", () => {
+    const on = { cache_enabled: true, cache_ttl_seconds: 60 };
+    expect(cacheDirective({}, on)).toEqual({ ttlSeconds: 60, clear: false });
+    expect(cacheDirective({}, { cache_enabled: true, cache_ttl_seconds: null })).toEqual({ ttlSeconds: 300, clear: false });
+    // The request's own TTL and clear still apply.
+    expect(cacheDirective({ 'x-openrouter-cache-ttl': '5', 'x-openrouter-cache-clear': 'true' }, on)).toEqual({ ttlSeconds: 5, clear: true });
+    expect(cacheDirective({ 'x-openrouter-cache': 'true' }, { cache_enabled: false, cache_ttl_seconds: 60 })).toBeNull();
+    // A preset that says nothing leaves it to the header; its TTL is the default the header's TTL overrides.
+    expect(cacheDirective({}, { cache_enabled: null, cache_ttl_seconds: 60 })).toBeNull();
+    expect(cacheDirective({ 'x-openrouter-cache': 'true' }, { cache_enabled: null, cache_ttl_seconds: 60 })).toEqual({ ttlSeconds: 60, clear: false });
+  });
 });
 
 describe('responseCacheKey', () => {

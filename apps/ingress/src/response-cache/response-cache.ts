@@ -1,12 +1,8 @@
 import { createHash } from 'node:crypto';
-import { httpHeaders, rerankScoreSchema } from '@switchyard/contracts';
+import { DEFAULT_CACHE_TTL_SECONDS, httpHeaders, MAX_CACHE_TTL_SECONDS, type Preset, rerankScoreSchema } from '@switchyard/contracts';
 import { chargeFor, type Charge } from '@switchyard/money';
 import { streamPartSchema, type StreamPart } from '@switchyard/llm-spec';
 import { z } from 'zod';
-
-/** OpenRouter's defaults: a stored response lives 300 s unless the request asks for 1 s to a day. */
-export const DEFAULT_CACHE_TTL_SECONDS = 300;
-export const MAX_CACHE_TTL_SECONDS = 86_400;
 
 /** What a request asked of the response cache. */
 export interface CacheDirective {
@@ -24,15 +20,21 @@ function header(headers: Headers, name: string): string | undefined {
 
 const yes = (value: string | undefined) => value !== undefined && ['true', '1', 'yes'].includes(value.toLowerCase());
 
+/** What a preset the request uses says of caching (null fields: nothing). */
+export type PresetCaching = Pick<Preset, 'cache_enabled' | 'cache_ttl_seconds'>;
+
 /**
  * The request's caching headers, as OpenRouter reads them: `X-OpenRouter-Cache: true` turns caching on (null
  * otherwise); `X-OpenRouter-Cache-TTL` in seconds, clamped to 1..86400, a value that is not a number meaning the
- * default; `X-OpenRouter-Cache-Clear: true` forces a fresh response that replaces the stored one.
+ * default; `X-OpenRouter-Cache-Clear: true` forces a fresh response that replaces the stored one. A preset the
+ * request uses may turn caching on without the header (`cache_enabled: true`, its `cache_ttl_seconds` the default
+ * TTL), or off whatever the header says (`cache_enabled: false`: the preset wins, as at OpenRouter).
  */
-export function cacheDirective(headers: Headers): CacheDirective | null {
-  if (!yes(header(headers, httpHeaders.responseCache))) return null;
+export function cacheDirective(headers: Headers, preset?: PresetCaching): CacheDirective | null {
+  if (preset?.cache_enabled === false) return null;
+  if (preset?.cache_enabled !== true && !yes(header(headers, httpHeaders.responseCache))) return null;
   const ttl = Number.parseInt(header(headers, httpHeaders.responseCacheTtl) ?? '', 10);
-  const ttlSeconds = Number.isFinite(ttl) ? Math.min(MAX_CACHE_TTL_SECONDS, Math.max(1, ttl)) : DEFAULT_CACHE_TTL_SECONDS;
+  const ttlSeconds = Number.isFinite(ttl) ? Math.min(MAX_CACHE_TTL_SECONDS, Math.max(1, ttl)) : (preset?.cache_ttl_seconds ?? DEFAULT_CACHE_TTL_SECONDS);
   return { ttlSeconds, clear: yes(header(headers, httpHeaders.responseCacheClear)) };
 }
 

@@ -221,4 +221,111 @@ describe('response caching end to end (X-OpenRouter-Cache)', () => {
     expect(await stack.generation(id)).toMatchObject({ api_type: 'embeddings', response_cache_source_id: first.response.headers.get('x-generation-id'), total_cost: 0 });
     await stack.demoUsageReaches(spent);
   });
+
+  describe('with presets, allowlists and guardrails (an account of its own)', () => {
+    const admin = new Admin(stack);
+    let management: string;
+    let inference: string;
+    let keyHash: string;
+    let account: OpenAI;
+
+    /** A JSON call with a key of this account. */
+    async function call(key: string, method: string, route: string, body?: unknown): Promise<{ status: number; body: any }> {
+      const response = await fetch(`${stack.baseUrl}${route}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      return { status: response.status, body: await response.json() };
+    }
+
+    beforeAll(async () => {
+      const accountId = await admin.createAccount('cache-governed', { topUp: '5' });
+      management = (await admin.createKey(accountId, { name: 'ops', kind: 'management' })).key;
+      const created = await admin.createKey(accountId, { name: 'app' });
+      [inference, keyHash] = [created.key, created.data.hash];
+      await waitFor(async () => (await call(management, 'GET', '/key')).status === 200 && (await call(inference, 'GET', '/key')).status === 200, { message: 'keys known' });
+      account = new OpenAI({ baseURL: stack.baseUrl, apiKey: inference, maxRetries: 0 });
+    });
+
+    it("follows a preset's cache_enabled: its requests are cached without the header, a new version is a new entry, and false beats the header", async () => {
+      const makePreset = async (body: Record<string, unknown>) => {
+        const made = await call(management, 'POST', '/presets/cached-bot/chat/completions', { model: MODEL, max_tokens: 24, ...body });
+        expect(made.status).toBe(201);
+        return made.body.data as { version: number; cache_enabled: boolean | null; cache_ttl_seconds: number | null };
+      };
+      expect(await makePreset({ cache_enabled: true, cache_ttl_seconds: 120 })).toMatchObject({ version: 1, cache_enabled: true, cache_ttl_seconds: 120 });
+      const ask = (headers: Record<string, string> = {}) => account.chat.completions.create({ model: '@preset/cached-bot', messages: [{ role: 'user', content: 'Is this cached?' }] }, { headers }).withResponse();
+
+      let storedCount = await stored();
+      const first = await ask();
+      expect([first.response.headers.get('x-openrouter-cache-status'), first.response.headers.get('x-openrouter-cache-ttl')]).toEqual(['MISS', '120']);
+      await waitStored(++storedCount);
+      const upstreamBefore = await upstreamRequests();
+      const hit = await ask();
+      expect(hit.response.headers.get('x-openrouter-cache-status')).toBe('HIT');
+      expect(hit.data.choices[0]?.message.content).toBe(first.data.choices[0]?.message.content);
+      expect(await upstreamRequests()).toBe(upstreamBefore);
+
+      // A new version of the preset, even with the same fields, is a new cache entry: the old answer is not replayed.
+      expect(await makePreset({ cache_enabled: true, cache_ttl_seconds: 120 })).toMatchObject({ version: 2 });
+      const afterChange = await ask();
+      expect(afterChange.response.headers.get('x-openrouter-cache-status')).toBe('MISS');
+      expect(await upstreamRequests()).toBe(upstreamBefore + 1);
+      await waitStored(++storedCount);
+      expect((await ask()).response.headers.get('x-openrouter-cache-status')).toBe('HIT');
+
+      // cache_enabled: false wins over the request's X-OpenRouter-Cache: true.
+      await makePreset({ cache_enabled: false });
+      const off = await ask(CACHE);
+      expect(off.response.headers.get('x-openrouter-cache-status')).toBeNull();
+      expect(Number(costOf(off.data.usage))).toBeGreaterThan(0);
+      expect(await upstreamRequests()).toBe(upstreamBefore + 2);
+    });
+
+    it('does not replay a stored answer of a model the key may no longer use: the allowlist refuses it as if uncached', async () => {
+      const ask = () => account.chat.completions.create({ model: 'anthropic/claude-haiku-4.5', messages: [{ role: 'user', content: 'Allowed still?' }], max_tokens: 8 }, { headers: CACHE }).withResponse();
+      const storedBefore = await stored();
+      expect((await ask()).response.headers.get('x-openrouter-cache-status')).toBe('MISS');
+      await waitStored(storedBefore + 1);
+      expect((await ask()).response.headers.get('x-openrouter-cache-status')).toBe('HIT');
+
+      expect((await call(management, 'PATCH', `/keys/${keyHash}`, { allowed_models: ['openai/*'] })).status).toBe(200);
+      const refused = await waitFor(async () => {
+        const response = await call(inference, 'POST', '/chat/completions', { model: 'anthropic/claude-haiku-4.5', messages: [{ role: 'user', content: 'Allowed still?' }], max_tokens: 8 });
+        return response.status === 200 ? undefined : response;
+      }, { timeoutMs: 5_000, message: 'the allowlist applied' });
+      // The same request with caching asked for: a 403 naming the allowlist, not the stored answer.
+      const cached = await fetch(`${stack.baseUrl}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${inference}`, 'content-type': 'application/json', ...CACHE },
+        body: JSON.stringify({ model: 'anthropic/claude-haiku-4.5', messages: [{ role: 'user', content: 'Allowed still?' }], max_tokens: 8 }),
+      });
+      expect(cached.status).toBe(403);
+      expect(((await cached.json()) as { error: { message: string } }).error.message).toContain('may only use openai/*');
+      expect(refused.status).toBe(403);
+      expect((await call(management, 'PATCH', `/keys/${keyHash}`, { allowed_models: null })).status).toBe(200);
+      await waitFor(async () => (await ask()).response.headers.get('x-openrouter-cache-status') === 'HIT', { timeoutMs: 5_000, message: 'the stored answer served again once allowed' });
+    });
+
+    it("checks the account's guardrails before the cache: a stored answer to a prompt they now block is not served", async () => {
+      const prompt = 'Reach me at someone@example.com about it';
+      const ask = () => fetch(`${stack.baseUrl}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${inference}`, 'content-type': 'application/json', ...CACHE },
+        body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: prompt }], max_tokens: 8 }),
+      });
+      const storedBefore = await stored();
+      expect((await ask()).headers.get('x-openrouter-cache-status')).toBe('MISS');
+      await waitStored(storedBefore + 1);
+      expect((await ask()).headers.get('x-openrouter-cache-status')).toBe('HIT');
+
+      expect((await call(management, 'PATCH', '/guardrails', { detectors: ['email'] })).status).toBe(200);
+      const upstreamBefore = await upstreamRequests();
+      const blocked = await waitFor(async () => {
+        const response = await ask();
+        return response.status === 403 ? response : undefined;
+      }, { timeoutMs: 5_000, message: 'the guardrail applied' });
+      expect(blocked.headers.get('x-openrouter-cache-status')).toBeNull();
+      expect(((await blocked.json()) as { error: { message: string; metadata: { patterns: string[] } } }).error).toMatchObject({ message: expect.stringContaining('Request blocked'), metadata: { patterns: ['email'] } });
+      expect(await upstreamRequests()).toBe(upstreamBefore);
+      expect((await call(management, 'PATCH', '/guardrails', { detectors: [] })).status).toBe(200);
+    });
+  });
 });
