@@ -344,6 +344,7 @@ describe('secrets', () => {
       expect([app, keys.includes('DATABASE_URL')]).toEqual([app, appUsesPostgres(app)]);
       expect([app, keys.includes('SECRETS_KEY')]).toEqual([app, app === 'providers']);
       expect([app, keys.some((key) => key.startsWith('PROVIDER_API_KEY_'))]).toEqual([app, app === 'providers']);
+      expect([app, keys.includes('ALERT_WEBHOOK_URL') && keys.includes('ALERT_WEBHOOK_SECRET')]).toEqual([app, app === 'billing']);
     }
   });
 

@@ -130,12 +130,24 @@ export class AdminController {
     return { data: await this.keys.accountKeys(account.id) };
   }
 
-  /** The account's spend alerts, newest first (the last 100). */
+  /** The account's spend alerts, newest first (the last 100), with the state of each one's webhook delivery. */
   @Get('accounts/:id/alerts')
   async listAlerts(@Param('id') id: string) {
     const account = await this.accounts.row(parseOrBadRequest(accountIdSchema, id, 'account id'));
     const rows = await this.alerts.forAccount(this.dataSource, account.id, 100);
-    return { data: rows.map((row) => ({ id: row.id, kind: row.kind, threshold: formatMoney(row.threshold), value: formatMoney(row.value), day: row.day, createdAt: new Date(row.created_at).toISOString() })) };
+    return {
+      data: rows.map((row) => ({
+        id: row.id,
+        kind: row.kind,
+        threshold: formatMoney(row.threshold),
+        value: formatMoney(row.value),
+        day: row.day,
+        keyHash: row.key_hash,
+        keyName: row.key_name,
+        createdAt: new Date(row.created_at).toISOString(),
+        webhook: { state: row.webhook_state, attempts: row.webhook_attempts, error: row.webhook_error },
+      })),
+    };
   }
 
   @Get('accounts/:id/ledger')

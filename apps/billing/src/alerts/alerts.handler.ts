@@ -56,7 +56,16 @@ export class AlertsHandler {
       data: {
         balance_below: threshold(account.alert_balance_below),
         daily_spend_above: threshold(account.alert_daily_spend_above),
-        recent: recent.map((row) => ({ id: row.id, kind: row.kind, threshold: formatMoney(row.threshold), value: formatMoney(row.value), day: row.day, created_at: new Date(row.created_at).toISOString() })),
+        recent: recent.map((row) => ({
+          id: row.id,
+          kind: row.kind,
+          threshold: formatMoney(row.threshold),
+          value: formatMoney(row.value),
+          day: row.day,
+          key_hash: row.key_hash,
+          key_name: row.key_name,
+          created_at: new Date(row.created_at).toISOString(),
+        })),
       },
     };
   }

@@ -61,6 +61,31 @@ export const billingConfigSchema = baseConfigSchema.extend({
    */
   KEY_SNAPSHOT_PAGE_BYTES: envInt(512 * 1024, 1_024),
 
+  /**
+   * Alert delivery: every spend alert and runaway stop is POSTed to this URL (a Slack-compatible `{text, alert}`
+   * JSON; set by the operator, never by an account), retried with backoff until delivered. Unset: alerts are only
+   * listed, logged, counted and published on NATS.
+   */
+  ALERT_WEBHOOK_URL: z
+    .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  /** Signs each delivery (`X-Switchyard-Signature: t=…,v1=<HMAC-SHA256>`) when set. */
+  ALERT_WEBHOOK_SECRET: z
+    .string()
+    .min(16, 'expected 16 characters or more')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  /** One attempt's deadline, ms. */
+  ALERT_WEBHOOK_TIMEOUT_MS: envInt(5_000, 100),
+  /** Attempts before an alert's delivery is given up (failed); the wait doubles from ALERT_WEBHOOK_RETRY_BASE_MS, at most 10 min. */
+  ALERT_WEBHOOK_MAX_ATTEMPTS: envInt(10, 1),
+  ALERT_WEBHOOK_RETRY_BASE_MS: envInt(2_000, 10),
+  /** How often pending deliveries are looked for, ms (a new alert is sent at once, without waiting for this). */
+  ALERT_WEBHOOK_INTERVAL_MS: envInt(5_000, 50),
+  /** An alert not delivered within this long is dropped (expired), ms: a webhook switched on late does not replay old alerts. */
+  ALERT_WEBHOOK_MAX_AGE_MS: envInt(86_400_000, 1_000),
+
   /** Demo seeding: a full API key; on start an account "Demo" owning it is ensured (idempotent). */
   SWITCHYARD_DEMO_API_KEY: z.string().trim().min(16).optional(),
   SWITCHYARD_DEMO_CREDIT: envDecimal('10'),

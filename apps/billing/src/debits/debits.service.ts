@@ -104,7 +104,9 @@ export class DebitsService {
         for (const accountId of plan.accountTotals.keys()) changes.account(accountId);
         for (const total of plan.keyTotals) changes.keyUsage(total.keyId);
         stopped.push(...(await this.stopRunaways(manager, changes, plan.keyTotals.map((total) => total.keyId), at)));
-        raised.push(...(await this.alerts.insert(manager, await this.crossedThresholds(manager, fresh, balances, plan.accountTotals, now), at)));
+        // A runaway stop is an alert too: the account holder and the operator's webhook hear of it.
+        const runawayAlerts: NewSpendAlert[] = stopped.map((key) => ({ accountId: key.account_id, kind: 'runaway_stop', threshold: key.max_spend_per_hour, value: key.spent, day: null, keyHash: key.hash, keyName: key.name }));
+        raised.push(...(await this.alerts.insert(manager, [...runawayAlerts, ...(await this.crossedThresholds(manager, fresh, balances, plan.accountTotals, now))], at)));
         return counts;
       });
       outcome.debited = result.debited;

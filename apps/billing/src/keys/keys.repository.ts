@@ -84,11 +84,11 @@ export class KeysRepository {
    * (usage and BYOK fee lines) since an hour before `now` sum to more than it, with that sum (lines stamped a little
    * after `now` by an ingress whose clock runs ahead count too).
    */
-  async overHourlySpend(db: Sql, keyIds: readonly string[], now: Date): Promise<Array<{ id: string; account_id: string; spent: string; max_spend_per_hour: string }>> {
+  async overHourlySpend(db: Sql, keyIds: readonly string[], now: Date): Promise<Array<{ id: string; hash: string; name: string; account_id: string; spent: string; max_spend_per_hour: string }>> {
     if (keyIds.length === 0) return [];
     return queryRows(
       db,
-      `SELECT k.id, k.account_id, s.spent::text AS spent, k.max_spend_per_hour::text AS max_spend_per_hour
+      `SELECT k.id, k.hash, k.name, k.account_id, s.spent::text AS spent, k.max_spend_per_hour::text AS max_spend_per_hour
          FROM api_keys k
          JOIN LATERAL (
            SELECT COALESCE(-sum(e.amount), 0) AS spent FROM ledger_entries e

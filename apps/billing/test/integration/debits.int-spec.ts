@@ -133,7 +133,7 @@ describe('debits from generation-completed (JetStream → ledger, real NATS + Po
       ['low_balance', '2.4'],
     ]);
     const today = new Date(billing.clock.now()).toISOString().slice(0, 10);
-    expect(read.data.recent.find((alert: { kind: string }) => alert.kind === 'daily_spend')).toEqual({ id: expect.any(String), kind: 'daily_spend', threshold: '0.25', value: '0.6', day: today, created_at: expect.any(String) });
+    expect(read.data.recent.find((alert: { kind: string }) => alert.kind === 'daily_spend')).toEqual({ id: expect.any(String), kind: 'daily_spend', threshold: '0.25', value: '0.6', day: today, key_hash: null, key_name: null, created_at: expect.any(String) });
     expect(read.data.recent.find((alert: { kind: string }) => alert.kind === 'low_balance')).toMatchObject({ threshold: '2.5', value: '2.4', day: null });
 
     // Only the given threshold changes; null clears it.
