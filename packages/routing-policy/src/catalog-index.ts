@@ -1,4 +1,4 @@
-import type { CatalogEndpoint, CatalogModel, CatalogProvider, CatalogSnapshot, EndpointVariant } from '@switchyard/llm-spec';
+import { type CatalogEndpoint, type CatalogModel, type CatalogProvider, type CatalogSnapshot, type EndpointVariant, isEmbeddingModel, isRerankModel } from '@switchyard/llm-spec';
 import { Decimal, toDecimal } from '@switchyard/money';
 
 /** The static variants that select endpoints (`:free`, `:extended`, `:thinking`); "standard" when none is given. */
@@ -24,6 +24,13 @@ export const FREE_ROUTER_ID = 'openrouter/free';
 /** Whether a requested model id names the free router (any case, surrounding spaces ignored). */
 export function isFreeRouter(id: string): boolean {
   return id.trim().toLowerCase() === FREE_ROUTER_ID;
+}
+
+/** A model `openrouter/auto` may pick, with the price that ranks it. */
+export interface AutoRouterCandidate {
+  readonly modelId: string;
+  /** USD per prompt token + per completion token of its cheapest paid standard endpoint. */
+  readonly price: Decimal;
 }
 
 /**
@@ -81,6 +88,11 @@ export class CatalogIndex {
   private readonly aliasesByLowerName = new Map<string, string>();
   /** Models with an active `:free` endpoint, sorted: what `openrouter/free` picks from. */
   readonly freeModelIds: readonly string[];
+  /**
+   * What `openrouter/auto` picks from: chat models (text out) with a paid standard endpoint, cheapest first (by
+   * their cheapest such endpoint's prompt + completion price; ties by id).
+   */
+  readonly autoRouterCandidates: readonly AutoRouterCandidate[];
 
   private constructor(snapshot: CatalogSnapshot) {
     this.version = snapshot.version;
@@ -110,6 +122,18 @@ export class CatalogIndex {
     const free: string[] = [];
     for (const [modelId, list] of indexed) if (list.some((entry) => entry.endpoint.variant === 'free')) free.push(modelId);
     this.freeModelIds = Object.freeze(free.sort());
+    const candidates: AutoRouterCandidate[] = [];
+    for (const [modelId, list] of indexed) {
+      const model = list[0]!.model;
+      if (isEmbeddingModel(model) || isRerankModel(model) || !model.outputModalities.includes('text')) continue;
+      let price: Decimal | undefined;
+      for (const entry of list) {
+        if (entry.endpoint.variant !== 'standard' || entry.isServiceTier || entry.isFree) continue;
+        if (!price || entry.totalPrice.lt(price)) price = entry.totalPrice;
+      }
+      if (price) candidates.push({ modelId, price });
+    }
+    this.autoRouterCandidates = Object.freeze(candidates.sort((a, b) => a.price.cmp(b.price) || (a.modelId < b.modelId ? -1 : 1)));
     for (const [alias, target] of Object.entries(snapshot.aliases ?? {})) {
       this.aliasesByLowerName.set(alias.toLowerCase(), target);
     }

@@ -1,4 +1,17 @@
-export { CatalogIndex, FREE_ROUTER_ID, isFreeRouter, type DynamicVariant, type ModelVariant, type ResolvedModel } from './catalog-index.js';
+export {
+  AUTO_ROUTER_ID,
+  AUTO_ROUTER_MAX_MODELS,
+  DEFAULT_COST_QUALITY_TRADEOFF,
+  type AutoRouterOptions,
+  type AutoRouterPick,
+  autoRouterOptions,
+  isAutoRouter,
+  pickAutoRouterModels,
+  promptComplexity,
+  qualityTarget,
+} from './auto-router.js';
+export { type AutoRouterCandidate, CatalogIndex, FREE_ROUTER_ID, isFreeRouter, type DynamicVariant, type ModelVariant, type ResolvedModel } from './catalog-index.js';
+export { matchesModelPattern } from './model-patterns.js';
 export {
   type AccountPolicy,
   type PlanError,

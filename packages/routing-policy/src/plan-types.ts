@@ -37,6 +37,8 @@ export interface PlanInput {
   now: number;
   /** Uniform [0, 1) source for load balancing; default Math.random. */
   random?: () => number;
+  /** The calling key's model allowlist: `openrouter/auto` picks only among the models it allows. */
+  keyAllowedModels?: readonly string[] | null;
 }
 
 export interface PlannedAttempt {

@@ -7,7 +7,8 @@ import {
   requestedParameters,
 } from '@switchyard/llm-spec';
 import { type Decimal, perMillionToPerToken, toDecimal } from '@switchyard/money';
-import { type CatalogIndex, type DynamicVariant, FREE_ROUTER_ID, type IndexedEndpoint, isFreeRouter, type ResolvedModel } from './catalog-index.js';
+import { AUTO_ROUTER_ID, isAutoRouter, pickAutoRouterModels } from './auto-router.js';
+import { type AutoRouterCandidate, type CatalogIndex, type DynamicVariant, FREE_ROUTER_ID, type IndexedEndpoint, isFreeRouter, type ResolvedModel } from './catalog-index.js';
 import type { AccountPolicy, PlanError, PlanInput, PlanResult, PlanStep, PlanStrategy, PlannedAttempt } from './plan-types.js';
 import { rendezvousPick } from './rendezvous.js';
 import { carriesSignedReasoning, type SessionKey, resolveSessionKey } from './session-key.js';
@@ -211,6 +212,16 @@ function run(input: PlanInput, steps: PlanStep[] | undefined): PlanResult {
       }
       continue;
     }
+    if (isAutoRouter(requestedId)) {
+      // The model picked for the prompt, then its neighbours by price as fallbacks (auto-router.ts).
+      const { modelIds } = pickAutoRouterModels(servableCandidates(catalog, context), request, context.promptTokens, input.keyAllowedModels);
+      if (modelIds.length === 0) unresolvedModels.push(requestedId);
+      for (const modelId of modelIds) {
+        const resolved = catalog.resolveModel(modelId);
+        if (resolved) addGroup({ ...resolved, viaRouter: AUTO_ROUTER_ID });
+      }
+      continue;
+    }
     const resolved = catalog.resolveModel(requestedId);
     if (resolved) addGroup(resolved);
     else unresolvedModels.push(requestedId);
@@ -277,6 +288,19 @@ function inputModalitiesOf(request: CanonicalChatRequest): string[] {
     }
   }
   return found;
+}
+
+/**
+ * The auto router's candidates that some provider can serve: a model whose every endpoint is with a provider that
+ * has no key (and no BYOK key of the account) would only fail, so it is not picked, unless no model is servable.
+ */
+function servableCandidates(catalog: CatalogIndex, context: RequestContext): readonly AutoRouterCandidate[] {
+  const { uncredentialed, byok } = context;
+  if (!uncredentialed || uncredentialed.size === 0) return catalog.autoRouterCandidates;
+  const servable = catalog.autoRouterCandidates.filter(({ modelId }) =>
+    catalog.indexedEndpointsOf(modelId).some((entry) => entry.endpoint.variant === 'standard' && (!uncredentialed.has(entry.slug) || byok?.has(entry.slug) === true)),
+  );
+  return servable.length > 0 ? servable : catalog.autoRouterCandidates;
 }
 
 /** A copy in uniformly random order (Fisher–Yates). */
@@ -895,7 +919,10 @@ function describeFailure(group: ModelGroup, context: RequestContext): Failure {
       const required = requiredParameters(group, context);
       const missing = required.filter((name) => !reaching.some((entry) => entry.supportedParameters.has(name)));
       const detail = missing.length > 0 ? `no endpoint supports: ${quoteList(missing)}` : `no endpoint supports all of: ${quoteList(required)}`;
-      if (!context.requireParameters) return constraint(`No free model supports all the request's parameters (${detail}).`, 'model', detail);
+      if (!context.requireParameters) {
+        const which = group.resolved.viaRouter === AUTO_ROUTER_ID ? 'No model the auto router may pick' : 'No free model';
+        return constraint(`${which} supports all the request's parameters (${detail}).`, 'model', detail);
+      }
       return constraint(`No endpoints found for ${requested} that support all the request's parameters (${detail}). Remove them or set provider.require_parameters to false.`, 'provider.require_parameters', detail);
     }
     case STAGE_MAX_PRICE: {

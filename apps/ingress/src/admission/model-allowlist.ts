@@ -1,22 +1,9 @@
 import { ForbiddenError } from '@switchyard/contracts';
-import type { PlannedAttempt } from '@switchyard/routing-policy';
-
-const compiled = new WeakMap<readonly string[], RegExp>();
-
-/** One expression for a key's patterns ("anthropic/*", "openai/gpt-4o*"): `*` is any run of characters, case-insensitive. */
-function matcherOf(patterns: readonly string[]): RegExp {
-  let matcher = compiled.get(patterns);
-  if (!matcher) {
-    const alternatives = patterns.map((pattern) => pattern.trim().split('*').map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*'));
-    matcher = new RegExp(`^(?:${alternatives.join('|')})$`, 'i');
-    compiled.set(patterns, matcher);
-  }
-  return matcher;
-}
+import { matchesModelPattern, type PlannedAttempt } from '@switchyard/routing-policy';
 
 /** Whether a key whose allowlist is `patterns` (null: every model) may use `modelId` (without its variant). */
 export function modelAllowed(patterns: readonly string[] | null | undefined, modelId: string): boolean {
-  return !patterns || matcherOf(patterns).test(modelId);
+  return !patterns || matchesModelPattern(patterns, modelId);
 }
 
 /**

@@ -260,6 +260,7 @@ export class GenerationPipelineService {
           sessionKey: typeof sessionHeader === 'string' ? sessionHeader : null,
           promptTokens: tokens,
           now: Date.now(),
+          keyAllowedModels: caller.key.allowedModels,
         }),
       );
     let planResult = await planFor(requested, promptTokens);

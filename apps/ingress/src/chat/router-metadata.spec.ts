@@ -90,11 +90,12 @@ describe('routerMetadata', () => {
     expect(withBodyExtras(chatCompletionsSkin.error(plain), plain).body).toEqual(plain.toEnvelope());
   });
 
-  it('tells a fallback model, a free variant (or the free router), a latest alias and another alias from a direct request', () => {
+  it('tells a fallback model, a free variant (or the free router), the auto router, a latest alias and another alias from a direct request', () => {
     const strategy = (requested: string, served: PlannedAttempt, first = alpha) => routerMetadata({ requested, planned: [first, served], planStrategy: 'load-balance', served, servedModel: served.model.id, records: [record(served, true)], droppedMessages: 0 }).strategy;
     expect(strategy('acme/chat', other)).toBe('fallback');
     expect(strategy('acme/chat:free', alpha)).toBe('free');
     expect(strategy('openrouter/free', alpha)).toBe('free');
+    expect(strategy('OpenRouter/Auto', alpha)).toBe('auto');
     expect(strategy('~acme/chat-latest', alpha)).toBe('latest');
     expect(strategy('acme/chat-2025', alpha)).toBe('alias');
     expect(strategy('acme/chat:nitro', alpha)).toBe('direct');

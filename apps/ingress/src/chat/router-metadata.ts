@@ -1,5 +1,5 @@
 import type { AttemptRecord, GatewayError } from '@switchyard/contracts';
-import { isFreeRouter, type PlannedAttempt, type PlanStrategy } from '@switchyard/routing-policy';
+import { isAutoRouter, isFreeRouter, type PlannedAttempt, type PlanStrategy } from '@switchyard/routing-policy';
 
 /** The request headers that ask for router metadata (the second is OpenRouter's legacy name). */
 const METADATA_HEADERS = ['x-openrouter-metadata', 'x-openrouter-experimental-metadata'] as const;
@@ -16,7 +16,7 @@ export function routerMetadataRequested(headers: Record<string, string | string[
 export interface RouterMetadata {
   /** The model (or alias) the client sent. */
   requested: string;
-  strategy: 'direct' | 'free' | 'latest' | 'alias' | 'fallback';
+  strategy: 'direct' | 'auto' | 'free' | 'latest' | 'alias' | 'fallback';
   region: null;
   summary: string;
   /** 1-based: the attempt that served (more than 1: earlier attempts failed over). */
@@ -82,6 +82,7 @@ export function routerMetadata(input: RouterMetadataInput): RouterMetadata {
 function strategyOf(requested: string, model: string): RouterMetadata['strategy'] {
   if (requested.startsWith('~')) return 'latest';
   if (requested.endsWith(':free') || isFreeRouter(requested)) return 'free';
+  if (isAutoRouter(requested)) return 'auto';
   return requested !== model && !requested.startsWith(`${model}:`) ? 'alias' : 'direct';
 }
 

@@ -25,6 +25,7 @@ describe('listModels', () => {
     expect(ids()).toEqual([
       'anthropic/claude-sonnet-4.5',
       'anthropic/claude-sonnet-4.5:extended',
+      'openrouter/auto',
       'openai/gpt-5',
       '~openai/gpt-latest',
       'sketchy/only-model',
@@ -37,25 +38,26 @@ describe('listModels', () => {
       'openai/gpt-4o-mini',
     ]);
     const response = listModels(index);
-    expect(response.total_count).toBe(12);
+    expect(response.total_count).toBe(13);
     expect(response.links).toEqual({ next: null });
     for (const model of response.data) expect(openRouterModelSchema.safeParse(model).success).toBe(true);
   });
 
   it('filters output modalities: text by default, any of a list, or all', () => {
     expect(ids({ output_modalities: 'image' })).toEqual(['google/imagen-lite']);
-    expect(ids({ output_modalities: 'image,text' })).toHaveLength(13);
-    expect(ids({ output_modalities: 'all' })).toHaveLength(13);
-    expect(countModels(index, { output_modalities: 'all' })).toEqual({ data: { count: 13 } });
-    expect(countModels(index)).toEqual({ data: { count: 12 } });
+    expect(ids({ output_modalities: 'image,text' })).toHaveLength(14);
+    expect(ids({ output_modalities: 'all' })).toHaveLength(14);
+    expect(countModels(index, { output_modalities: 'all' })).toEqual({ data: { count: 14 } });
+    expect(countModels(index)).toEqual({ data: { count: 13 } });
     expect(countModels(index, { output_modalities: 'image', limit: '1' })).toEqual({ data: { count: 1 } });
   });
 
   it('requires every listed supported parameter and input modality', () => {
-    expect(ids({ supported_parameters: 'tools,response_format' })).toEqual(['openai/gpt-4o-mini']);
-    expect(ids({ supported_parameters: 'reasoning' })).toEqual(['anthropic/claude-sonnet-4.5', 'openai/gpt-5', '~openai/gpt-latest', 'anthropic/claude-3.7-sonnet:thinking']);
-    expect(ids({ input_modalities: 'image' })).toEqual(['anthropic/claude-sonnet-4.5', 'anthropic/claude-sonnet-4.5:extended', 'openai/gpt-4o-mini']);
-    expect(ids({ input_modalities: 'image,file' })).toEqual(['openai/gpt-4o-mini']);
+    // The auto router takes and supports what any model it picks among does.
+    expect(ids({ supported_parameters: 'tools,response_format' })).toEqual(['openrouter/auto', 'openai/gpt-4o-mini']);
+    expect(ids({ supported_parameters: 'reasoning' })).toEqual(['anthropic/claude-sonnet-4.5', 'openrouter/auto', 'openai/gpt-5', '~openai/gpt-latest', 'anthropic/claude-3.7-sonnet:thinking']);
+    expect(ids({ input_modalities: 'image' })).toEqual(['anthropic/claude-sonnet-4.5', 'anthropic/claude-sonnet-4.5:extended', 'openrouter/auto', 'openai/gpt-4o-mini']);
+    expect(ids({ input_modalities: 'image,file' })).toEqual(['openrouter/auto', 'openai/gpt-4o-mini']);
   });
 
   it('searches id, name and description case-insensitively, every word', () => {
@@ -66,7 +68,7 @@ describe('listModels', () => {
   });
 
   it('filters by minimum context, authors, providers, tokenizer, ZDR and region', () => {
-    expect(ids({ context: '400000' })).toEqual(['anthropic/claude-sonnet-4.5:extended', 'openai/gpt-5', '~openai/gpt-latest']);
+    expect(ids({ context: '400000' })).toEqual(['anthropic/claude-sonnet-4.5:extended', 'openrouter/auto', 'openai/gpt-5', '~openai/gpt-latest']);
     expect(ids({ model_authors: 'anthropic,META-LLAMA' })).toEqual([
       'anthropic/claude-sonnet-4.5',
       'anthropic/claude-sonnet-4.5:extended',
@@ -75,18 +77,19 @@ describe('listModels', () => {
       'meta-llama/llama-3.3-70b-instruct',
       'meta-llama/llama-3.3-70b-instruct:free',
     ]);
-    expect(ids({ providers: 'groq' })).toEqual(['meta-llama/llama-3.3-70b-instruct', 'meta-llama/llama-3.3-70b-instruct:free', 'openrouter/free']);
-    expect(ids({ providers: 'Azure' })).toEqual(['openai/gpt-4o-mini']);
+    expect(ids({ providers: 'groq' })).toEqual(['openrouter/auto', 'meta-llama/llama-3.3-70b-instruct', 'meta-llama/llama-3.3-70b-instruct:free', 'openrouter/free']);
+    expect(ids({ providers: 'Azure' })).toEqual(['openrouter/auto', 'openai/gpt-4o-mini']);
     expect(ids({ arch: 'claude' })).toHaveLength(4);
-    expect(ids({ zdr: 'true' })).toEqual(['mistralai/discounted', 'meta-llama/llama-3.3-70b-instruct']);
-    expect(ids({ zdr: 'false' })).toHaveLength(12);
-    expect(ids({ region: 'eu' })).toEqual(['sketchy/only-model', 'meta-llama/llama-3.3-70b-instruct', 'openai/gpt-4o-mini']);
-    expect(ids({ max_age_days: '150' })).toEqual(['anthropic/claude-sonnet-4.5', 'anthropic/claude-sonnet-4.5:extended', 'openai/gpt-5', '~openai/gpt-latest']);
-    expect(ids({ max_age_days: '120' })).toEqual(['anthropic/claude-sonnet-4.5', 'anthropic/claude-sonnet-4.5:extended']);
+    expect(ids({ zdr: 'true' })).toEqual(['openrouter/auto', 'mistralai/discounted', 'meta-llama/llama-3.3-70b-instruct']);
+    expect(ids({ zdr: 'false' })).toHaveLength(13);
+    expect(ids({ region: 'eu' })).toEqual(['openrouter/auto', 'sketchy/only-model', 'meta-llama/llama-3.3-70b-instruct', 'openai/gpt-4o-mini']);
+    // A router is as old as the newest model it picks among.
+    expect(ids({ max_age_days: '150' })).toEqual(['anthropic/claude-sonnet-4.5', 'anthropic/claude-sonnet-4.5:extended', 'openrouter/auto', 'openai/gpt-5', '~openai/gpt-latest']);
+    expect(ids({ max_age_days: '120' })).toEqual(['anthropic/claude-sonnet-4.5', 'anthropic/claude-sonnet-4.5:extended', 'openrouter/auto']);
     expect(ids({ min_age_days: '365' })).toEqual(['meta-llama/llama-3.3-70b-instruct', 'meta-llama/llama-3.3-70b-instruct:free', 'openrouter/free', 'openai/gpt-4o-mini']);
   });
 
-  it('compares prices in USD per million tokens exactly, inclusive bounds, after discount', () => {
+  it('compares prices in USD per million tokens exactly, inclusive bounds, after discount (the auto router, priced as its pick, matches no bound)', () => {
     // gpt-4o-mini lists 0.00000015 per token = 0.15 per million: a float would make 0.15 / 1e6 inexact
     expect(ids({ max_price: '0.15' })).toEqual(['meta-llama/llama-3.3-70b-instruct', 'meta-llama/llama-3.3-70b-instruct:free', 'openrouter/free', 'openai/gpt-4o-mini']);
     expect(ids({ max_price: '0.1499999' })).toEqual(['meta-llama/llama-3.3-70b-instruct', 'meta-llama/llama-3.3-70b-instruct:free', 'openrouter/free']);
@@ -99,14 +102,18 @@ describe('listModels', () => {
   it('sorts by price, context, newest, and by throughput or latency from the routing table', () => {
     expect(ids({ sort: 'pricing-low-to-high' }).slice(0, 4)).toEqual(['meta-llama/llama-3.3-70b-instruct:free', 'openrouter/free', 'meta-llama/llama-3.3-70b-instruct', 'openai/gpt-4o-mini']);
     expect(ids({ sort: 'pricing-high-to-low' })[0]).toBe('anthropic/claude-sonnet-4.5:extended');
-    expect(ids({ sort: 'context-high-to-low' }).slice(0, 3)).toEqual(['anthropic/claude-sonnet-4.5:extended', 'openai/gpt-5', '~openai/gpt-latest']);
+    // The auto router's price is its pick's: after every priced entry either way.
+    expect(ids({ sort: 'pricing-low-to-high' }).at(-1)).toBe('openrouter/auto');
+    expect(ids({ sort: 'pricing-high-to-low' }).at(-1)).toBe('openrouter/auto');
+    expect(ids({ sort: 'context-high-to-low' }).slice(0, 3)).toEqual(['anthropic/claude-sonnet-4.5:extended', 'openai/gpt-5', 'openrouter/auto']);
     expect(ids({ sort: 'newest' })).toEqual(ids());
     expect(ids({ sort: 'most-popular' })).toEqual(ids());
     const table = fixtureRoutingTable();
     const byThroughput = listModels(index, { sort: 'throughput-high-to-low' }, { routingTable: table }).data.map((model) => model.id);
-    expect(byThroughput.slice(0, 2)).toEqual(['meta-llama/llama-3.3-70b-instruct', 'openai/gpt-4o-mini']);
+    // A router ranks by the best endpoint it can pick.
+    expect(byThroughput.slice(0, 3)).toEqual(['openrouter/auto', 'meta-llama/llama-3.3-70b-instruct', 'openai/gpt-4o-mini']);
     const byLatency = listModels(index, { sort: 'latency-low-to-high' }, { routingTable: table }).data.map((model) => model.id);
-    expect(byLatency.slice(0, 2)).toEqual(['meta-llama/llama-3.3-70b-instruct', 'openai/gpt-4o-mini']);
+    expect(byLatency.slice(0, 3)).toEqual(['openrouter/auto', 'meta-llama/llama-3.3-70b-instruct', 'openai/gpt-4o-mini']);
   });
 
   it('paginates with offset and limit, linking the next page with the same filters', () => {
@@ -116,11 +123,11 @@ describe('listModels', () => {
     expect(first.links.next).toBe('/api/v1/models?q=a&offset=4&limit=4');
     const second = listModels(index, { limit: '4', offset: '4', q: 'a' });
     expect(second.data.map((model) => model.id)).toEqual(ids({ q: 'a' }).slice(4, 8));
-    const last = listModels(index, { limit: '4', offset: '8' });
-    expect(last.data.map((model) => model.id)).toEqual(ids().slice(8));
+    const last = listModels(index, { limit: '4', offset: '12' });
+    expect(last.data.map((model) => model.id)).toEqual(ids().slice(12));
     expect(last.links.next).toBeNull();
-    expect(listModels(index, { offset: '10' }).data).toHaveLength(2);
-    expect(listModels(index, { limit: '1000' }).data).toHaveLength(12);
+    expect(listModels(index, { offset: '10' }).data).toHaveLength(3);
+    expect(listModels(index, { limit: '1000' }).data).toHaveLength(13);
   });
 
   it('rejects invalid query values with a 400 naming the parameter', () => {
@@ -136,11 +143,11 @@ describe('listModels', () => {
     rejected(() => listModels(index, { region: 'asia' }), 'region');
     rejected(() => listModels(index, { category: 'cooking' }), 'category');
     rejected(() => countModels(index, { min_intelligence_index: 'high' }), 'min_intelligence_index');
-    expect(listModels(index, { category: 'programming', distillable: 'true', unknown_param: 'x' }).total_count).toBe(12);
+    expect(listModels(index, { category: 'programming', distillable: 'true', unknown_param: 'x' }).total_count).toBe(13);
   });
 
   it('accepts repeated query keys as a list', () => {
-    expect(listModels(index, { supported_parameters: ['tools', 'response_format'] }).data.map((model) => model.id)).toEqual(['openai/gpt-4o-mini']);
+    expect(listModels(index, { supported_parameters: ['tools', 'response_format'] }).data.map((model) => model.id)).toEqual(['openrouter/auto', 'openai/gpt-4o-mini']);
   });
 });
 
@@ -156,14 +163,14 @@ describe('listUserModels', () => {
 
   it('keeps only zero-retention providers when ZDR is required, and non-retaining ones when retention is off', () => {
     const zdr = listUserModels(index, {}, { ...defaultAccountPolicy, requireZdr: true }).data.map((model) => model.id);
-    expect(zdr).toEqual(['mistralai/discounted', 'meta-llama/llama-3.3-70b-instruct']);
+    expect(zdr).toEqual(['openrouter/auto', 'mistralai/discounted', 'meta-llama/llama-3.3-70b-instruct']);
     const noRetention = listUserModels(index, {}, { ...defaultAccountPolicy, allowRetention: false }).data.map((model) => model.id);
-    expect(noRetention).toEqual(['mistralai/discounted', 'meta-llama/llama-3.3-70b-instruct', 'meta-llama/llama-3.3-70b-instruct:free', 'openrouter/free']);
+    expect(noRetention).toEqual(['openrouter/auto', 'mistralai/discounted', 'meta-llama/llama-3.3-70b-instruct', 'meta-llama/llama-3.3-70b-instruct:free', 'openrouter/free']);
   });
 
   it('honours the account’s allowed and ignored providers', () => {
     const onlyAnthropic = listUserModels(index, {}, { ...defaultAccountPolicy, allowedProviders: ['Anthropic'] }).data.map((model) => model.id);
-    expect(onlyAnthropic).toEqual(['anthropic/claude-sonnet-4.5', 'anthropic/claude-sonnet-4.5:extended', 'anthropic/claude-3.7-sonnet', 'anthropic/claude-3.7-sonnet:thinking']);
+    expect(onlyAnthropic).toEqual(['anthropic/claude-sonnet-4.5', 'anthropic/claude-sonnet-4.5:extended', 'openrouter/auto', 'anthropic/claude-3.7-sonnet', 'anthropic/claude-3.7-sonnet:thinking']);
     const withoutOpenAi = listUserModels(index, {}, { ...defaultAccountPolicy, ignoredProviders: ['openai'] });
     expect(withoutOpenAi.data.some((model) => model.id === 'openai/gpt-5')).toBe(false);
     expect(withoutOpenAi.data.find((model) => model.id === 'openai/gpt-4o-mini')!.pricing.prompt).toBe('0.000000165');
@@ -189,7 +196,7 @@ describe('listUserModels', () => {
 
   it('applies the listing filters and links pages under /models/user', () => {
     const page = listUserModels(index, { limit: '1', providers: 'groq' }, defaultAccountPolicy);
-    expect(page.total_count).toBe(3);
+    expect(page.total_count).toBe(4);
     expect(page.links.next).toBe('/api/v1/models/user?providers=groq&offset=1&limit=1');
   });
 });
@@ -290,6 +297,22 @@ describe('the free router as a model', () => {
     const { data } = renderModelEndpoints(index, 'openrouter/free', fixtureRoutingTable(), { now: FIXTURE_NOW });
     expect(data.endpoints.map((endpoint) => endpoint.tag)).toEqual(['groq/free']);
     expect(data.endpoints.every((endpoint) => endpoint.pricing.prompt === '0')).toBe(true);
+  });
+});
+
+describe('the auto router as a model', () => {
+  it('lists openrouter/auto priced -1 (the pick\'s price) with the paid standard endpoints of every chat model it picks among', () => {
+    const listed = listModels(index).data.find((model) => model.id === 'openrouter/auto')!;
+    expect(openRouterModelSchema.safeParse(listed).success).toBe(true);
+    expect(listed).toMatchObject({ name: 'Auto Router', pricing: { prompt: '-1', completion: '-1' }, architecture: { tokenizer: 'Router', output_modalities: ['text'] } });
+    expect(renderModelDetail(index, 'OpenRouter/Auto').data).toEqual(listed);
+    const { data } = renderModelEndpoints(index, 'openrouter/auto', fixtureRoutingTable(), { now: FIXTURE_NOW });
+    const picked = index.autoRouterCandidates.flatMap((candidate) => index.endpointsOf(candidate.modelId).filter((endpoint) => endpoint.variant === 'standard' && endpoint.serviceTier === 'default'));
+    expect(data.endpoints).toHaveLength(picked.length);
+    expect(index.autoRouterCandidates.length).toBeGreaterThan(3);
+    // Never the image model, a free endpoint or a service tier.
+    expect(data.endpoints.some((endpoint) => endpoint.tag.endsWith('/free') || endpoint.pricing.prompt === '0')).toBe(false);
+    expect(index.autoRouterCandidates.map((candidate) => candidate.modelId)).not.toContain('google/imagen-lite');
   });
 });
 

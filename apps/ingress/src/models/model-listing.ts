@@ -1,8 +1,8 @@
 import { BadRequestError, NotFoundError } from '@switchyard/contracts';
 import { modelAllowed } from '../admission/model-allowlist.js';
-import type { CatalogEndpoint, CatalogModel, CatalogProvider, EndpointVariant, RoutingTable } from '@switchyard/llm-spec';
+import { type CatalogEndpoint, type CatalogModel, type CatalogProvider, catalogModelSchema, type EndpointVariant, type RoutingTable } from '@switchyard/llm-spec';
 import { Decimal, perMillionToPerToken, toDecimal } from '@switchyard/money';
-import { type AccountPolicy, type CatalogIndex, FREE_ROUTER_ID, isFreeRouter } from '@switchyard/routing-policy';
+import { type AccountPolicy, AUTO_ROUTER_ID, type CatalogIndex, FREE_ROUTER_ID, isAutoRouter, isFreeRouter } from '@switchyard/routing-policy';
 import {
   type OpenRouterModel,
   type OpenRouterPublicEndpoint,
@@ -52,12 +52,14 @@ interface ListingEntry {
   /** Effective prices per token of the endpoint the entry is priced from. */
   prompt: Decimal;
   completion: Decimal;
+  /** A router priced as the model it picks (listed at -1): no price filter matches it, price sorts put it last. */
+  variablePricing: boolean;
 }
 
-function buildEntry(model: CatalogModel, variant: EndpointVariant, endpoints: readonly CatalogEndpoint[], index: CatalogIndex, alias?: string): ListingEntry {
+function buildEntry(model: CatalogModel, variant: EndpointVariant, endpoints: readonly CatalogEndpoint[], index: CatalogIndex, alias?: string, variablePricing = false): ListingEntry {
   const prices = effectivePrices(pricingEndpoint(endpoints));
-  const rendered = renderModel(model, endpoints, index, { variant, alias });
-  return { id: rendered.id, model, variant, alias, endpoints, rendered, prompt: prices.prompt, completion: prices.completion };
+  const rendered = renderModel(model, endpoints, index, { variant, alias, variablePricing });
+  return { id: rendered.id, model, variant, alias, endpoints, rendered, prompt: prices.prompt, completion: prices.completion, variablePricing };
 }
 
 const entriesCache = new WeakMap<CatalogIndex, readonly ListingEntry[]>();
@@ -88,11 +90,34 @@ function listingEntries(index: CatalogIndex): readonly ListingEntry[] {
     if (endpoints.length === 0) continue;
     built.push(buildEntry(resolved.model, 'standard', endpoints, index, alias));
   }
-  const router = freeRouterModel(index);
-  if (router) built.push(buildEntry(router.model, 'standard', router.endpoints, index));
+  for (const router of [autoRouterModel(index), freeRouterModel(index)]) if (router) built.push(buildEntry(router.model, 'standard', router.endpoints, index, undefined, router.variablePricing));
   entries = Object.freeze(built);
   entriesCache.set(index, entries);
   return entries;
+}
+
+/** A router (`openrouter/free`, `openrouter/auto`) as a listed model: its entry and the endpoints it picks among. */
+interface RouterListing {
+  model: CatalogModel;
+  endpoints: CatalogEndpoint[];
+  /** `-1` prices where the router's price is that of the model it picks (OpenRouter lists openrouter/auto so). */
+  variablePricing: boolean;
+}
+
+/** A router's model entry: what it can take and serve is the union of the models it picks among. */
+function routerListing(id: string, name: string, description: string, models: readonly CatalogModel[], endpoints: CatalogEndpoint[], variablePricing: boolean): RouterListing | undefined {
+  if (endpoints.length === 0) return undefined;
+  const model = catalogModelSchema.parse({
+    id,
+    canonicalSlug: id,
+    name,
+    description,
+    created: Math.max(...models.map((entry) => entry.created)),
+    contextLength: Math.max(...endpoints.map((endpoint) => endpoint.contextLength)),
+    inputModalities: [...new Set(models.flatMap((entry) => entry.inputModalities))],
+    tokenizer: 'Router',
+  });
+  return { model, endpoints, variablePricing };
 }
 
 /**
@@ -100,30 +125,30 @@ function listingEntries(index: CatalogIndex): readonly ListingEntry[] {
  * it picks among, so clients that offer the models of `/models` can offer it, and filters by parameters or
  * modalities see what it can serve. Undefined when the catalog has no free model.
  */
-function freeRouterModel(index: CatalogIndex): { model: CatalogModel; endpoints: CatalogEndpoint[] } | undefined {
+function freeRouterModel(index: CatalogIndex): RouterListing | undefined {
   const models = index.freeModelIds.map((id) => index.model(id)).filter((model): model is CatalogModel => model !== undefined);
   const endpoints = models.flatMap((model) => index.endpointsOf(model.id).filter((endpoint) => endpoint.variant === 'free'));
-  if (endpoints.length === 0) return undefined;
-  const union = (values: string[][]) => [...new Set(values.flat())];
-  const model: CatalogModel = {
-    id: FREE_ROUTER_ID,
-    canonicalSlug: FREE_ROUTER_ID,
-    huggingFaceId: null,
-    name: 'Free Models Router',
-    description: "Picks a free model at random among those that support the request (tools, structured outputs, images), the others as its fallbacks; the response's model names the one that served.",
-    created: Math.max(...models.map((entry) => entry.created)),
-    contextLength: Math.max(...endpoints.map((endpoint) => endpoint.contextLength)),
-    inputModalities: union(models.map((entry) => entry.inputModalities)),
-    outputModalities: ['text'],
-    tokenizer: 'Router',
-    instructType: null,
-    reasoning: null,
-    knowledgeCutoff: null,
-    expirationDate: null,
-    defaultParameters: null,
-    status: 'active',
-  };
-  return { model, endpoints };
+  const description = "Picks a free model at random among those that support the request (tools, structured outputs, images), the others as its fallbacks; the response's model names the one that served.";
+  return routerListing(FREE_ROUTER_ID, 'Free Models Router', description, models, endpoints, false);
+}
+
+/**
+ * `openrouter/auto` (the "Auto Router"): the chat models it picks among and their paid standard endpoints; priced
+ * `-1` as OpenRouter lists it, since a request costs what the model picked for it costs.
+ */
+function autoRouterModel(index: CatalogIndex): RouterListing | undefined {
+  const models = index.autoRouterCandidates.map((candidate) => index.model(candidate.modelId)).filter((model): model is CatalogModel => model !== undefined);
+  const endpoints = models.flatMap((model) => index.endpointsOf(model.id).filter((endpoint) => endpoint.variant === 'standard' && endpoint.serviceTier === 'default'));
+  const description =
+    "Picks a model for the prompt: a cheap one for a simple question, a more capable one for long, technical or multi-step work (the auto-router plugin's allowed_models, excluded_models and cost_quality_tradeoff steer it); you pay the picked model's price, and the response's model names it.";
+  return routerListing(AUTO_ROUTER_ID, 'Auto Router', description, models, endpoints, true);
+}
+
+/** The router a model id names, if any. */
+function routerNamed(index: CatalogIndex, requestedId: string): RouterListing | 'none' | undefined {
+  if (isFreeRouter(requestedId)) return freeRouterModel(index) ?? 'none';
+  if (isAutoRouter(requestedId)) return autoRouterModel(index) ?? 'none';
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -317,6 +342,7 @@ function matches(item: Candidate, query: ParsedQuery, index: CatalogIndex, now: 
     if (!query.terms.every((term) => haystack.includes(term))) return false;
   }
   if (query.minContext !== undefined && (model.context_length ?? 0) < query.minContext) return false;
+  if (item.entry.variablePricing && (query.minPrompt || query.maxPrompt || query.minCompletion || query.maxCompletion)) return false;
   if (query.minPrompt && item.prompt.lt(query.minPrompt)) return false;
   if (query.maxPrompt && item.prompt.gt(query.maxPrompt)) return false;
   if (query.minCompletion && item.completion.lt(query.minCompletion)) return false;
@@ -348,6 +374,11 @@ function byDefault(left: Candidate, right: Candidate): number {
   return right.rendered.created - left.rendered.created || compareIds(left.rendered.id, right.rendered.id);
 }
 
+/** Entries with a price of their own before a router's variable one. */
+function variableLast(left: Candidate, right: Candidate): number {
+  return Number(left.entry.variablePricing) - Number(right.entry.variablePricing);
+}
+
 function compareIds(left: string, right: string): number {
   return left < right ? -1 : left > right ? 1 : 0;
 }
@@ -368,9 +399,9 @@ function healthFigure(item: Candidate, table: RoutingTable | undefined, kind: 't
 function sortCandidates(items: Candidate[], sort: Sort, table: RoutingTable | undefined): Candidate[] {
   switch (sort) {
     case 'pricing-low-to-high':
-      return items.sort((a, b) => a.prompt.comparedTo(b.prompt) || a.completion.comparedTo(b.completion) || compareIds(a.rendered.id, b.rendered.id));
+      return items.sort((a, b) => variableLast(a, b) || a.prompt.comparedTo(b.prompt) || a.completion.comparedTo(b.completion) || compareIds(a.rendered.id, b.rendered.id));
     case 'pricing-high-to-low':
-      return items.sort((a, b) => b.prompt.comparedTo(a.prompt) || b.completion.comparedTo(a.completion) || compareIds(a.rendered.id, b.rendered.id));
+      return items.sort((a, b) => variableLast(a, b) || b.prompt.comparedTo(a.prompt) || b.completion.comparedTo(a.completion) || compareIds(a.rendered.id, b.rendered.id));
     case 'context-high-to-low':
       return items.sort((a, b) => (b.rendered.context_length ?? 0) - (a.rendered.context_length ?? 0) || compareIds(a.rendered.id, b.rendered.id));
     case 'throughput-high-to-low':
@@ -517,11 +548,9 @@ export function listUserModels(index: CatalogIndex, query: ModelsQuery, accountP
  * none (as the planner routes it). Dynamic suffixes (`:nitro`, `:floor`, `:exacto`) only change routing.
  */
 function resolveEntry(index: CatalogIndex, requestedId: string): { model: CatalogModel; variant: EndpointVariant; alias?: string; endpoints: CatalogEndpoint[] } {
-  if (isFreeRouter(requestedId)) {
-    const router = freeRouterModel(index);
-    if (!router) throw new NotFoundError(`Model "${requestedId}" has no available endpoints: the catalog has no free model`, { model: requestedId });
-    return { model: router.model, variant: 'standard', endpoints: router.endpoints };
-  }
+  const router = routerNamed(index, requestedId);
+  if (router === 'none') throw new NotFoundError(`Model "${requestedId}" has no available endpoints: the catalog has no model it can pick`, { model: requestedId });
+  if (router) return { model: router.model, variant: 'standard', endpoints: router.endpoints };
   const resolved = index.resolveModel(requestedId);
   if (!resolved) throw new NotFoundError(`Model "${requestedId}" not found`, { model: requestedId });
   const all = index.endpointsOf(resolved.model.id);

@@ -84,6 +84,8 @@ export interface RenderModelOptions {
   variant?: EndpointVariant;
   /** Render the entry of an alias ("~anthropic/claude-opus-latest") that points at `model`. */
   alias?: string;
+  /** Prices of `-1`: the entry is a router whose price is the picked model's (OpenRouter's openrouter/auto). */
+  variablePricing?: boolean;
 }
 
 /** The order OpenRouter lists supported parameters in (reference §6.1); others follow alphabetically. */
@@ -217,7 +219,7 @@ export function renderModel(model: CatalogModel, endpoints: readonly CatalogEndp
     description: options.alias ? `${aliasDescription(options.alias, model)} ${model.description}`.trim() : model.description,
     context_length: contextLength,
     architecture: renderArchitecture(model),
-    pricing: renderPricing(priced),
+    pricing: options.variablePricing ? { prompt: '-1', completion: '-1' } : renderPricing(priced),
     top_provider: { context_length: priced.contextLength, max_completion_tokens: priced.maxCompletionTokens, is_moderated: provider?.dataPolicy.moderated ?? false },
     per_request_limits: null,
     supported_parameters: unionParameters(endpoints),

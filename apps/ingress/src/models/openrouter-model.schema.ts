@@ -4,7 +4,8 @@ import { z } from 'zod';
  * OpenRouter's model object (reference §6.1) as clients validate it (e.g. `@openrouter/sdk`): every field the
  * OpenAPI spec marks required, with its type. Specs check every rendered model against it; e2e tests can too.
  */
-const priceString = z.string().regex(/^\d+(\.\d+)?$/, 'a plain decimal string, USD per token');
+/** A plain decimal string, USD per token; "-1" where the price is the picked model's (openrouter/auto). */
+const priceString = z.string().regex(/^(-1|\d+(\.\d+)?)$/, 'a plain decimal string, USD per token (or -1: varies)');
 
 export const openRouterPricingSchema = z
   .object({

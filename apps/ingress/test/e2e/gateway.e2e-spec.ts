@@ -93,6 +93,37 @@ describe('the gateway end to end, driven by the official openai SDK', () => {
     expect(generation).toMatchObject({ model: completion.model, total_cost: 0, router: 'openrouter/free' });
   });
 
+  it('serves openrouter/auto with a model picked for the prompt (cheap for a simple question, dearer for a hard task), at its price, named in the response, the metadata and /generation', async () => {
+    // The router picks only models some provider with a key serves; ingress learns which lack one shortly after start.
+    await stack.waitForProviderKeysKnown();
+    type Priced = { id: string; pricing: { prompt: string; completion: string } };
+    const listed = (await client.models.list()).data as unknown as Priced[];
+    expect(listed.find((model) => model.id === 'openrouter/auto')).toMatchObject({ pricing: { prompt: '-1', completion: '-1' } });
+    const priceOf = (id: string) => {
+      const model = listed.find((entry) => entry.id === id)!;
+      return Number(model.pricing.prompt) + Number(model.pricing.completion);
+    };
+    type WithMetadata = OpenAI.ChatCompletion & { openrouter_metadata: { strategy: string; requested: string } };
+    const auto = async (content: string, extra: Record<string, unknown> = {}) => {
+      const completion = (await client.chat.completions.create(
+        { model: 'openrouter/auto', messages: [{ role: 'user', content }], max_tokens: 16, ...extra } as OpenAI.ChatCompletionCreateParamsNonStreaming,
+        { headers: { 'X-OpenRouter-Metadata': 'enabled' } },
+      )) as WithMetadata;
+      spent = spent.plus(String((completion.usage as OpenAI.CompletionUsage & { cost: number }).cost));
+      return completion;
+    };
+    const simple = await auto('What is the capital of France?');
+    const hard = await auto(`Analyze this algorithm step by step, prove its complexity and refactor it:\n\`\`\`ts\n${'function f(xs) { return xs.map((x) => x * 2); }\n'.repeat(60)}\`\`\``, { reasoning: { effort: 'high' } });
+    expect(simple.model).not.toBe('openrouter/auto');
+    expect(priceOf(hard.model)).toBeGreaterThan(priceOf(simple.model));
+    expect(simple.openrouter_metadata).toMatchObject({ requested: 'openrouter/auto', strategy: 'auto' });
+    expect((simple.usage as OpenAI.CompletionUsage & { cost: number }).cost).toBeGreaterThan(0);
+    expect(await stack.generation(simple.id)).toMatchObject({ model: simple.model, router: 'openrouter/auto' });
+    // The auto-router plugin narrows what it may pick.
+    const narrowed = await auto('Hello', { plugins: [{ id: 'auto-router', allowed_models: ['anthropic/*'] }] });
+    expect(narrowed.model).toMatch(/^anthropic\//);
+  });
+
   it('sends an image only to a model that takes images: a text-only model is a 404 naming the input', async () => {
     const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: [{ type: 'text', text: 'What is in this picture?' }, { type: 'image_url', image_url: { url: 'https://example.test/cat.png' } }] }];
     const refused = await client.chat.completions.create({ model: 'meta-llama/llama-3.3-70b-instruct', messages }).catch((error: unknown) => error);

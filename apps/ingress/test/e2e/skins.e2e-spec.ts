@@ -2,7 +2,6 @@ import { jest } from '@jest/globals';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { Decimal, formatMoney } from '@switchyard/money';
-import { TEST_ADMIN_TOKEN, waitFor } from '@switchyard/nest-kit/testing';
 import { Stack } from './stack.js';
 
 jest.setTimeout(120_000);
@@ -304,13 +303,7 @@ describe('the skins end to end, driven by the official SDKs', () => {
       // This stack has keys for no real provider; these models have five and twelve such endpoints beside the
       // simulator's, and no request of this file asked for them before (so no breaker or recent failure demoted any).
       // Ingress learns which providers lack a key from providers shortly after it starts (a gauge says when).
-      await waitFor(
-        async () => {
-          const metrics = await (await fetch(`${stack.adminUrl('ingress')}/metrics`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })).text();
-          return Number(/switchyard_ingress_uncredentialed_providers\{[^}]*\} (-?\d+)/.exec(metrics)?.[1] ?? -1) > 0;
-        },
-        { timeoutMs: 15_000, message: 'ingress knows the providers without a key' },
-      );
+      await stack.waitForProviderKeysKnown();
       for (const model of ['deepseek/deepseek-r1', 'meta-llama/llama-3.3-70b-instruct']) {
         const completion = (await openai.chat.completions.create({ model, messages: [{ role: 'user', content: `first call to ${model}` }], max_tokens: 8 }, { headers: METADATA })) as OpenAI.ChatCompletion & { openrouter_metadata: any };
         expect(completion.openrouter_metadata.attempt).toBe(1);

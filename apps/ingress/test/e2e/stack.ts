@@ -160,6 +160,20 @@ export class Stack {
     );
   }
 
+  /**
+   * Waits until ingress knows which providers lack a platform key (it asks providers shortly after it starts; the
+   * gauge `switchyard_ingress_uncredentialed_providers` says when): routing plans them last, the auto router skips them.
+   */
+  async waitForProviderKeysKnown(): Promise<void> {
+    await waitFor(
+      async () => {
+        const metrics = await (await fetch(`${this.adminUrl('ingress')}/metrics`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })).text();
+        return Number(/switchyard_ingress_uncredentialed_providers\{[^}]*\} (-?\d+)/.exec(metrics)?.[1] ?? -1) > 0;
+      },
+      { timeoutMs: 15_000, message: 'ingress knows the providers without a key' },
+    );
+  }
+
   /** The demo account's `GET /generation` data of one generation, once metering recorded it. */
   generation(id: string): Promise<Record<string, any>> {
     return waitFor(

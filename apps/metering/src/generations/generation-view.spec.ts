@@ -116,10 +116,11 @@ describe('toOpenRouterGeneration', () => {
     expect(hit).toMatchObject({ response_cache_source_id: 'gen-1700000000-abcdefghijklmnopqrst', total_cost: 0, usage: 0, provider_responses: [] });
   });
 
-  it("reports the preset a request named as preset_id, and the free router as router when the request named it", () => {
+  it("reports the preset a request named as preset_id, and the free or auto router as router when the request named it", () => {
     expect(toOpenRouterGeneration(stored())).toMatchObject({ preset_id: null, router: null });
     expect(toOpenRouterGeneration(stored({ preset: 'support-bot', requested_model: '@preset/support-bot' }))).toMatchObject({ preset_id: 'support-bot', router: null });
     expect(toOpenRouterGeneration(stored({ model: 'meta-llama/llama-3.3-70b-instruct:free', requested_model: 'OpenRouter/free' }))).toMatchObject({ router: 'openrouter/free' });
+    expect(toOpenRouterGeneration(stored({ model: 'openai/gpt-4.1-nano', requested_model: 'openrouter/auto' }))).toMatchObject({ router: 'openrouter/auto', model: 'openai/gpt-4.1-nano' });
   });
 
   it('reports a reconciled placeholder with an unknown price as costing 0 (nothing was charged for it)', () => {
