@@ -50,14 +50,19 @@ export type PrivacySettings = z.infer<typeof privacySettingsSchema>;
 export const GUARDRAIL_DETECTORS = ['api_key', 'aws_access_key', 'private_key', 'credit_card', 'email'] as const;
 export const guardrailDetectorSchema = z.enum(GUARDRAIL_DETECTORS);
 
+/** What guardrails do with what they find: refuse the request (OpenRouter's 403 block) or redact it and go on. */
+export const GUARDRAIL_ACTIONS = ['block', 'redact'] as const;
+export const guardrailActionSchema = z.enum(GUARDRAIL_ACTIONS);
+
 /**
  * An account's guardrails (Switchyard's, after OpenRouter's guardrail blocks): a request whose messages contain what
  * one of the `detectors` finds, or one of the `keywords` (case-insensitive), is refused with a 403 before it reaches
- * any provider.
+ * any provider (`action: "block"`), or sent on with each finding replaced by a `[REDACTED …]` marker (`"redact"`).
  */
 export const guardrailsSchema = z.object({
   detectors: z.array(guardrailDetectorSchema).default([]),
   keywords: z.array(z.string()).default([]),
+  action: guardrailActionSchema.default('block'),
 });
 export type Guardrails = z.infer<typeof guardrailsSchema>;
 
@@ -81,7 +86,7 @@ export const accountRecordSchema = z.object({
   byokFeeWaived: z.boolean().default(false),
   byokUsageMonthly: decimalStringSchema.default('0'),
   byokRequestsMonthly: z.number().int().nonnegative().default(0),
-  guardrails: guardrailsSchema.default({ detectors: [], keywords: [] }),
+  guardrails: guardrailsSchema.default({ detectors: [], keywords: [], action: 'block' }),
 });
 export type AccountRecord = z.infer<typeof accountRecordSchema>;
 
@@ -314,8 +319,8 @@ export type PresetChanged = z.infer<typeof presetChangedSchema>;
 
 /**
  * `sy.billing.guardrails.v1`: the account holder's guardrails. `get` (`GET /api/v1/guardrails`) and `update`
- * (`PATCH /api/v1/guardrails` with `{detectors?, keywords?}`, each replacing its list) → `{data: {detectors,
- * keywords}}`.
+ * (`PATCH /api/v1/guardrails` with `{detectors?, keywords?, action?}`, each list replacing its list) → `{data:
+ * {detectors, keywords, action}}`.
  */
 export const guardrailsRequestSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('get'), accountId: z.string() }),

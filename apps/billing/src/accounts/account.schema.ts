@@ -1,4 +1,4 @@
-import { guardrailDetectorSchema } from '@switchyard/contracts';
+import { guardrailActionSchema, guardrailDetectorSchema } from '@switchyard/contracts';
 import { z } from 'zod';
 import { nonNegativeMoneySchema, signedMoneySchema } from '../common/money-input.js';
 
@@ -23,11 +23,12 @@ const alertsSchema = z
 
 const unique = <T>(values: T[]) => [...new Set(values)];
 
-/** Guardrails: each list given replaces the account's (an empty list clears it). */
+/** Guardrails: each list given replaces the account's (an empty list clears it); `action` block or redact. */
 export const guardrailsPatchSchema = z
   .object({
     detectors: z.array(guardrailDetectorSchema).max(20).transform(unique).optional(),
     keywords: z.array(z.string().trim().min(1, 'must not be empty').max(200)).max(100).transform(unique).optional(),
+    action: guardrailActionSchema.optional(),
   })
   .strict();
 

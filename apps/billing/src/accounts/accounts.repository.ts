@@ -34,7 +34,7 @@ export interface AccountSettingsPatch {
   ignoredProviders?: string[];
   disabled?: boolean;
   alerts?: { balanceBelow?: string | null; dailySpendAbove?: string | null };
-  guardrails?: { detectors?: string[]; keywords?: string[] };
+  guardrails?: { detectors?: string[]; keywords?: string[]; action?: 'block' | 'redact' };
 }
 
 const LOCK_COLUMNS = `b.account_id, b.balance::text AS balance, b.debt::text AS debt, b.total_purchased::text AS total_purchased,
@@ -124,6 +124,7 @@ export class AccountsRepository {
     if (patch.alerts?.dailySpendAbove !== undefined) set('alert_daily_spend_above', patch.alerts.dailySpendAbove, '::numeric');
     if (patch.guardrails?.detectors !== undefined) set('guardrail_detectors', patch.guardrails.detectors, '::text[]');
     if (patch.guardrails?.keywords !== undefined) set('guardrail_keywords', patch.guardrails.keywords, '::text[]');
+    if (patch.guardrails?.action !== undefined) set('guardrail_action', patch.guardrails.action);
     set('updated_at', at);
     const rows = await queryRows<{ id: string }>(db, `UPDATE accounts SET ${sets.join(', ')} WHERE id = $1 RETURNING id`, values);
     return rows.length > 0;

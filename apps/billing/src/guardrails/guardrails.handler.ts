@@ -7,7 +7,7 @@ import { parseOrBadRequest } from '../common/validation.js';
 
 /**
  * The account holder's guardrails (`sy.billing.guardrails.v1`, from ingress's `GET|PATCH /api/v1/guardrails` under a
- * management key): the detectors and keywords ingress blocks requests on. A change reaches every ingress replica
+ * management key): the detectors and keywords ingress blocks (or redacts) requests on. A change reaches every ingress replica
  * with the account record (`keys-changed`); the operator's admin API (`PATCH /admin/accounts/:id`) sets the same.
  */
 @Controller()
@@ -21,6 +21,6 @@ export class GuardrailsHandler {
       request.op === 'update'
         ? await this.accounts.update(request.accountId, { guardrails: parseOrBadRequest(guardrailsPatchSchema, request.body, 'guardrails') })
         : await this.accounts.row(request.accountId);
-    return { data: { detectors: account.guardrail_detectors, keywords: account.guardrail_keywords } };
+    return { data: { detectors: account.guardrail_detectors, keywords: account.guardrail_keywords, action: account.guardrail_action } };
   }
 }

@@ -36,6 +36,7 @@ export interface AccountRow {
   alert_daily_spend_above: string | null;
   guardrail_detectors: string[];
   guardrail_keywords: string[];
+  guardrail_action: 'block' | 'redact';
 }
 
 export interface KeyRow {
@@ -81,7 +82,7 @@ const ACCOUNT_COLUMNS = `
   b.total_purchased::text AS total_purchased,
   coalesce(m.usage, 0)::text AS byok_usage_monthly, coalesce(m.requests, 0)::int AS byok_requests_monthly,
   a.alert_balance_below::text AS alert_balance_below, a.alert_daily_spend_above::text AS alert_daily_spend_above,
-  a.guardrail_detectors, a.guardrail_keywords`;
+  a.guardrail_detectors, a.guardrail_keywords, a.guardrail_action`;
 
 export const KEY_COLUMNS = `
   k.id, k.hash, k.account_id, k.name, k.label, k.kind, k.disabled, k."limit"::text AS "limit", k.limit_reset,
@@ -184,7 +185,7 @@ export class RecordsRepository {
       byokUsageMonthly: formatMoney(row.byok_usage_monthly),
       byokRequestsMonthly: row.byok_requests_monthly,
       byokFeeWaived: byokFeeWaived(this.allowance, row.byok_usage_monthly, row.byok_requests_monthly),
-      guardrails: { detectors: row.guardrail_detectors as Guardrails['detectors'], keywords: row.guardrail_keywords },
+      guardrails: { detectors: row.guardrail_detectors as Guardrails['detectors'], keywords: row.guardrail_keywords, action: row.guardrail_action },
     };
   }
 

@@ -1,8 +1,8 @@
 import type { Guardrails } from '@switchyard/contracts';
 import type { CanonicalChatRequest } from '@switchyard/llm-spec';
-import { enforceGuardrails, enforceGuardrailsOnTexts, guardrailFindings } from './guardrails.js';
+import { applyGuardrails, applyGuardrailsToTexts, guardrailFindings } from './guardrails.js';
 
-const every: Guardrails = { detectors: ['api_key', 'aws_access_key', 'private_key', 'credit_card', 'email'], keywords: [] };
+const every: Guardrails = { detectors: ['api_key', 'aws_access_key', 'private_key', 'credit_card', 'email'], keywords: [], action: 'block' };
 const ask = (...contents: string[]): Pick<CanonicalChatRequest, 'messages'> => ({ messages: contents.map((content) => ({ role: 'user' as const, content })) });
 
 describe('guardrails', () => {
@@ -24,25 +24,25 @@ describe('guardrails', () => {
   });
 
   it('finds keywords case-insensitively, in any message, text parts and tool-call arguments included', () => {
-    const guardrails: Guardrails = { detectors: [], keywords: ['Project Falcon'] };
+    const guardrails: Guardrails = { detectors: [], keywords: ['Project Falcon'], action: 'block' };
     expect(guardrailFindings(guardrails, ask('hello', 'what is project falcon?'))).toEqual(['keyword:Project Falcon']);
     const parts = { messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'PROJECT FALCON specs' }] }] } as Pick<CanonicalChatRequest, 'messages'>;
     expect(guardrailFindings(guardrails, parts)).toEqual(['keyword:Project Falcon']);
     const toolCall = { messages: [{ role: 'assistant' as const, content: null, tool_calls: [{ id: 'c1', type: 'function' as const, function: { name: 'search', arguments: '{"q":"project falcon"}' } }] }] } as unknown as Pick<CanonicalChatRequest, 'messages'>;
     expect(guardrailFindings(guardrails, toolCall)).toEqual(['keyword:Project Falcon']);
-    expect(guardrailFindings({ detectors: [], keywords: [] }, ask('Project Falcon'))).toEqual([]);
+    expect(guardrailFindings({ detectors: [], keywords: [], action: 'block' }, ask('Project Falcon'))).toEqual([]);
   });
 
   it("refuses with OpenRouter's guardrail block: 403 'Request blocked', metadata.patterns", () => {
-    expect(() => enforceGuardrails({ detectors: ['email'], keywords: ['falcon'] }, ask('mail a@b.io about Falcon'))).toThrow(
+    expect(() => applyGuardrails({ detectors: ['email'], keywords: ['falcon'], action: 'block' }, ask('mail a@b.io about Falcon'))).toThrow(
       expect.objectContaining({ status: 403, message: `Request blocked: the prompt contains an email address, the blocked keyword "falcon" (the account's guardrails)`, metadata: expect.objectContaining({ patterns: ['email', 'keyword:falcon'] }) }),
     );
-    expect(() => enforceGuardrails(undefined, ask('a@b.io'))).not.toThrow();
+    expect(applyGuardrails(undefined, ask('a@b.io'))).toEqual({ request: ask('a@b.io'), redacted: [] });
   });
 
   it('scans the texts of embeddings and rerank calls the same way', () => {
-    expect(() => enforceGuardrailsOnTexts({ detectors: [], keywords: ['falcon'] }, ['query', 'a document about Falcon'])).toThrow(expect.objectContaining({ status: 403, metadata: expect.objectContaining({ patterns: ['keyword:falcon'] }) }));
-    expect(() => enforceGuardrailsOnTexts({ detectors: ['credit_card'], keywords: [] }, ['nothing here'])).not.toThrow();
+    expect(() => applyGuardrailsToTexts({ detectors: [], keywords: ['falcon'], action: 'block' }, ['query', 'a document about Falcon'])).toThrow(expect.objectContaining({ status: 403, metadata: expect.objectContaining({ patterns: ['keyword:falcon'] }) }));
+    expect(applyGuardrailsToTexts({ detectors: ['credit_card'], keywords: [], action: 'block' }, ['nothing here'])).toEqual({ request: ['nothing here'], redacted: [] });
   });
 
   it('takes linear time on hostile input (a megabyte without separators)', () => {
@@ -50,5 +50,56 @@ describe('guardrails', () => {
     const started = performance.now();
     expect(guardrailFindings(every, hostile)).toEqual([]);
     expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  describe('with action redact', () => {
+    const redact: Guardrails = { ...every, keywords: ['Project Falcon'], action: 'redact' };
+
+    it('replaces each finding with a marker and goes on, naming what it redacted', () => {
+      const secret = 'sk-proj-AbCdEfGhIjKlMnOpQrStUvWx';
+      const { request, redacted } = applyGuardrails(redact, ask(`key ${secret}, card 4111 1111 1111 1111, mail jane@example.com`, 'about project FALCON and AKIAIOSFODNN7EXAMPLE'));
+      expect(request.messages.map((message) => message.content)).toEqual([
+        'key [REDACTED:api_key], card [REDACTED:credit_card], mail [REDACTED:email]',
+        'about [REDACTED:keyword] and [REDACTED:aws_access_key]',
+      ]);
+      expect(redacted).toEqual(['api_key', 'aws_access_key', 'credit_card', 'email', 'keyword:Project Falcon']);
+      // Nothing left for the guardrails to find.
+      expect(guardrailFindings(redact, request)).toEqual([]);
+    });
+
+    it('redacts a private key to its END line (or to the end), text parts, and tool-call arguments as JSON values', () => {
+      const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----';
+      const request = {
+        messages: [
+          { role: 'user' as const, content: [{ type: 'text' as const, text: `here: ${pem} thanks` }, { type: 'image_url' as const, image_url: { url: 'https://x.test/a.png' } }] },
+          { role: 'assistant' as const, content: null, tool_calls: [{ id: 'c1', type: 'function' as const, function: { name: 'send', arguments: '{"to": "jane@example.com", "cc": ["bob@example.org"], "n": 2}' } }] },
+          { role: 'user' as const, content: '-----BEGIN PRIVATE KEY-----\nMIIEv (cut off' },
+        ],
+      } as unknown as Pick<CanonicalChatRequest, 'messages'>;
+      const { request: out, redacted } = applyGuardrails(redact, request);
+      const [first, second, third] = out.messages as unknown as Array<{ content: unknown; tool_calls?: Array<{ function: { arguments: string } }> }>;
+      expect(first!.content).toEqual([{ type: 'text', text: 'here: [REDACTED:private_key] thanks' }, { type: 'image_url', image_url: { url: 'https://x.test/a.png' } }]);
+      expect(JSON.parse(second!.tool_calls![0]!.function.arguments)).toEqual({ to: '[REDACTED:email]', cc: ['[REDACTED:email]'], n: 2 });
+      expect(third!.content).toBe('[REDACTED:private_key]');
+      expect(redacted).toEqual(['private_key', 'email']);
+      // The caller's request is not changed.
+      expect((request.messages[1] as unknown as { tool_calls: Array<{ function: { arguments: string } }> }).tool_calls[0]!.function.arguments).toContain('jane@example.com');
+    });
+
+    it('returns the very same request when nothing is found, and redacts embeddings and rerank texts', () => {
+      const clean = ask('an ordinary question');
+      expect(applyGuardrails(redact, clean).request).toBe(clean);
+      expect(applyGuardrailsToTexts(redact, ['query about project falcon', 'doc 5500-0000-0000-0004'])).toEqual({
+        request: ['query about [REDACTED:keyword]', 'doc [REDACTED:credit_card]'],
+        redacted: ['credit_card', 'keyword:Project Falcon'],
+      });
+    });
+
+    it('takes linear time on hostile input too (unterminated private keys, many candidates)', () => {
+      const hostile = ask('-----BEGIN PRIVATE KEY-----'.repeat(40_000), `${'4111 '.repeat(100_000)}`, `${'a@b.'.repeat(100_000)}`);
+      const started = performance.now();
+      applyGuardrails(redact, hostile);
+      expect(performance.now() - started).toBeLessThan(3_000);
+    });
   });
 });

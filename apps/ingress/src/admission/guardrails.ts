@@ -65,14 +65,40 @@ export function guardrailFindings(guardrails: Guardrails | undefined, request: P
   return active(guardrails) ? findingsIn(guardrails, promptText(request)) : [];
 }
 
-/** Refuses (403, OpenRouter's guardrail block) a request the account's guardrails find something in. */
-export function enforceGuardrails(guardrails: Guardrails | undefined, request: Pick<CanonicalChatRequest, 'messages'>): void {
-  if (active(guardrails)) refuseFindings(findingsIn(guardrails, promptText(request)));
+/** A request after the guardrails: the same one, or (action redact) a copy with each finding replaced by a marker. */
+export interface GuardedRequest<T> {
+  request: T;
+  /** What was redacted (detector names and `keyword:<keyword>`), in the guardrails' order; empty when nothing was. */
+  redacted: string[];
+}
+
+/**
+ * Applies the account's guardrails to a request before anything is served: with `action: "block"` a finding refuses
+ * it (403, OpenRouter's guardrail block); with `"redact"` every finding in message texts, text parts and tool-call
+ * arguments (JSON string values, so the arguments stay JSON) is replaced by `[REDACTED:<detector>]` or
+ * `[REDACTED:keyword]` and the request goes on.
+ */
+export function applyGuardrails<T extends Pick<CanonicalChatRequest, 'messages'>>(guardrails: Guardrails | undefined, request: T): GuardedRequest<T> {
+  if (!active(guardrails)) return { request, redacted: [] };
+  if (guardrails.action !== 'redact') {
+    refuseFindings(findingsIn(guardrails, promptText(request)));
+    return { request, redacted: [] };
+  }
+  const found = new Set<string>();
+  const messages = request.messages.map((message) => redactMessage(guardrails, message, found));
+  return found.size === 0 ? { request, redacted: [] } : { request: { ...request, messages }, redacted: ordered(guardrails, found) };
 }
 
 /** The same for the texts of an embeddings or rerank call (inputs; query and documents). */
-export function enforceGuardrailsOnTexts(guardrails: Guardrails | undefined, texts: readonly string[]): void {
-  if (active(guardrails)) refuseFindings(findingsIn(guardrails, texts.join('\n')));
+export function applyGuardrailsToTexts(guardrails: Guardrails | undefined, texts: readonly string[]): GuardedRequest<string[]> {
+  if (!active(guardrails)) return { request: [...texts], redacted: [] };
+  if (guardrails.action !== 'redact') {
+    refuseFindings(findingsIn(guardrails, texts.join('\n')));
+    return { request: [...texts], redacted: [] };
+  }
+  const found = new Set<string>();
+  const redacted = texts.map((text) => redactText(guardrails, text, found));
+  return { request: redacted, redacted: ordered(guardrails, found) };
 }
 
 function active(guardrails: Guardrails | undefined): guardrails is Guardrails {
@@ -95,4 +121,114 @@ function refuseFindings(findings: string[]): void {
   if (findings.length === 0) return;
   const what = findings.map((finding) => (finding.startsWith('keyword:') ? `the blocked keyword "${finding.slice('keyword:'.length)}"` : LABEL[finding as Detector]));
   throw new ForbiddenError(`Request blocked: the prompt contains ${what.join(', ')} (the account's guardrails)`, { patterns: findings, reason: 'guardrail' });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Redaction
+
+/** What each detector replaces: its expression, global, and for private keys the whole block (to its END line). */
+const REDACT: Readonly<Record<Exclude<Detector, 'credit_card'>, RegExp>> = {
+  api_key: new RegExp(PATTERNS.api_key.source, 'g'),
+  aws_access_key: new RegExp(PATTERNS.aws_access_key.source, 'g'),
+  // To the END line, or to the end of the text when there is none (each match consumes what it scans: linear).
+  private_key: /-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----|$)/g,
+  email: new RegExp(PATTERNS.email.source, 'g'),
+};
+
+const keywordExpressions = new WeakMap<readonly string[], RegExp>();
+
+/** One case-insensitive expression for the account's keywords (plain text, escaped), longest first. */
+function keywordsExpression(keywords: readonly string[]): RegExp {
+  let expression = keywordExpressions.get(keywords);
+  if (!expression) {
+    const alternatives = [...keywords].sort((a, b) => b.length - a.length).map((keyword) => keyword.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+    expression = new RegExp(alternatives.join('|'), 'gi');
+    keywordExpressions.set(keywords, expression);
+  }
+  return expression;
+}
+
+function redactText(guardrails: Guardrails, text: string, found: Set<string>): string {
+  let result = text;
+  for (const detector of guardrails.detectors) {
+    if (detector === 'credit_card') {
+      result = result.replace(CARD_CANDIDATE, (match) => {
+        const digits = match.replace(/[ -]/g, '');
+        if (digits.length < 13 || digits.length > 19 || !luhn(digits)) return match;
+        found.add(detector);
+        return '[REDACTED:credit_card]';
+      });
+    } else {
+      result = result.replace(REDACT[detector], () => {
+        found.add(detector);
+        return `[REDACTED:${detector}]`;
+      });
+    }
+  }
+  if (guardrails.keywords.length > 0) {
+    const lowerKeywords = new Map(guardrails.keywords.map((keyword) => [keyword.toLowerCase(), keyword]));
+    result = result.replace(keywordsExpression(guardrails.keywords), (match) => {
+      found.add(`keyword:${lowerKeywords.get(match.toLowerCase()) ?? match}`);
+      return '[REDACTED:keyword]';
+    });
+  }
+  return result;
+}
+
+/** Tool-call arguments are JSON: redact its string values (keys too) so it stays JSON; text that does not parse as text. */
+function redactArguments(guardrails: Guardrails, text: string, found: Set<string>): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return redactText(guardrails, text, found);
+  }
+  const before = found.size;
+  const walk = (value: unknown): unknown => {
+    if (typeof value === 'string') return redactText(guardrails, value, found);
+    if (Array.isArray(value)) return value.map(walk);
+    if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [redactText(guardrails, key, found), walk(item)]));
+    return value;
+  };
+  const redacted = walk(parsed);
+  // Unchanged arguments keep their exact text (formatting included).
+  return found.size === before && JSON.stringify(redacted) === JSON.stringify(parsed) ? text : JSON.stringify(redacted);
+}
+
+function redactMessage<M extends CanonicalChatRequest['messages'][number]>(guardrails: Guardrails, message: M, found: Set<string>): M {
+  const content = message.content as unknown;
+  let changed: Record<string, unknown> | undefined;
+  if (typeof content === 'string') {
+    const redacted = redactText(guardrails, content, found);
+    if (redacted !== content) changed = { content: redacted };
+  } else if (Array.isArray(content)) {
+    let any = false;
+    const parts = (content as Array<{ type?: string; text?: unknown }>).map((part) => {
+      if (part.type !== 'text' || typeof part.text !== 'string') return part;
+      const text = redactText(guardrails, part.text, found);
+      if (text === part.text) return part;
+      any = true;
+      return { ...part, text };
+    });
+    if (any) changed = { content: parts };
+  }
+  const calls = (message as { tool_calls?: Array<{ function?: { arguments?: unknown } }> }).tool_calls;
+  if (calls) {
+    let any = false;
+    const redactedCalls = calls.map((call) => {
+      const args = call.function?.arguments;
+      if (typeof args !== 'string') return call;
+      const redacted = redactArguments(guardrails, args, found);
+      if (redacted === args) return call;
+      any = true;
+      return { ...call, function: { ...call.function, arguments: redacted } };
+    });
+    if (any) changed = { ...changed, tool_calls: redactedCalls };
+  }
+  return changed ? ({ ...message, ...changed } as M) : message;
+}
+
+/** Findings in the order the guardrails list them (detectors, then keywords). */
+function ordered(guardrails: Guardrails, found: ReadonlySet<string>): string[] {
+  return [...guardrails.detectors.filter((detector) => found.has(detector)), ...guardrails.keywords.map((keyword) => `keyword:${keyword}`).filter((entry) => found.has(entry))];
 }

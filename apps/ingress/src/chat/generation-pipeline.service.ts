@@ -29,7 +29,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { attemptBillingFor } from '../admission/attempt-billing.js';
 import { attemptsAllowedForKey, modelAllowed } from '../admission/model-allowlist.js';
-import { enforceGuardrails } from '../admission/guardrails.js';
+import { applyGuardrails } from '../admission/guardrails.js';
 import { CreditLeaseService, type Reservation } from '../admission/credit-lease.service.js';
 import type { Caller } from '../auth/authenticator.service.js';
 import { INGRESS_CONFIG, type IngressConfig } from '../config/ingress.config.js';
@@ -233,8 +233,8 @@ export class GenerationPipelineService {
     const asked = presetNamed && preset ? withPreset(named, presetNamed, preset) : named;
     // The account's guardrails see the prompt as it would go upstream (the preset's system prompt included), before
     // anything is served, from the cache or a provider.
-    enforceGuardrails(caller.account.guardrails, asked);
-    let requested = asked;
+    const { request: guarded, redacted } = applyGuardrails(caller.account.guardrails, asked);
+    let requested = guarded;
     const index = this.state.index;
     if (!index) throw new ServiceUnavailableError('The gateway is starting up (catalog not loaded yet); retry shortly');
     // An embedding model on a generation route is a client mistake with a precise answer (OpenRouter's wrong_endpoint).
@@ -277,17 +277,17 @@ export class GenerationPipelineService {
       requested = trimmed;
       promptTokens = estimatePromptTokens(trimmed);
     }
-    const droppedMessages = asked.messages.length - requested.messages.length;
+    const droppedMessages = guarded.messages.length - requested.messages.length;
     const presetUsed = preset && { slug: preset.slug, version: preset.version };
     // Refused before any attempt: router metadata (when asked for) says where and why.
     const refused = (error: unknown, stage: 'routing' | 'admission', planned: readonly PlannedAttempt[]): unknown => {
       if (GatewayError.isInstance(error) && routerMetadataRequested(request.headers)) {
-        error.bodyExtras = { openrouter_metadata: refusedRouterMetadata({ requested: named.model, preset: presetUsed, planned, stage, error, droppedMessages }) };
+        error.bodyExtras = { openrouter_metadata: refusedRouterMetadata({ requested: named.model, preset: presetUsed, planned, stage, error, droppedMessages, redacted }) };
       }
       return error;
     };
     if (!planResult.ok) throw refused(planFailure(planResult), 'routing', []);
-    const routing = { attempts: planResult.attempts, strategy: planResult.strategy, droppedMessages };
+    const routing = { attempts: planResult.attempts, strategy: planResult.strategy, droppedMessages, redacted };
     let attempts: PlannedAttempt[];
     let rateLimitHeaders: Record<string, string> | undefined;
     let admitted: Awaited<ReturnType<GenerationPipelineService['admit']>>;
@@ -357,7 +357,7 @@ export class GenerationPipelineService {
       this.observe(finishContext, 'error', performance.now());
       const error = outcome.failures.length > 0 ? exhaustedError(outcome.failures) : new ServiceUnavailableError('No provider could serve the request');
       if (routerMetadataRequested(request.headers)) {
-        error.bodyExtras = { openrouter_metadata: routerMetadata({ requested: named.model, preset: presetUsed, planned: routing.attempts, planStrategy: routing.strategy, served: undefined, servedModel: undefined, records, droppedMessages: routing.droppedMessages }) };
+        error.bodyExtras = { openrouter_metadata: routerMetadata({ requested: named.model, preset: presetUsed, planned: routing.attempts, planStrategy: routing.strategy, served: undefined, servedModel: undefined, records, droppedMessages: routing.droppedMessages, redacted: routing.redacted }) };
       }
       if (writer && skinStream && writer.isOpen) {
         const metadata = error.bodyExtras?.openrouter_metadata as RouterMetadata | undefined;
@@ -398,7 +398,7 @@ export class GenerationPipelineService {
     const healed = outcome.kind === 'served' && healResult(canonical, result);
     if (healed) this.recorder.responseHealed(skin.api);
     const metadata = routerMetadataRequested(request.headers)
-      ? routerMetadata({ requested: named.model, preset: presetUsed, planned: routing.attempts, planStrategy: routing.strategy, served: attempt, servedModel: modelLabel(attempt), records, droppedMessages: routing.droppedMessages, healed, failedMidStream: outcome.kind === 'failed-mid-stream' })
+      ? routerMetadata({ requested: named.model, preset: presetUsed, planned: routing.attempts, planStrategy: routing.strategy, served: attempt, servedModel: modelLabel(attempt), records, droppedMessages: routing.droppedMessages, redacted: routing.redacted, healed, failedMidStream: outcome.kind === 'failed-mid-stream' })
       : undefined;
 
     try {

@@ -38,6 +38,8 @@ export interface RouterMetadataInput {
   records: readonly AttemptRecord[];
   /** Messages middle-out compression dropped (0: none). */
   droppedMessages: number;
+  /** What the account's guardrails redacted from the prompt (detectors, `keyword:<keyword>`); none when absent. */
+  redacted?: readonly string[];
   /** The response-healing plugin repaired the answer's JSON. */
   healed?: boolean;
   /** The preset the request named, at the version used. */
@@ -87,14 +89,15 @@ function strategyOf(requested: string, model: string): RouterMetadata['strategy'
 }
 
 /** The stages the request itself went through before routing: its preset, middle-out compression. */
-function requestStages(input: Pick<RouterMetadataInput, 'preset' | 'droppedMessages'>): RouterMetadata['pipeline'] {
+function requestStages(input: Pick<RouterMetadataInput, 'preset' | 'droppedMessages' | 'redacted'>): RouterMetadata['pipeline'] {
   const stages: RouterMetadata['pipeline'] = [];
   if (input.preset) stages.push({ type: 'preset', name: input.preset.slug, summary: `preset ${input.preset.slug} (version ${input.preset.version}) applied under the request's fields`, data: { version: input.preset.version } });
+  if (input.redacted?.length) stages.push({ type: 'guardrails', name: 'redact', summary: `the account's guardrails redacted ${input.redacted.join(', ')} from the prompt`, data: { patterns: [...input.redacted] } });
   if (input.droppedMessages > 0) stages.push({ type: 'context-compression', name: 'middle-out', summary: `${input.droppedMessages} message${input.droppedMessages === 1 ? '' : 's'} dropped from the middle to fit the context`, data: { dropped_messages: input.droppedMessages } });
   return stages;
 }
 
-export interface RefusedRouterMetadataInput extends Pick<RouterMetadataInput, 'requested' | 'preset' | 'droppedMessages'> {
+export interface RefusedRouterMetadataInput extends Pick<RouterMetadataInput, 'requested' | 'preset' | 'droppedMessages' | 'redacted'> {
   /** Where the request was refused: no endpoint could serve it (routing), or its account could not pay (admission). */
   stage: 'routing' | 'admission';
   /** The endpoints planned before admission refused (none when routing did). */

@@ -312,6 +312,47 @@ describe('keys, limits and account rules', () => {
     for (const baseUrl of replicas) expect((await completion(baseUrl, inference, '@preset/support-bot')).status).toBe(404);
   });
 
+  it("redacts instead of blocking with action redact: the provider sees markers, the stored prompt too, the metadata says what; embeddings as well", async () => {
+    const accountId = await admin.createAccount('redacted', { topUp: '5', logPrompts: true });
+    const management = (await admin.createKey(accountId, { name: 'ops', kind: 'management' })).key;
+    const inference = (await admin.createKey(accountId, { name: 'app' })).key;
+    await waitFor(async () => (await call(second.baseUrl, inference, 'GET', '/key')).status === 200 && (await call(stack.baseUrl, management, 'GET', '/key')).status === 200, { message: 'keys known' });
+    const ask = (baseUrl: string, content: string) =>
+      fetch(`${baseUrl}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${inference}`, 'content-type': 'application/json', 'x-openrouter-metadata': 'enabled' },
+        body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content }], max_tokens: 12 }),
+      }).then(async (response) => ({ status: response.status, body: (await response.json()) as any }));
+    const original = 'Reach me at jane.doe@example.com about Project Falcon';
+    // Without guardrails the simulator answers the prompt as sent (its answer is seeded by the last user message).
+    const unguarded = await ask(stack.baseUrl, original);
+    expect(unguarded.status).toBe(200);
+
+    const set = await call(stack.baseUrl, management, 'PATCH', '/guardrails', { detectors: ['email'], keywords: ['Project Falcon'], action: 'redact' });
+    expect(set.body.data).toEqual({ detectors: ['email'], keywords: ['Project Falcon'], action: 'redact' });
+    const redacted = await waitFor(async () => {
+      const answer = await ask(second.baseUrl, original);
+      return answer.body.openrouter_metadata?.pipeline?.some((stage: { type: string }) => stage.type === 'guardrails') ? answer : undefined;
+    }, { timeoutMs: 5_000, message: 'redaction applied on the second replica' });
+    expect(redacted.status).toBe(200);
+    expect(redacted.body.openrouter_metadata.pipeline).toContainEqual(expect.objectContaining({ type: 'guardrails', name: 'redact', data: { patterns: ['email', 'keyword:Project Falcon'] } }));
+    // What the provider answered is what it answers to the markers themselves, and not what it answers to the original.
+    const markers = await ask(stack.baseUrl, 'Reach me at [REDACTED:email] about [REDACTED:keyword]');
+    expect(redacted.body.choices[0].message.content).toBe(markers.body.choices[0].message.content);
+    expect(redacted.body.choices[0].message.content).not.toBe(unguarded.body.choices[0].message.content);
+    // The stored prompt (the account logs prompts) holds the markers, never the address.
+    const stored = await waitFor(async () => {
+      const answer = await call(stack.baseUrl, inference, 'GET', `/generation/content?id=${redacted.body.id}`);
+      return answer.status === 200 ? answer.body : undefined;
+    }, { timeoutMs: 15_000, message: 'stored content' });
+    expect(JSON.stringify(stored.data.input)).toContain('[REDACTED:email]');
+    expect(JSON.stringify(stored.data.input)).not.toContain('jane.doe@example.com');
+    // Embeddings inputs are redacted too: the same vectors as for the markers.
+    const embed = async (input: string) => (await call(stack.baseUrl, inference, 'POST', '/embeddings', { model: 'openai/text-embedding-3-small', input })).body.data[0].embedding as number[];
+    expect(await embed('mail jane.doe@example.com')).toEqual(await embed('mail [REDACTED:email]'));
+    expect((await call(stack.baseUrl, management, 'PATCH', '/guardrails', { detectors: [], keywords: [], action: 'block' })).status).toBe(200);
+  });
+
   it("limits a key to the models of its allowlist (allowed_models on /keys): others are a 403 naming it, an allowed fallback serves, and a change applies at once", async () => {
     const accountId = await admin.createAccount('allowlist-owner', { topUp: '5' });
     const management = (await admin.createKey(accountId, { name: 'ops', kind: 'management' })).key;
@@ -343,7 +384,7 @@ describe('keys, limits and account rules', () => {
     await waitFor(async () => (await call(second.baseUrl, inference, 'GET', '/key')).status === 200 && (await call(stack.baseUrl, management, 'GET', '/key')).status === 200, { message: 'keys known' });
     expect((await call(stack.baseUrl, inference, 'PATCH', '/guardrails', { detectors: ['credit_card'] })).status).toBe(403);
     const set = await call(stack.baseUrl, management, 'PATCH', '/guardrails', { detectors: ['credit_card'], keywords: ['Project Falcon'] });
-    expect(set.body.data).toEqual({ detectors: ['credit_card'], keywords: ['Project Falcon'] });
+    expect(set.body.data).toEqual({ detectors: ['credit_card'], keywords: ['Project Falcon'], action: 'block' });
 
     const card = 'Charge 4111 1111 1111 1111 for the order';
     await waitFor(async () => (await Promise.all(replicas.map((baseUrl) => completion(baseUrl, inference, 'openai/gpt-4o-mini', card)))).every((response) => response.status === 403), { timeoutMs: 2_000, message: 'every replica blocks' });
@@ -362,7 +403,7 @@ describe('keys, limits and account rules', () => {
     }, { timeoutMs: 15_000, message: 'the ordinary generation recorded' });
     expect(recorded).toHaveLength(1);
 
-    expect((await call(stack.baseUrl, management, 'PATCH', '/guardrails', { detectors: [], keywords: [] })).body.data).toEqual({ detectors: [], keywords: [] });
+    expect((await call(stack.baseUrl, management, 'PATCH', '/guardrails', { detectors: [], keywords: [] })).body.data).toEqual({ detectors: [], keywords: [], action: 'block' });
     await waitFor(async () => (await completion(second.baseUrl, inference, 'openai/gpt-4o-mini', card)).status === 200, { timeoutMs: 2_000, message: 'cleared on every replica' });
   });
 

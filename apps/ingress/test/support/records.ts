@@ -16,7 +16,7 @@ export function accountRecord(overrides: Partial<AccountRecord> = {}): AccountRe
     byokFeeWaived: false,
     byokUsageMonthly: '0',
     byokRequestsMonthly: 0,
-    guardrails: { detectors: [], keywords: [] },
+    guardrails: { detectors: [], keywords: [], action: 'block' },
     ...overrides,
   };
 }

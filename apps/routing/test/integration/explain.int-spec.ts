@@ -22,7 +22,7 @@ function account(accountId: string, privacy: Partial<KeySnapshot['accounts'][num
     byokFeeWaived: false,
     byokUsageMonthly: '0',
     byokRequestsMonthly: 0,
-    guardrails: { detectors: [], keywords: [] },
+    guardrails: { detectors: [], keywords: [], action: 'block' },
   };
 }
 

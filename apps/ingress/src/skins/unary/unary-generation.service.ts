@@ -16,7 +16,7 @@ import { plan, type PlannedAttempt } from '@switchyard/routing-policy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { attemptBillingFor } from '../../admission/attempt-billing.js';
 import { attemptsAllowedForKey, modelAllowed } from '../../admission/model-allowlist.js';
-import { enforceGuardrailsOnTexts } from '../../admission/guardrails.js';
+import { applyGuardrailsToTexts } from '../../admission/guardrails.js';
 import { CreditLeaseService, type Reservation } from '../../admission/credit-lease.service.js';
 import type { Caller } from '../../auth/authenticator.service.js';
 import type { FailedAttempt } from '../../chat/attempt-runner.service.js';
@@ -156,16 +156,16 @@ export class UnaryGenerationService {
     );
   }
 
-  private async run(request: FastifyRequest, reply: FastifyReply, caller: Caller, generation: UnaryGeneration): Promise<void> {
+  private async run(request: FastifyRequest, reply: FastifyReply, caller: Caller, asked: UnaryGeneration): Promise<void> {
     const startedAt = requestStartedAt(request);
     const index = this.state.index;
     if (!index) throw new ServiceUnavailableError('The gateway is starting up (catalog not loaded yet); retry shortly');
-    const requestedModels = [generation.model, ...(generation.models ?? [])];
-    const wrongEndpoint = wrongEndpointError(index, requestedModels, generation.api);
+    const requestedModels = [asked.model, ...(asked.models ?? [])];
+    const wrongEndpoint = wrongEndpointError(index, requestedModels, asked.api);
     if (wrongEndpoint) throw wrongEndpoint;
-    // The account's guardrails see the texts before the cache or any provider (token-id inputs carry no text).
-    const call = generation.call;
-    enforceGuardrailsOnTexts(caller.account.guardrails, call.operation === 'rerank' ? [call.query, ...call.documents] : call.input.filter((input): input is string => typeof input === 'string'));
+    // The account's guardrails see the texts before the cache or any provider (token-id inputs carry no text): they
+    // refuse the call, or redact what they find.
+    const generation = guarded(caller, asked);
     const cache = this.cache.requestOf(request, caller, false);
     if (cache && !cache.directive.clear) {
       const hit = await this.cache.lookup(cache.key, 'unary');
@@ -409,4 +409,17 @@ export class UnaryGenerationService {
       }),
     );
   }
+}
+
+/** The call after the account's guardrails: refused (403), unchanged, or with the texts they found something in redacted. */
+function guarded(caller: Caller, generation: UnaryGeneration): UnaryGeneration {
+  const call = generation.call;
+  const texts = call.operation === 'rerank' ? [call.query, ...call.documents] : call.input.filter((input): input is string => typeof input === 'string');
+  const { request: redacted, redacted: findings } = applyGuardrailsToTexts(caller.account.guardrails, texts);
+  if (findings.length === 0) return generation;
+  if (call.operation === 'rerank') {
+    const [query = call.query, ...documents] = redacted;
+    return { ...generation, call: { ...call, query, documents }, content: (answer) => ({ ...generation.content(answer), input: { query, documents } }) };
+  }
+  return { ...generation, call: { ...call, input: redacted }, content: (answer) => ({ ...generation.content(answer), input: redacted }) };
 }
