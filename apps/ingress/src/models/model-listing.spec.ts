@@ -188,9 +188,11 @@ describe('listUserModels', () => {
     expect(listUserModels(nextVersion, {}, policy).data[0]).not.toBe(first[0]);
   });
 
-  it("narrows the list to the calling key's model allowlist", () => {
+  it("narrows the list to the calling key's model allowlist, keeping a router that can pick an allowed model", () => {
     const listed = listUserModels(index, {}, defaultAccountPolicy, { allowedModels: ['meta-llama/*', 'openai/gpt-4o-mini'] }).data.map((model) => model.id);
-    expect(listed).toEqual(['meta-llama/llama-3.3-70b-instruct', 'meta-llama/llama-3.3-70b-instruct:free', 'openai/gpt-4o-mini']);
+    // The routers stay: each picks among models the key may use (the free llama; llama and gpt-4o-mini).
+    expect(listed).toEqual(['openrouter/auto', 'meta-llama/llama-3.3-70b-instruct', 'meta-llama/llama-3.3-70b-instruct:free', 'openrouter/free', 'openai/gpt-4o-mini']);
+    expect(listUserModels(index, {}, defaultAccountPolicy, { allowedModels: ['anthropic/*'] }).data.map((model) => model.id)).not.toContain('openrouter/free');
     expect(listUserModels(index, {}, defaultAccountPolicy, { allowedModels: null }).data.length).toBe(listUserModels(index, {}, defaultAccountPolicy).data.length);
   });
 

@@ -144,6 +144,8 @@ function autoRouterModel(index: CatalogIndex): RouterListing | undefined {
   return routerListing(AUTO_ROUTER_ID, 'Auto Router', description, models, endpoints, true);
 }
 
+const isRouterId = (id: string): boolean => isFreeRouter(id) || isAutoRouter(id);
+
 /** The router a model id names, if any. */
 function routerNamed(index: CatalogIndex, requestedId: string): RouterListing | 'none' | undefined {
   if (isFreeRouter(requestedId)) return freeRouterModel(index) ?? 'none';
@@ -537,8 +539,9 @@ function accountFilter(policy: AccountPolicy): EndpointFilter {
 export function listUserModels(index: CatalogIndex, query: ModelsQuery, accountPolicy: AccountPolicy, options: ListingOptions & { allowedModels?: readonly string[] | null } = {}): ModelListResponse {
   const { allowedModels, ...listing } = options;
   const entries = userEntries(index, accountPolicy);
-  // The calling key's model allowlist narrows the list too (what the key can actually use).
-  const permitted = allowedModels ? entries.filter((entry) => modelAllowed(allowedModels, entry.model.id)) : entries;
+  // The calling key's model allowlist narrows the list too (what the key can actually use): a router stays when the key
+  // may use a model it picks among (it then picks among those only).
+  const permitted = allowedModels ? entries.filter((entry) => modelAllowed(allowedModels, entry.model.id) || (isRouterId(entry.model.id) && entry.endpoints.some((endpoint) => modelAllowed(allowedModels, endpoint.modelId)))) : entries;
   return run(index, permitted, query, { basePath: '/api/v1/models/user', ...listing });
 }
 
