@@ -32,6 +32,7 @@ import { Guardrails1765200000000 } from './migrations/1765200000000-guardrails.j
 import { PresetCaching1765300000000 } from './migrations/1765300000000-preset-caching.js';
 import { AlertWebhooks1765400000000 } from './migrations/1765400000000-alert-webhooks.js';
 import { GuardrailAction1765500000000 } from './migrations/1765500000000-guardrail-action.js';
+import { KeyGuardrails1765600000000 } from './migrations/1765600000000-key-guardrails.js';
 import { GuardrailsModule } from './guardrails/guardrails.module.js';
 import { PresetsModule } from './presets/presets.module.js';
 import { AuthCodesModule } from './auth-codes/auth-codes.module.js';
@@ -51,7 +52,7 @@ export const BILLING_ENTITIES = [
   BillingStateEntity,
 ];
 
-export const BILLING_MIGRATIONS = [BillingSchema1764000000000, AuthCodes1764720000000, RunawayStop1764806400000, SpendAlerts1764892800000, Presets1765000000000, KeyAllowedModels1765100000000, Guardrails1765200000000, PresetCaching1765300000000, AlertWebhooks1765400000000, GuardrailAction1765500000000];
+export const BILLING_MIGRATIONS = [BillingSchema1764000000000, AuthCodes1764720000000, RunawayStop1764806400000, SpendAlerts1764892800000, Presets1765000000000, KeyAllowedModels1765100000000, Guardrails1765200000000, PresetCaching1765300000000, AlertWebhooks1765400000000, GuardrailAction1765500000000, KeyGuardrails1765600000000];
 
 @Module({})
 class BillingConfigModule {

@@ -7,6 +7,25 @@ export const signedDecimalSchema = z.string().regex(/^-?\d+(\.\d+)?$/);
 export const limitResetSchema = z.enum(['daily', 'weekly', 'monthly']);
 export type LimitReset = z.infer<typeof limitResetSchema>;
 
+export const GUARDRAIL_DETECTORS = ['api_key', 'aws_access_key', 'private_key', 'credit_card', 'email'] as const;
+export const guardrailDetectorSchema = z.enum(GUARDRAIL_DETECTORS);
+
+/** What guardrails do with what they find: refuse the request (OpenRouter's 403 block) or redact it and go on. */
+export const GUARDRAIL_ACTIONS = ['block', 'redact'] as const;
+export const guardrailActionSchema = z.enum(GUARDRAIL_ACTIONS);
+
+/**
+ * An account's guardrails (Switchyard's, after OpenRouter's guardrail blocks): a request whose messages contain what
+ * one of the `detectors` finds, or one of the `keywords` (case-insensitive), is refused with a 403 before it reaches
+ * any provider (`action: "block"`), or sent on with each finding replaced by a `[REDACTED …]` marker (`"redact"`).
+ */
+export const guardrailsSchema = z.object({
+  detectors: z.array(guardrailDetectorSchema).default([]),
+  keywords: z.array(z.string()).default([]),
+  action: guardrailActionSchema.default('block'),
+});
+export type Guardrails = z.infer<typeof guardrailsSchema>;
+
 /** What ingress holds in memory per API key (looked up by the SHA-256 hash of the presented key). */
 export const keyRecordSchema = z.object({
   hash: z.string(),
@@ -31,6 +50,8 @@ export const keyRecordSchema = z.object({
    * every model. Ingress refuses a request none of whose planned models matches (403).
    */
   allowedModels: z.array(z.string()).nullable().default(null),
+  /** The key's own guardrails, applied with its account's (either may block; redactions add up); null = none. */
+  guardrails: guardrailsSchema.nullable().default(null),
 });
 export type KeyRecord = z.infer<typeof keyRecordSchema>;
 
@@ -47,24 +68,6 @@ export const privacySettingsSchema = z.object({
 export type PrivacySettings = z.infer<typeof privacySettingsSchema>;
 
 /** What a guardrail can find in a prompt (ingress's detectors): keys and secrets, card numbers, email addresses. */
-export const GUARDRAIL_DETECTORS = ['api_key', 'aws_access_key', 'private_key', 'credit_card', 'email'] as const;
-export const guardrailDetectorSchema = z.enum(GUARDRAIL_DETECTORS);
-
-/** What guardrails do with what they find: refuse the request (OpenRouter's 403 block) or redact it and go on. */
-export const GUARDRAIL_ACTIONS = ['block', 'redact'] as const;
-export const guardrailActionSchema = z.enum(GUARDRAIL_ACTIONS);
-
-/**
- * An account's guardrails (Switchyard's, after OpenRouter's guardrail blocks): a request whose messages contain what
- * one of the `detectors` finds, or one of the `keywords` (case-insensitive), is refused with a 403 before it reaches
- * any provider (`action: "block"`), or sent on with each finding replaced by a `[REDACTED …]` marker (`"redact"`).
- */
-export const guardrailsSchema = z.object({
-  detectors: z.array(guardrailDetectorSchema).default([]),
-  keywords: z.array(z.string()).default([]),
-  action: guardrailActionSchema.default('block'),
-});
-export type Guardrails = z.infer<typeof guardrailsSchema>;
 
 /** What ingress holds in memory per account. */
 export const accountRecordSchema = z.object({

@@ -32,6 +32,12 @@ export const guardrailsPatchSchema = z
   })
   .strict();
 
+/** A key's own guardrails (`guardrails` on `/keys`): the lists and action given, the rest empty / block; null removes them. */
+export const keyGuardrailsSchema = guardrailsPatchSchema
+  .transform((guardrails) => ({ detectors: guardrails.detectors ?? [], keywords: guardrails.keywords ?? [], action: guardrails.action ?? ('block' as const) }))
+  .refine((guardrails) => guardrails.detectors.length + guardrails.keywords.length > 0, { message: 'must name a detector or a keyword (null removes the key\'s guardrails)' })
+  .nullable();
+
 /** `POST /admin/accounts`. */
 export const accountCreateBodySchema = z
   .object({

@@ -1,5 +1,6 @@
 import { limitResetSchema } from '@switchyard/contracts';
 import { z } from 'zod';
+import { keyGuardrailsSchema } from '../accounts/account.schema.js';
 import { nonNegativeMoneySchema } from '../common/money-input.js';
 
 /**
@@ -40,6 +41,8 @@ export const keyCreateBodySchema = z.object({
   max_spend_per_hour: limitSchema.optional(),
   /** Switchyard's model allowlist: the key may only use models matching one of these patterns (null = all). */
   allowed_models: allowedModelsSchema.optional(),
+  /** The key's own guardrails, applied with the account's (null = none). */
+  guardrails: keyGuardrailsSchema.optional(),
 });
 export type KeyCreateBody = z.infer<typeof keyCreateBodySchema>;
 
@@ -57,5 +60,6 @@ export const keyUpdateBodySchema = z.object({
   include_byok_in_limit: z.boolean().optional(),
   max_spend_per_hour: limitSchema.optional(),
   allowed_models: allowedModelsSchema.optional(),
+  guardrails: keyGuardrailsSchema.optional(),
 });
 export type KeyUpdateBody = z.infer<typeof keyUpdateBodySchema>;

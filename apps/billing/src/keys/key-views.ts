@@ -1,4 +1,4 @@
-import type { KeyInfo } from '@switchyard/contracts';
+import type { Guardrails, KeyInfo } from '@switchyard/contracts';
 import { moneyToNumber } from '@switchyard/money';
 import type { KeyRow } from '../records/records.repository.js';
 import { type UsageWindows, limitRemaining } from './key-limits.js';
@@ -31,6 +31,8 @@ export interface KeyObject {
   max_spend_per_hour: number | null;
   /** The models the key may use (patterns); null = every model. */
   allowed_models: string[] | null;
+  /** The key's own guardrails, applied with the account's; null = none. */
+  guardrails: Guardrails | null;
   disabled_reason: string | null;
 }
 
@@ -69,6 +71,7 @@ export function toKeyObject(row: KeyRow, windows: UsageWindows): KeyObject {
     creator_user_id: row.creator_user_id,
     max_spend_per_hour: row.max_spend_per_hour === null ? null : moneyToNumber(row.max_spend_per_hour),
     allowed_models: row.allowed_models,
+    guardrails: row.guardrails,
     disabled_reason: row.disabled ? row.disabled_reason : null,
   };
 }

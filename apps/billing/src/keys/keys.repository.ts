@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { LimitReset } from '@switchyard/contracts';
+import type { Guardrails, LimitReset } from '@switchyard/contracts';
 import { type Sql, queryOne, queryRows } from '../common/sql.js';
 import { KEY_COLUMNS, type KeyRow } from '../records/records.repository.js';
 
@@ -17,6 +17,7 @@ export interface NewKey {
   creatorUserId: string | null;
   maxSpendPerHour: string | null;
   allowedModels: string[] | null;
+  guardrails: Guardrails | null;
   at: Date;
 }
 
@@ -28,6 +29,7 @@ export interface KeyPatch {
   includeByokInLimit?: boolean;
   maxSpendPerHour?: string | null;
   allowedModels?: string[] | null;
+  guardrails?: Guardrails | null;
 }
 
 export interface KeyUsageDay {
@@ -45,10 +47,26 @@ export class KeysRepository {
   async insert(db: Sql, key: NewKey): Promise<boolean> {
     const rows = await queryRows<{ id: string }>(
       db,
-      `INSERT INTO api_keys (id, hash, account_id, name, label, kind, "limit", limit_reset, include_byok_in_limit, expires_at, creator_user_id, max_spend_per_hour, allowed_models, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::numeric, $8, $9, $10, $11, $12::numeric, $14::text[], $13, $13)
+      `INSERT INTO api_keys (id, hash, account_id, name, label, kind, "limit", limit_reset, include_byok_in_limit, expires_at, creator_user_id, max_spend_per_hour, allowed_models, guardrails, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::numeric, $8, $9, $10, $11, $12::numeric, $14::text[], $15::jsonb, $13, $13)
        ON CONFLICT (hash) DO NOTHING RETURNING id`,
-      [key.id, key.hash, key.accountId, key.name, key.label, key.kind, key.limit, key.limitReset, key.includeByokInLimit, key.expiresAt, key.creatorUserId, key.maxSpendPerHour, key.at, key.allowedModels],
+      [
+        key.id,
+        key.hash,
+        key.accountId,
+        key.name,
+        key.label,
+        key.kind,
+        key.limit,
+        key.limitReset,
+        key.includeByokInLimit,
+        key.expiresAt,
+        key.creatorUserId,
+        key.maxSpendPerHour,
+        key.at,
+        key.allowedModels,
+        key.guardrails === null ? null : JSON.stringify(key.guardrails),
+      ],
     );
     return rows.length > 0;
   }
@@ -72,6 +90,7 @@ export class KeysRepository {
     }
     if (patch.maxSpendPerHour !== undefined) set('max_spend_per_hour', patch.maxSpendPerHour, '::numeric');
     if (patch.allowedModels !== undefined) set('allowed_models', patch.allowedModels, '::text[]');
+    if (patch.guardrails !== undefined) set('guardrails', patch.guardrails === null ? null : JSON.stringify(patch.guardrails), '::jsonb');
     if (patch.limit !== undefined) set('"limit"', patch.limit, '::numeric');
     if (patch.limitReset !== undefined) set('limit_reset', patch.limitReset);
     if (patch.includeByokInLimit !== undefined) set('include_byok_in_limit', patch.includeByokInLimit);

@@ -118,6 +118,7 @@ export class KeysService {
       creatorUserId: body.creator_user_id ?? null,
       maxSpendPerHour: body.max_spend_per_hour ?? null,
       allowedModels: body.allowed_models ?? null,
+      guardrails: body.guardrails ?? null,
       at: new Date(this.clock.now()),
     });
     if (!inserted) return null;
@@ -131,7 +132,7 @@ export class KeysService {
       await this.keys.update(
         manager,
         row.id,
-        { name: body.name, disabled: body.disabled, limit: body.limit, limitReset: body.limit_reset, includeByokInLimit: body.include_byok_in_limit, maxSpendPerHour: body.max_spend_per_hour, allowedModels: body.allowed_models },
+        { name: body.name, disabled: body.disabled, limit: body.limit, limitReset: body.limit_reset, includeByokInLimit: body.include_byok_in_limit, maxSpendPerHour: body.max_spend_per_hour, allowedModels: body.allowed_models, guardrails: body.guardrails },
         new Date(this.clock.now()),
       );
       changes.key(row.id);

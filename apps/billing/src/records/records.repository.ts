@@ -56,6 +56,8 @@ export interface KeyRow {
   max_spend_per_hour: string | null;
   /** The models the key may use (patterns); null = every model. */
   allowed_models: string[] | null;
+  /** The key's own guardrails (jsonb); null = none. */
+  guardrails: Guardrails | null;
   /** Why the key is disabled when billing disabled it (the runaway stop); null otherwise. */
   disabled_reason: string | null;
   usage_total: string;
@@ -86,7 +88,7 @@ const ACCOUNT_COLUMNS = `
 
 export const KEY_COLUMNS = `
   k.id, k.hash, k.account_id, k.name, k.label, k.kind, k.disabled, k."limit"::text AS "limit", k.limit_reset,
-  k.include_byok_in_limit, k.expires_at, k.creator_user_id, k.max_spend_per_hour::text AS max_spend_per_hour, k.allowed_models, k.disabled_reason,
+  k.include_byok_in_limit, k.expires_at, k.creator_user_id, k.max_spend_per_hour::text AS max_spend_per_hour, k.allowed_models, k.guardrails, k.disabled_reason,
   k.usage_total::text AS usage_total,
   k.byok_usage_total::text AS byok_usage_total, k.created_at, k.updated_at`;
 
@@ -207,6 +209,7 @@ export class RecordsRepository {
       includeByokInLimit: row.include_byok_in_limit,
       limitRemaining: limit === null ? null : limitRemaining({ limit, limitReset: row.limit_reset, includeByokInLimit: row.include_byok_in_limit }, windows ?? ZERO_WINDOWS),
       allowedModels: row.allowed_models,
+      guardrails: row.guardrails,
     };
   }
 

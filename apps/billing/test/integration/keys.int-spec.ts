@@ -45,6 +45,7 @@ describe('API keys: key-management RPC, snapshot, key info, keys-changed (real N
       creator_user_id: 'user_1',
       max_spend_per_hour: null,
       allowed_models: null,
+      guardrails: null,
       disabled_reason: null,
     });
     const stored = await billing.app.get((await import('typeorm')).DataSource).query(`SELECT * FROM api_keys WHERE hash = $1`, [created.data.hash]);
@@ -55,7 +56,7 @@ describe('API keys: key-management RPC, snapshot, key info, keys-changed (real N
   });
 
   it('rejects invalid key bodies (400) and unknown hashes (404)', async () => {
-    for (const body of [{}, { name: '' }, { name: 'x', limit: -1 }, { name: 'x', limit_reset: 'hourly' }, { name: 'x', expires_at: '2030-01-01T00:00:00+01:00' }, { name: 'x', expires_at: '2020-01-01T00:00:00Z' }, { name: 'x', allowed_models: [] }, { name: 'x', allowed_models: ['has space/x'] }]) {
+    for (const body of [{}, { name: '' }, { name: 'x', limit: -1 }, { name: 'x', limit_reset: 'hourly' }, { name: 'x', expires_at: '2030-01-01T00:00:00+01:00' }, { name: 'x', expires_at: '2020-01-01T00:00:00Z' }, { name: 'x', allowed_models: [] }, { name: 'x', allowed_models: ['has space/x'] }, { name: 'x', guardrails: {} }, { name: 'x', guardrails: { detectors: ['telepathy'] } }, { name: 'x', guardrails: { keywords: ['a'], action: 'shred' } }]) {
       await expect(keys({ op: 'create', accountId, body })).rejects.toMatchObject({ status: 400 });
     }
     await expect(keys({ op: 'get', accountId, hash: 'f'.repeat(64) })).rejects.toMatchObject({ status: 404 });
@@ -117,6 +118,23 @@ describe('API keys: key-management RPC, snapshot, key info, keys-changed (real N
     expect(announced.keys.find((key) => key.hash === hash)?.allowedModels).toEqual(['openai/gpt-4o-mini']);
     expect(keyInfoSchema.parse(await billing.rpc(subjects.billing.keyInfo, { hash })).allowed_models).toEqual(['openai/gpt-4o-mini']);
     expect((await keys({ op: 'update', accountId, hash, body: { allowed_models: null } })).data.allowed_models).toBeNull();
+  });
+
+  it("keeps a key's own guardrails: set at creation (the rest defaulted), changed or removed by an update, in the snapshot and announced", async () => {
+    const created = await keys({ op: 'create', accountId, body: { name: 'public-app', guardrails: { detectors: ['email', 'email'], keywords: ['Project Falcon'] } } });
+    expect(created.data.guardrails).toEqual({ detectors: ['email'], keywords: ['Project Falcon'], action: 'block' });
+    const hash = created.data.hash;
+    const snapshot = keySnapshotSchema.parse(await billing.rpc(subjects.billing.keySnapshot, {}));
+    expect(snapshot.keys.find((key) => key.hash === hash)?.guardrails).toEqual({ detectors: ['email'], keywords: ['Project Falcon'], action: 'block' });
+    const before = billing.changes.length;
+    const changed = await keys({ op: 'update', accountId, hash, body: { guardrails: { detectors: ['api_key'], action: 'redact' } } });
+    expect(changed.data.guardrails).toEqual({ detectors: ['api_key'], keywords: [], action: 'redact' });
+    const announced = await waitFor(() => billing.changes.slice(before).find((change) => change.keys.some((key) => key.hash === hash)), { timeoutMs: 2_000, message: 'the change announced' });
+    expect(announced.keys.find((key) => key.hash === hash)?.guardrails).toEqual({ detectors: ['api_key'], keywords: [], action: 'redact' });
+    // Other fields leave them alone; null removes them.
+    expect((await keys({ op: 'update', accountId, hash, body: { name: 'renamed' } })).data.guardrails).toEqual({ detectors: ['api_key'], keywords: [], action: 'redact' });
+    expect((await keys({ op: 'update', accountId, hash, body: { guardrails: null } })).data.guardrails).toBeNull();
+    expect(keySnapshotSchema.parse(await billing.rpc(subjects.billing.keySnapshot, {})).keys.find((key) => key.hash === hash)?.guardrails).toBeNull();
   });
 
   it('publishes consecutive versions, and the snapshot holds every key and account at the latest version', async () => {

@@ -1,6 +1,6 @@
 import type { Guardrails } from '@switchyard/contracts';
 import type { CanonicalChatRequest } from '@switchyard/llm-spec';
-import { applyGuardrails, applyGuardrailsToTexts, guardrailFindings } from './guardrails.js';
+import { applyCallerGuardrails, applyCallerGuardrailsToTexts, applyGuardrails, applyGuardrailsToTexts, guardrailFindings } from './guardrails.js';
 
 const every: Guardrails = { detectors: ['api_key', 'aws_access_key', 'private_key', 'credit_card', 'email'], keywords: [], action: 'block' };
 const ask = (...contents: string[]): Pick<CanonicalChatRequest, 'messages'> => ({ messages: contents.map((content) => ({ role: 'user' as const, content })) });
@@ -100,6 +100,26 @@ describe('guardrails', () => {
       const started = performance.now();
       applyGuardrails(redact, hostile);
       expect(performance.now() - started).toBeLessThan(3_000);
+    });
+  });
+
+  describe("a key's own guardrails, with its account's", () => {
+    const none: Guardrails = { detectors: [], keywords: [], action: 'block' };
+
+    it("applies the key's first: it may block where the account would not, and its refusal says whose", () => {
+      const caller = { key: { guardrails: { detectors: ['email'], keywords: [], action: 'block' } as Guardrails }, account: { guardrails: none } };
+      expect(() => applyCallerGuardrails(caller, ask('mail a@b.io'))).toThrow(expect.objectContaining({ status: 403, message: expect.stringContaining("(the API key's guardrails)"), metadata: expect.objectContaining({ patterns: ['email'] }) }));
+      expect(applyCallerGuardrails({ ...caller, key: { guardrails: null } }, ask('mail a@b.io')).redacted).toEqual([]);
+    });
+
+    it("adds up the redactions of both, and the account's block still applies after the key's redaction", () => {
+      const caller = { key: { guardrails: { detectors: ['email'], keywords: [], action: 'redact' } as Guardrails }, account: { guardrails: { detectors: ['api_key'], keywords: ['falcon'], action: 'redact' } as Guardrails } };
+      const { request, redacted } = applyCallerGuardrails(caller, ask('mail a@b.io about Falcon'));
+      expect(request.messages[0]!.content).toBe('mail [REDACTED:email] about [REDACTED:keyword]');
+      expect(redacted).toEqual(['email', 'keyword:falcon']);
+      const blocking = { ...caller, account: { guardrails: { detectors: [], keywords: ['falcon'], action: 'block' } as Guardrails } };
+      expect(() => applyCallerGuardrails(blocking, ask('mail a@b.io about Falcon'))).toThrow(expect.objectContaining({ message: expect.stringContaining("(the account's guardrails)") }));
+      expect(applyCallerGuardrailsToTexts(caller, ['a@b.io', 'falcon'])).toEqual({ request: ['[REDACTED:email]', '[REDACTED:keyword]'], redacted: ['email', 'keyword:falcon'] });
     });
   });
 });

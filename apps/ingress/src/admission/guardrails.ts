@@ -78,10 +78,10 @@ export interface GuardedRequest<T> {
  * arguments (JSON string values, so the arguments stay JSON) is replaced by `[REDACTED:<detector>]` or
  * `[REDACTED:keyword]` and the request goes on.
  */
-export function applyGuardrails<T extends Pick<CanonicalChatRequest, 'messages'>>(guardrails: Guardrails | undefined, request: T): GuardedRequest<T> {
+export function applyGuardrails<T extends Pick<CanonicalChatRequest, 'messages'>>(guardrails: Guardrails | null | undefined, request: T, whose: Whose = 'account'): GuardedRequest<T> {
   if (!active(guardrails)) return { request, redacted: [] };
   if (guardrails.action !== 'redact') {
-    refuseFindings(findingsIn(guardrails, promptText(request)));
+    refuseFindings(findingsIn(guardrails, promptText(request)), whose);
     return { request, redacted: [] };
   }
   const found = new Set<string>();
@@ -90,10 +90,10 @@ export function applyGuardrails<T extends Pick<CanonicalChatRequest, 'messages'>
 }
 
 /** The same for the texts of an embeddings or rerank call (inputs; query and documents). */
-export function applyGuardrailsToTexts(guardrails: Guardrails | undefined, texts: readonly string[]): GuardedRequest<string[]> {
+export function applyGuardrailsToTexts(guardrails: Guardrails | null | undefined, texts: readonly string[], whose: Whose = 'account'): GuardedRequest<string[]> {
   if (!active(guardrails)) return { request: [...texts], redacted: [] };
   if (guardrails.action !== 'redact') {
-    refuseFindings(findingsIn(guardrails, texts.join('\n')));
+    refuseFindings(findingsIn(guardrails, texts.join('\n')), whose);
     return { request: [...texts], redacted: [] };
   }
   const found = new Set<string>();
@@ -101,8 +101,33 @@ export function applyGuardrailsToTexts(guardrails: Guardrails | undefined, texts
   return { request: redacted, redacted: ordered(guardrails, found) };
 }
 
-function active(guardrails: Guardrails | undefined): guardrails is Guardrails {
-  return guardrails !== undefined && (guardrails.detectors.length > 0 || guardrails.keywords.length > 0);
+/** The guardrails of a caller: its key's own, then its account's. */
+export interface CallerGuardrails {
+  key: { guardrails: Guardrails | null };
+  account: { guardrails: Guardrails };
+}
+
+/**
+ * A caller's guardrails in turn, the key's own then the account's: either may block (its refusal says whose); the
+ * redactions of both add up.
+ */
+export function applyCallerGuardrails<T extends Pick<CanonicalChatRequest, 'messages'>>(caller: CallerGuardrails, request: T): GuardedRequest<T> {
+  const byKey = applyGuardrails(caller.key.guardrails, request, 'key');
+  const byAccount = applyGuardrails(caller.account.guardrails, byKey.request);
+  return { request: byAccount.request, redacted: merged(byKey.redacted, byAccount.redacted) };
+}
+
+/** The same for the texts of an embeddings or rerank call. */
+export function applyCallerGuardrailsToTexts(caller: CallerGuardrails, texts: readonly string[]): GuardedRequest<string[]> {
+  const byKey = applyGuardrailsToTexts(caller.key.guardrails, texts, 'key');
+  const byAccount = applyGuardrailsToTexts(caller.account.guardrails, byKey.request);
+  return { request: byAccount.request, redacted: merged(byKey.redacted, byAccount.redacted) };
+}
+
+const merged = (first: readonly string[], second: readonly string[]): string[] => (second.length === 0 ? [...first] : [...new Set([...first, ...second])]);
+
+function active(guardrails: Guardrails | null | undefined): guardrails is Guardrails {
+  return guardrails !== undefined && guardrails !== null && (guardrails.detectors.length > 0 || guardrails.keywords.length > 0);
 }
 
 function findingsIn(guardrails: Guardrails, text: string): string[] {
@@ -117,10 +142,13 @@ function findingsIn(guardrails: Guardrails, text: string): string[] {
   return findings;
 }
 
-function refuseFindings(findings: string[]): void {
+/** Whose guardrails refused: the account's, or the API key's own. */
+type Whose = 'account' | 'key';
+
+function refuseFindings(findings: string[], whose: Whose): void {
   if (findings.length === 0) return;
   const what = findings.map((finding) => (finding.startsWith('keyword:') ? `the blocked keyword "${finding.slice('keyword:'.length)}"` : LABEL[finding as Detector]));
-  throw new ForbiddenError(`Request blocked: the prompt contains ${what.join(', ')} (the account's guardrails)`, { patterns: findings, reason: 'guardrail' });
+  throw new ForbiddenError(`Request blocked: the prompt contains ${what.join(', ')} (${whose === 'key' ? "the API key's" : "the account's"} guardrails)`, { patterns: findings, reason: 'guardrail' });
 }
 
 // ---------------------------------------------------------------------------------------------------------------

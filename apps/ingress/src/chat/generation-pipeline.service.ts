@@ -29,7 +29,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { attemptBillingFor } from '../admission/attempt-billing.js';
 import { attemptsAllowedForKey, modelAllowed } from '../admission/model-allowlist.js';
-import { applyGuardrails } from '../admission/guardrails.js';
+import { applyCallerGuardrails } from '../admission/guardrails.js';
 import { CreditLeaseService, type Reservation } from '../admission/credit-lease.service.js';
 import type { Caller } from '../auth/authenticator.service.js';
 import { INGRESS_CONFIG, type IngressConfig } from '../config/ingress.config.js';
@@ -233,7 +233,7 @@ export class GenerationPipelineService {
     const asked = presetNamed && preset ? withPreset(named, presetNamed, preset) : named;
     // The account's guardrails see the prompt as it would go upstream (the preset's system prompt included), before
     // anything is served, from the cache or a provider.
-    const { request: guarded, redacted } = applyGuardrails(caller.account.guardrails, asked);
+    const { request: guarded, redacted } = applyCallerGuardrails(caller, asked);
     let requested = guarded;
     const index = this.state.index;
     if (!index) throw new ServiceUnavailableError('The gateway is starting up (catalog not loaded yet); retry shortly');

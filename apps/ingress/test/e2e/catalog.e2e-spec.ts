@@ -135,7 +135,9 @@ describe('the model catalog end to end: public listing, live admin changes, pric
       expect(cheap.data.map((model) => model.id)).toEqual(expect.arrayContaining(['openai/gpt-4o-mini', `${LLAMA}:free`]));
       for (const model of cheap.data) expect(new Decimal(model.pricing.prompt).lte('0.00000015')).toBe(true);
       expect(cheap.data.map((model) => model.id)).not.toContain('anthropic/claude-sonnet-4.5');
-      expect(cheap.total_count).toBe(all.data.filter((model) => new Decimal(model.pricing.prompt).lte('0.00000015')).length);
+      // The auto router is listed at -1 (it costs what its pick costs): no price filter matches it.
+      expect(cheap.data.map((model) => model.id)).not.toContain('openrouter/auto');
+      expect(cheap.total_count).toBe(all.data.filter((model) => model.pricing.prompt !== '-1' && new Decimal(model.pricing.prompt).lte('0.00000015')).length);
 
       const invalid = await get<{ error: { code: number; message: string } }>('/models?max_price=cheap');
       expect(invalid.status).toBe(400);
@@ -180,8 +182,9 @@ describe('the model catalog end to end: public listing, live admin changes, pric
           const listing = await get<ModelList>('/models/user', auth);
           return listing.body.data.length < user.body.data.length ? listing.body : undefined;
         }, { timeoutMs: 5_000, intervalMs: 50, message: '/models/user narrowed to the allowed provider' });
-        expect(narrowed.data.map((model) => model.id).sort()).toEqual(['google/gemini-2.5-flash', '~google/gemini-flash-latest']);
-        expect(narrowed.data[0]!.pricing).toMatchObject({ prompt: '0.0000003', completion: '0.0000025' });
+        // The auto router stays: it then picks among the allowed provider's models.
+        expect(narrowed.data.map((model) => model.id).sort()).toEqual(['google/gemini-2.5-flash', 'openrouter/auto', '~google/gemini-flash-latest']);
+        expect(narrowed.data.find((model) => model.id === 'google/gemini-2.5-flash')!.pricing).toMatchObject({ prompt: '0.0000003', completion: '0.0000025' });
       } finally {
         expect((await stack.admin('billing', 'PATCH', `/admin/accounts/${demo.id}`, { allowedProviders: null })).status).toBe(200);
       }

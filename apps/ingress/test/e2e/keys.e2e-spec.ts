@@ -353,6 +353,39 @@ describe('keys, limits and account rules', () => {
     expect((await call(stack.baseUrl, management, 'PATCH', '/guardrails', { detectors: [], keywords: [], action: 'block' })).status).toBe(200);
   });
 
+  it("applies a key's own guardrails (guardrails on /keys) with its account's: that key is blocked or redacted, its siblings are not", async () => {
+    const accountId = await admin.createAccount('per-key-guardrails', { topUp: '5' });
+    const management = (await admin.createKey(accountId, { name: 'ops', kind: 'management' })).key;
+    await waitFor(async () => (await call(stack.baseUrl, management, 'GET', '/key')).status === 200, { message: 'management key known' });
+    const guarded = await call(stack.baseUrl, management, 'POST', '/keys', { name: 'public-app', guardrails: { keywords: ['Project Falcon'] } });
+    expect(guarded.status).toBe(201);
+    expect(guarded.body.data.guardrails).toEqual({ detectors: [], keywords: ['Project Falcon'], action: 'block' });
+    const sibling = (await call(stack.baseUrl, management, 'POST', '/keys', { name: 'internal' })).body.key as string;
+    const prompt = 'What is the status of Project Falcon?';
+    const blocked = await waitFor(async () => {
+      const answer = await completion(second.baseUrl, guarded.body.key, 'openai/gpt-4o-mini', prompt);
+      return answer.status === 401 ? undefined : answer;
+    }, { timeoutMs: 5_000, message: 'the new key known' });
+    expect(blocked.status).toBe(403);
+    expect(blocked.body.error).toMatchObject({ message: expect.stringContaining("(the API key's guardrails)"), metadata: { patterns: ['keyword:Project Falcon'] } });
+    expect((await waitFor(async () => {
+      const answer = await completion(second.baseUrl, sibling, 'openai/gpt-4o-mini', prompt);
+      return answer.status === 401 ? undefined : answer;
+    }, { timeoutMs: 5_000, message: 'the sibling known' })).status).toBe(200);
+
+    // Switched to redaction: the key's requests go on with the keyword replaced.
+    expect((await call(stack.baseUrl, management, 'PATCH', `/keys/${guarded.body.data.hash}`, { guardrails: { keywords: ['Project Falcon'], action: 'redact' } })).status).toBe(200);
+    const redacted = await waitFor(async () => {
+      const response = await fetch(`${stack.baseUrl}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${guarded.body.key}`, 'content-type': 'application/json', 'x-openrouter-metadata': 'enabled' },
+        body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: prompt }], max_tokens: 8 }),
+      });
+      return response.status === 200 ? ((await response.json()) as { openrouter_metadata: { pipeline: Array<{ type: string; data?: unknown }> } }) : undefined;
+    }, { timeoutMs: 5_000, message: 'redaction applied' });
+    expect(redacted.openrouter_metadata.pipeline).toContainEqual(expect.objectContaining({ type: 'guardrails', data: { patterns: ['keyword:Project Falcon'] } }));
+  });
+
   it("limits a key to the models of its allowlist (allowed_models on /keys): others are a 403 naming it, an allowed fallback serves, and a change applies at once", async () => {
     const accountId = await admin.createAccount('allowlist-owner', { topUp: '5' });
     const management = (await admin.createKey(accountId, { name: 'ops', kind: 'management' })).key;
@@ -370,7 +403,9 @@ describe('keys, limits and account rules', () => {
     expect([fallback.status, fallback.body.model]).toEqual([200, 'openai/gpt-4.1-nano']);
     const usable = (await call(stack.baseUrl, agent, 'GET', '/models/user')).body.data.map((model: { id: string }) => model.id);
     expect(usable.length).toBeGreaterThan(0);
-    expect(usable.every((id: string) => id.startsWith('openai/'))).toBe(true);
+    // Its models, and the routers, which then pick among them.
+    expect(usable.filter((id: string) => !id.startsWith('openai/'))).toEqual(expect.arrayContaining(['openrouter/auto']));
+    expect(usable.every((id: string) => id.startsWith('openai/') || id.startsWith('openrouter/'))).toBe(true);
 
     const widened = await call(stack.baseUrl, management, 'PATCH', `/keys/${created.body.data.hash}`, { allowed_models: null });
     expect(widened.body.data.allowed_models).toBeNull();

@@ -23,5 +23,5 @@ export function accountRecord(overrides: Partial<AccountRecord> = {}): AccountRe
 
 /** An enabled inference key of `acct-1` without a limit. */
 export function keyRecord(overrides: Partial<KeyRecord> = {}): KeyRecord {
-  return { hash: 'hash-1', keyId: 'key-1', accountId: 'acct-1', name: 'k', label: 'sk-…', kind: 'inference', disabled: false, expiresAt: null, limit: null, limitReset: null, includeByokInLimit: false, limitRemaining: null, disabledReason: null, allowedModels: null, ...overrides };
+  return { hash: 'hash-1', keyId: 'key-1', accountId: 'acct-1', name: 'k', label: 'sk-…', kind: 'inference', disabled: false, expiresAt: null, limit: null, limitReset: null, includeByokInLimit: false, limitRemaining: null, disabledReason: null, allowedModels: null, guardrails: null, ...overrides };
 }

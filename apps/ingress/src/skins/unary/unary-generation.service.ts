@@ -16,7 +16,7 @@ import { plan, type PlannedAttempt } from '@switchyard/routing-policy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { attemptBillingFor } from '../../admission/attempt-billing.js';
 import { attemptsAllowedForKey, modelAllowed } from '../../admission/model-allowlist.js';
-import { applyGuardrailsToTexts } from '../../admission/guardrails.js';
+import { applyCallerGuardrailsToTexts } from '../../admission/guardrails.js';
 import { CreditLeaseService, type Reservation } from '../../admission/credit-lease.service.js';
 import type { Caller } from '../../auth/authenticator.service.js';
 import type { FailedAttempt } from '../../chat/attempt-runner.service.js';
@@ -415,7 +415,7 @@ export class UnaryGenerationService {
 function guarded(caller: Caller, generation: UnaryGeneration): UnaryGeneration {
   const call = generation.call;
   const texts = call.operation === 'rerank' ? [call.query, ...call.documents] : call.input.filter((input): input is string => typeof input === 'string');
-  const { request: redacted, redacted: findings } = applyGuardrailsToTexts(caller.account.guardrails, texts);
+  const { request: redacted, redacted: findings } = applyCallerGuardrailsToTexts(caller, texts);
   if (findings.length === 0) return generation;
   if (call.operation === 'rerank') {
     const [query = call.query, ...documents] = redacted;
