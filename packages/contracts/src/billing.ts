@@ -218,19 +218,23 @@ export type KeyManagementRequest = z.input<typeof keyManagementRequestSchema>;
 /**
  * `sy.billing.spend-alert.v1` (core NATS, after the debit that raised it commits): an account's balance dropped below
  * its `balanceBelow` threshold, its spend of a UTC day passed `dailySpendAbove`, or the runaway stop disabled one of
- * its keys (more than its `max_spend_per_hour` in the trailing hour). Also kept in billing (`GET
+ * its keys (more than its `max_spend_per_hour` in the trailing hour), or one of its keys reached its `limit` in the
+ * current window (the key is refused from then on until the window resets or the limit is raised). Also kept in billing (`GET
  * /admin/accounts/:id/alerts`, `GET /api/v1/alerts`), counted in `switchyard_billing_spend_alerts_total` and
  * delivered to the operator's webhook when one is configured.
  */
 export const spendAlertSchema = z.object({
   id: z.string(),
   accountId: z.string(),
-  kind: z.enum(['low_balance', 'daily_spend', 'runaway_stop']),
+  kind: z.enum(['low_balance', 'daily_spend', 'runaway_stop', 'key_limit']),
   threshold: signedDecimalSchema,
-  /** The balance after the debit (low_balance), the day's spend (daily_spend), the key's last hour (runaway_stop). */
+  /**
+   * The balance after the debit (low_balance), the day's spend (daily_spend), the key's last hour (runaway_stop), the
+   * key's usage in its limit window (key_limit).
+   */
   value: signedDecimalSchema,
   day: z.string().nullable(),
-  /** The key a runaway stop disabled: its hash (`PATCH /api/v1/keys/{hash}`) and name. */
+  /** The key a runaway stop disabled, or that reached its limit: its hash (`PATCH /api/v1/keys/{hash}`) and name. */
   keyHash: z.string().nullable().default(null),
   keyName: z.string().nullable().default(null),
   at: z.string(),

@@ -25,7 +25,7 @@ describe('webhookPayload', () => {
     );
   });
 
-  it('names the key a runaway stop disabled and how to re-enable it', () => {
+  it('names the key a runaway stop disabled, or that reached its limit, and what to do', () => {
     const runaway = { ...base, kind: 'runaway_stop' as const, threshold: '10', value: '12.5', key_hash: 'abc123', key_name: 'agent-7' };
     expect(webhookPayload(runaway).text).toBe(
       'Switchyard: account "Acme" key "agent-7" was disabled by the runaway stop: it spent $12.5 in the last hour, more than its max_spend_per_hour of $10; ' +
@@ -33,6 +33,9 @@ describe('webhookPayload', () => {
     );
     expect(webhookPayload(runaway).alert).toMatchObject({ kind: 'runaway_stop', key_hash: 'abc123', key_name: 'agent-7' });
     expect(alertSummary({ ...runaway, key_name: null })).toContain('key "abc123"');
+    expect(webhookPayload({ ...runaway, kind: 'key_limit', threshold: '50', value: '50.25' }).text).toBe(
+      'Switchyard: account "Acme" key "agent-7" reached its limit of $50 ($50.25 used in its current window): it is refused until the window resets or the limit is raised (PATCH /api/v1/keys/abc123).',
+    );
   });
 });
 

@@ -14,6 +14,8 @@ export function alertSummary(alert: Pick<SpendAlertRow, 'kind' | 'threshold' | '
       return `balance ${usd(alert.value)} is below its alert threshold of ${usd(alert.threshold)}`;
     case 'daily_spend':
       return `spend of ${alert.day} (UTC) ${usd(alert.value)} is above its daily alert threshold of ${usd(alert.threshold)}`;
+    case 'key_limit':
+      return `key "${alert.key_name ?? alert.key_hash}" reached its limit of ${usd(alert.threshold)} (${usd(alert.value)} used in its current window): it is refused until the window resets or the limit is raised (PATCH /api/v1/keys/${alert.key_hash})`;
     case 'runaway_stop':
       return (
         `key "${alert.key_name ?? alert.key_hash}" was disabled by the runaway stop: it spent ${usd(alert.value)} in the last hour, ` +

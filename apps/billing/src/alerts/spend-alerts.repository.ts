@@ -1,18 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { type Sql, queryRows } from '../common/sql.js';
 
-export type SpendAlertKind = 'low_balance' | 'daily_spend' | 'runaway_stop';
+export type SpendAlertKind = 'low_balance' | 'daily_spend' | 'runaway_stop' | 'key_limit';
 
 export interface NewSpendAlert {
   accountId: string;
   kind: SpendAlertKind;
-  /** The threshold crossed: the balance floor, the day's spend ceiling, the key's max_spend_per_hour. */
+  /** The threshold crossed: the balance floor, the day's spend ceiling, the key's max_spend_per_hour or limit. */
   threshold: string;
-  /** The balance after the debit, the day's spend, the key's spend in the trailing hour. */
+  /** The balance after the debit, the day's spend, the key's spend in the trailing hour or in its limit window. */
   value: string;
   /** The UTC day of a daily alert (YYYY-MM-DD). */
   day: string | null;
-  /** The key a runaway stop disabled (its public hash and name). */
+  /** The key a runaway stop disabled or that reached its limit (its public hash and name). */
   keyHash?: string | null;
   keyName?: string | null;
 }

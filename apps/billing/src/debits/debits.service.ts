@@ -11,8 +11,11 @@ import { KeysRepository } from '../keys/keys.repository.js';
 import { LeasesRepository } from '../leases/leases.repository.js';
 import { LedgerRepository, type NewLedgerEntry } from '../ledger/ledger.repository.js';
 import { consumeLots } from '../ledger/lots.js';
+import { isoDay, utcDayStart, utcMonthStart, utcWeekStart } from '../common/time.js';
+import { reachedLimit, windowsOfBatch } from '../keys/key-limits.js';
 import { type ChangeSet, ChangeFeed } from '../records/change-feed.service.js';
-import { type DebitEvent, isBillable, occurredAt, planDebits } from './debit-plan.js';
+import { RecordsRepository } from '../records/records.repository.js';
+import { type DebitEvent, type DebitPlan, isBillable, occurredAt, planDebits } from './debit-plan.js';
 
 /** A key the runaway stop disabled, with what it spent in the trailing hour. */
 type RunawayKey = Awaited<ReturnType<KeysRepository['overHourlySpend']>>[number];
@@ -49,6 +52,7 @@ export class DebitsService {
     private readonly leases: LeasesRepository,
     private readonly alerts: SpendAlertsRepository,
     private readonly announcer: SpendAlertAnnouncer,
+    private readonly records: RecordsRepository,
     @Inject(CLOCK) private readonly clock: Clock,
     metrics: MetricsService,
   ) {
@@ -104,9 +108,11 @@ export class DebitsService {
         for (const accountId of plan.accountTotals.keys()) changes.account(accountId);
         for (const total of plan.keyTotals) changes.keyUsage(total.keyId);
         stopped.push(...(await this.stopRunaways(manager, changes, plan.keyTotals.map((total) => total.keyId), at)));
-        // A runaway stop is an alert too: the account holder and the operator's webhook hear of it.
+        // A runaway stop is an alert too, and so is a key reaching its limit: the account holder and the operator's
+        // webhook hear of them.
         const runawayAlerts: NewSpendAlert[] = stopped.map((key) => ({ accountId: key.account_id, kind: 'runaway_stop', threshold: key.max_spend_per_hour, value: key.spent, day: null, keyHash: key.hash, keyName: key.name }));
-        raised.push(...(await this.alerts.insert(manager, [...runawayAlerts, ...(await this.crossedThresholds(manager, fresh, balances, plan.accountTotals, now))], at)));
+        const keyAlerts = [...runawayAlerts, ...(await this.keysAtLimit(manager, plan, now))];
+        raised.push(...(await this.alerts.insert(manager, [...keyAlerts, ...(await this.crossedThresholds(manager, fresh, balances, plan.accountTotals, now))], at)));
         return counts;
       });
       outcome.debited = result.debited;
@@ -124,6 +130,25 @@ export class DebitsService {
     this.debitedCounter.inc({ outcome: 'skipped' }, outcome.skipped);
     this.debitedCounter.inc({ outcome: 'unknown_account' }, outcome.unknownAccount);
     return outcome;
+  }
+
+  /**
+   * Keys the batch took to their limit in the current window (below it before, at or past it after): a `key_limit`
+   * alert each. Once per window: later batches find the key past it already.
+   */
+  private async keysAtLimit(manager: Sql, plan: DebitPlan, now: number): Promise<NewSpendAlert[]> {
+    const limited = (await this.records.keyRows(manager, { ids: plan.keyTotals.map((total) => total.keyId) })).filter((row) => row.limit !== null);
+    if (limited.length === 0) return [];
+    const after = await this.records.windows(manager, limited, now);
+    const starts = { day: isoDay(utcDayStart(now)), week: isoDay(utcWeekStart(now)), month: isoDay(utcMonthStart(now)) };
+    const alerts: NewSpendAlert[] = [];
+    for (const row of limited) {
+      const total = plan.keyTotals.find((entry) => entry.keyId === row.id)!;
+      const batch = windowsOfBatch(plan.keyDays.filter((entry) => entry.keyId === row.id), total, starts);
+      const reached = reachedLimit({ limit: row.limit, limitReset: row.limit_reset, includeByokInLimit: row.include_byok_in_limit }, after.get(row.id)!, batch);
+      if (reached) alerts.push({ accountId: row.account_id, kind: 'key_limit', threshold: formatMoney(row.limit!), value: reached.used, day: null, keyHash: row.hash, keyName: row.name });
+    }
+    return alerts;
   }
 
   /**

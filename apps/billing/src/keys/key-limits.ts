@@ -50,3 +50,40 @@ export function limitRemaining(key: KeyLimit, windows: UsageWindows): string | n
   if (key.limit === null) return null;
   return formatMoney(new Decimal(key.limit).minus(usageAgainstLimit(key, windows)));
 }
+
+/** Per-day usage of one key as a debit batch adds it (UTC day, decimal strings). */
+export interface DayUsage {
+  day: string;
+  usage: string;
+  byokUsage: string;
+}
+
+/**
+ * The usage windows at `now` (as RecordsRepository.windows computes them) that a batch's day rows and totals make
+ * up: what the batch added to each window.
+ */
+export function windowsOfBatch(days: readonly DayUsage[], totals: { usage: string; byokUsage: string }, starts: { day: string; week: string; month: string }): UsageWindows {
+  const sum = (since: string, field: 'usage' | 'byokUsage') => formatMoney(days.filter((entry) => entry.day >= since).reduce((total, entry) => total.plus(toDecimal(entry[field])), new Decimal(0)));
+  return {
+    usage: formatMoney(totals.usage),
+    usageDaily: sum(starts.day, 'usage'),
+    usageWeekly: sum(starts.week, 'usage'),
+    usageMonthly: sum(starts.month, 'usage'),
+    byokUsage: formatMoney(totals.byokUsage),
+    byokUsageDaily: sum(starts.day, 'byokUsage'),
+    byokUsageWeekly: sum(starts.week, 'byokUsage'),
+    byokUsageMonthly: sum(starts.month, 'byokUsage'),
+  };
+}
+
+/**
+ * Whether the batch took the key to its limit: below it before the batch (`after` minus what the batch added), at or
+ * past it after. Once per window: later batches start at or past it.
+ */
+export function reachedLimit(key: KeyLimit, after: UsageWindows, batch: UsageWindows): { used: string } | null {
+  if (key.limit === null) return null;
+  const limit = toDecimal(key.limit);
+  const used = usageAgainstLimit(key, after);
+  const before = used.minus(usageAgainstLimit(key, batch));
+  return before.lt(limit) && used.gte(limit) ? { used: formatMoney(used) } : null;
+}

@@ -158,6 +158,20 @@ describe('alert webhooks (spend alerts and runaway stops reach the operator; rea
     expect(read.data.recent).toEqual([{ id: expect.any(String), kind: 'runaway_stop', threshold: '1', value: '1.2', day: null, key_hash: ids.keyHash, key_name: 'agent-7', created_at: expect.any(String) }]);
   });
 
+  it('raises a key_limit alert once when a debit takes a key to its limit in the current window, and delivers it', async () => {
+    const ids = await setup('10', null, { name: 'batch-job', limit: '1', limit_reset: 'monthly' });
+    await spend(ids, '0.6', '9.4');
+    await spend(ids, '0.5', '8.9'); // 1.1 this month: past the limit of 1
+    const [delivery] = await waitFor(() => (receiver.of(ids.accountId).length > 0 ? receiver.of(ids.accountId) : undefined), { timeoutMs: 5_000, message: 'the webhook called' });
+    expect(delivery!.body.json.alert).toMatchObject({ kind: 'key_limit', threshold: '1', value: '1.1', key_hash: ids.keyHash, key_name: 'batch-job' });
+    expect(delivery!.body.json.text).toContain('key "batch-job" reached its limit of $1 ($1.1 used in its current window)');
+    // Past it already: the next debit raises nothing new.
+    await spend(ids, '0.1', '8.8');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect((await alertsOf(ids.accountId)).map((alert) => alert.kind)).toEqual(['key_limit']);
+    expect(receiver.of(ids.accountId)).toHaveLength(1);
+  });
+
   it('expires an alert that could not be delivered within ALERT_WEBHOOK_MAX_AGE_MS instead of sending it late', async () => {
     const ids = await setup('10', '9.5');
     receiver.statuses.push(503);
