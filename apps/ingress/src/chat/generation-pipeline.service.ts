@@ -231,9 +231,9 @@ export class GenerationPipelineService {
     const presetNamed = presetReference(named);
     const preset = presetNamed ? await this.presets.get(caller.account.accountId, presetNamed.slug) : undefined;
     const asked = presetNamed && preset ? withPreset(named, presetNamed, preset) : named;
-    // The account's guardrails see the prompt as it would go upstream (the preset's system prompt included), before
-    // anything is served, from the cache or a provider.
-    const { request: guarded, redacted } = applyCallerGuardrails(caller, asked);
+    // The key's and the account's guardrails see the prompt as it would go upstream (the preset's system prompt
+    // included), before anything is served, from the cache or a provider: they refuse it or redact it.
+    const { request: guarded, redacted } = this.recorder.guarded(skin.api, () => applyCallerGuardrails(caller, asked));
     let requested = guarded;
     const index = this.state.index;
     if (!index) throw new ServiceUnavailableError('The gateway is starting up (catalog not loaded yet); retry shortly');

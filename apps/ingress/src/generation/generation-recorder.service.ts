@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { subjects, type AttemptRecord, type GenerationCompleted } from '@switchyard/contracts';
+import { GatewayError, subjects, type AttemptRecord, type GenerationCompleted } from '@switchyard/contracts';
 import { DurablePublisher, LATENCY_BUCKETS_SECONDS, MetricsService } from '@switchyard/nest-kit';
 
 /**
@@ -13,6 +13,7 @@ export class GenerationRecorderService {
   private readonly requests;
   private readonly attempts;
   private readonly healed;
+  private readonly guardrails;
 
   constructor(
     private readonly publisher: DurablePublisher,
@@ -27,6 +28,32 @@ export class GenerationRecorderService {
     this.requests = metrics.counter({ name: 'switchyard_requests_total', help: 'Inference requests by outcome', labelNames: ['api', 'outcome', 'streamed'] });
     this.attempts = metrics.counter({ name: 'switchyard_attempts_total', help: 'Provider attempts by provider and outcome', labelNames: ['provider', 'outcome'] });
     this.healed = metrics.counter({ name: 'switchyard_responses_healed_total', help: 'Answers whose malformed JSON the response-healing plugin repaired', labelNames: ['api'] });
+    this.guardrails = metrics.counter({
+      name: 'switchyard_guardrail_findings_total',
+      help: "Guardrail findings by action (block: the request refused; redact: the finding replaced) and pattern (a detector, or keyword)",
+      labelNames: ['api', 'action', 'pattern'],
+    });
+  }
+
+  /**
+   * Runs the guardrails (`apply`) and counts what they found: redactions from its result, a block from its 403
+   * (rethrown). Patterns are counted by detector, keywords as one `keyword` label (no user text in labels).
+   */
+  guarded<T extends { redacted: readonly string[] }>(api: string, apply: () => T): T {
+    let result: T;
+    try {
+      result = apply();
+    } catch (error) {
+      const metadata = GatewayError.isInstance(error) ? (error.metadata as { reason?: string; patterns?: string[] } | undefined) : undefined;
+      if (metadata?.reason === 'guardrail') this.countFindings(api, 'block', metadata.patterns ?? []);
+      throw error;
+    }
+    if (result.redacted.length > 0) this.countFindings(api, 'redact', result.redacted);
+    return result;
+  }
+
+  private countFindings(api: string, action: 'block' | 'redact', patterns: readonly string[]): void {
+    for (const pattern of patterns) this.guardrails.inc({ api, action, pattern: pattern.startsWith('keyword:') ? 'keyword' : pattern });
   }
 
   /** An answer's JSON was repaired (the response-healing plugin). */

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { Decimal, formatMoney, roundMoney, toDecimal } from '@switchyard/money';
-import { waitFor } from '@switchyard/nest-kit/testing';
+import { TEST_ADMIN_TOKEN, waitFor } from '@switchyard/nest-kit/testing';
 import { Admin, chat, client, debits, SIMULATOR_PRICES, sum } from './money-support/harness.js';
 import { Stack, type IngressReplica } from './stack.js';
 
@@ -347,6 +347,9 @@ describe('keys, limits and account rules', () => {
     }, { timeoutMs: 15_000, message: 'stored content' });
     expect(JSON.stringify(stored.data.input)).toContain('[REDACTED:email]');
     expect(JSON.stringify(stored.data.input)).not.toContain('jane.doe@example.com');
+    const replicaMetrics = await (await fetch(`${second.adminUrl}/metrics`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })).text();
+    expect(replicaMetrics).toMatch(/switchyard_guardrail_findings_total\{api="completions",action="redact",pattern="email"[^}]*\} [1-9]/);
+    expect(replicaMetrics).toMatch(/switchyard_guardrail_findings_total\{api="completions",action="redact",pattern="keyword"[^}]*\} [1-9]/);
     // Embeddings inputs are redacted too: the same vectors as for the markers.
     const embed = async (input: string) => (await call(stack.baseUrl, inference, 'POST', '/embeddings', { model: 'openai/text-embedding-3-small', input })).body.data[0].embedding as number[];
     expect(await embed('mail jane.doe@example.com')).toEqual(await embed('mail [REDACTED:email]'));
@@ -431,6 +434,9 @@ describe('keys, limits and account rules', () => {
     expect((await call(stack.baseUrl, inference, 'POST', '/embeddings', { model: 'openai/text-embedding-3-small', input: ['fine', card] })).status).toBe(403);
     const rerank = await call(second.baseUrl, inference, 'POST', '/rerank', { model: 'cohere/rerank-v3.5', query: 'status', documents: ['weekly notes', 'Project Falcon budget'] });
     expect([rerank.status, rerank.body.error?.metadata?.patterns]).toEqual([403, ['keyword:Project Falcon']]);
+    // Operators see the findings in Prometheus, by action and pattern (keywords as one label).
+    const metrics = await (await fetch(`${stack.adminUrl('ingress')}/metrics`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })).text();
+    expect(metrics).toMatch(/switchyard_guardrail_findings_total\{api="embeddings",action="block",pattern="credit_card"[^}]*\} [1-9]/);
     // No generation was recorded for the blocked requests: nothing reached a provider.
     const recorded = await waitFor(async () => {
       const rows = await admin.generations(accountId);

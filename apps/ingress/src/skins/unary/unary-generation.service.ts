@@ -165,7 +165,7 @@ export class UnaryGenerationService {
     if (wrongEndpoint) throw wrongEndpoint;
     // The account's guardrails see the texts before the cache or any provider (token-id inputs carry no text): they
     // refuse the call, or redact what they find.
-    const generation = guarded(caller, asked);
+    const generation = this.recorder.guarded(asked.api, () => guarded(caller, asked)).request;
     const cache = this.cache.requestOf(request, caller, false);
     if (cache && !cache.directive.clear) {
       const hit = await this.cache.lookup(cache.key, 'unary');
@@ -412,14 +412,14 @@ export class UnaryGenerationService {
 }
 
 /** The call after the account's guardrails: refused (403), unchanged, or with the texts they found something in redacted. */
-function guarded(caller: Caller, generation: UnaryGeneration): UnaryGeneration {
+function guarded(caller: Caller, generation: UnaryGeneration): { request: UnaryGeneration; redacted: string[] } {
   const call = generation.call;
   const texts = call.operation === 'rerank' ? [call.query, ...call.documents] : call.input.filter((input): input is string => typeof input === 'string');
   const { request: redacted, redacted: findings } = applyCallerGuardrailsToTexts(caller, texts);
-  if (findings.length === 0) return generation;
+  if (findings.length === 0) return { request: generation, redacted: findings };
   if (call.operation === 'rerank') {
     const [query = call.query, ...documents] = redacted;
-    return { ...generation, call: { ...call, query, documents }, content: (answer) => ({ ...generation.content(answer), input: { query, documents } }) };
+    return { request: { ...generation, call: { ...call, query, documents }, content: (answer) => ({ ...generation.content(answer), input: { query, documents } }) }, redacted: findings };
   }
-  return { ...generation, call: { ...call, input: redacted }, content: (answer) => ({ ...generation.content(answer), input: redacted }) };
+  return { request: { ...generation, call: { ...call, input: redacted }, content: (answer) => ({ ...generation.content(answer), input: redacted }) }, redacted: findings };
 }
