@@ -1,6 +1,7 @@
 import type { Guardrails } from '@switchyard/contracts';
 import type { CanonicalChatRequest } from '@switchyard/llm-spec';
-import { applyCallerGuardrails, applyCallerGuardrailsToTexts, applyGuardrails, applyGuardrailsToTexts, guardrailFindings } from './guardrails.js';
+import fc from 'fast-check';
+import { applyCallerGuardrails, applyCallerGuardrailsToTexts, applyGuardrails, applyGuardrailsToTexts, guardrailFindings, keywordsIn, redactKeywords } from './guardrails.js';
 
 const every: Guardrails = { detectors: ['api_key', 'aws_access_key', 'private_key', 'credit_card', 'email'], keywords: [], action: 'block' };
 const ask = (...contents: string[]): Pick<CanonicalChatRequest, 'messages'> => ({ messages: contents.map((content) => ({ role: 'user' as const, content })) });
@@ -120,6 +121,43 @@ describe('guardrails', () => {
       const blocking = { ...caller, account: { guardrails: { detectors: [], keywords: ['falcon'], action: 'block' } as Guardrails } };
       expect(() => applyCallerGuardrails(blocking, ask('mail a@b.io about Falcon'))).toThrow(expect.objectContaining({ message: expect.stringContaining("(the account's guardrails)") }));
       expect(applyCallerGuardrailsToTexts(caller, ['a@b.io', 'falcon'])).toEqual({ request: ['[REDACTED:email]', '[REDACTED:keyword]'], redacted: ['email', 'keyword:falcon'] });
+    });
+  });
+
+  describe('keywords in long texts (one automaton past the per-keyword budget)', () => {
+    it('finds and redacts the same as one search per keyword, across window boundaries too (a property)', () => {
+      fc.assert(
+        fc.property(fc.array(fc.stringMatching(/^[abAB]{1,6}$/), { minLength: 1, maxLength: 6 }), fc.stringMatching(/^[abAB ]{0,300}$/), (keywords, text) => {
+          const unique = [...new Set(keywords)];
+          const slow = new Set<string>();
+          const fast = new Set<string>();
+          const bySearch = redactKeywords(unique, text, slow, Number.POSITIVE_INFINITY);
+          const byAutomaton = redactKeywords(unique, text, fast, 0);
+          // Finding: the automaton blocks exactly when a search per keyword does, naming some of the same keywords (one
+          // that only occurs overlapping a longer match is not named again).
+          const named = keywordsIn(unique, text, Number.POSITIVE_INFINITY);
+          const namedByAutomaton = keywordsIn(unique, text, 0);
+          const sameBlock = (named.length > 0) === (namedByAutomaton.length > 0) && namedByAutomaton.every((keyword) => named.includes(keyword));
+          return bySearch === byAutomaton && [...slow].sort().join() === [...fast].sort().join() && sameBlock;
+        }),
+        { numRuns: 1_000 },
+      );
+      // A keyword straddling the automaton's 256 Ki-character window boundary is found and redacted whole.
+      const text = `${'x'.repeat(262_140)}Project Falcon${'y'.repeat(100)}`;
+      const found = new Set<string>();
+      expect(redactKeywords(['project falcon'], text, found, 0)).toBe(`${'x'.repeat(262_140)}[REDACTED:keyword]${'y'.repeat(100)}`);
+      expect([...found]).toEqual(['keyword:project falcon']);
+      expect(keywordsIn(['nope', 'PROJECT FALCON'], text, 0)).toEqual(['PROJECT FALCON']);
+    });
+
+    it('stays linear whatever the keywords: 4 MB against a hundred long look-alike keywords, blocked and redacted', () => {
+      const keywords = Array.from({ length: 100 }, (_, index) => `${'a'.repeat(100 + index)}b`);
+      const hostile = 'a'.repeat(4_000_000);
+      const started = performance.now();
+      expect(guardrailFindings({ detectors: [], keywords, action: 'block' }, ask(hostile))).toEqual([]);
+      // The leftmost match at the end is the longest keyword (199 a's and the b).
+      expect(applyGuardrails({ detectors: [], keywords, action: 'redact' }, ask(`${hostile}b`)).redacted).toEqual([`keyword:${keywords[99]}`]);
+      expect(performance.now() - started).toBeLessThan(1_500);
     });
   });
 });

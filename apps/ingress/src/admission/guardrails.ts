@@ -1,3 +1,4 @@
+import { AhoCorasick } from '@monyone/aho-corasick/greedy';
 import { ForbiddenError, type Guardrails } from '@switchyard/contracts';
 import type { CanonicalChatRequest } from '@switchyard/llm-spec';
 
@@ -135,10 +136,7 @@ function findingsIn(guardrails: Guardrails, text: string): string[] {
   for (const detector of guardrails.detectors) {
     if (detector === 'credit_card' ? containsCardNumber(text) : PATTERNS[detector].test(text)) findings.push(detector);
   }
-  if (guardrails.keywords.length > 0) {
-    const lower = text.toLowerCase();
-    for (const keyword of guardrails.keywords) if (lower.includes(keyword.toLowerCase())) findings.push(`keyword:${keyword}`);
-  }
+  if (guardrails.keywords.length > 0) for (const keyword of keywordsIn(guardrails.keywords, text)) findings.push(`keyword:${keyword}`);
   return findings;
 }
 
@@ -163,17 +161,105 @@ const REDACT: Readonly<Record<Exclude<Detector, 'credit_card'>, RegExp>> = {
   email: new RegExp(PATTERNS.email.source, 'g'),
 };
 
-const keywordExpressions = new WeakMap<readonly string[], RegExp>();
+// ---------------------------------------------------------------------------------------------------------------
+// Keywords: case-insensitive plain text, found in time linear in the text whatever the account configured
 
-/** One case-insensitive expression for the account's keywords (plain text, escaped), longest first. */
-function keywordsExpression(keywords: readonly string[]): RegExp {
-  let expression = keywordExpressions.get(keywords);
-  if (!expression) {
-    const alternatives = [...keywords].sort((a, b) => b.length - a.length).map((keyword) => keyword.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
-    expression = new RegExp(alternatives.join('|'), 'gi');
-    keywordExpressions.set(keywords, expression);
+/**
+ * Up to this many characters × keywords, each keyword is searched on its own (`includes`, one expression for
+ * redaction): the fastest for ordinary prompts. Past it, one Aho–Corasick automaton finds them all in a single pass,
+ * so a long prompt against many long keywords cannot hold the event loop for seconds.
+ */
+const KEYWORD_SCAN_BUDGET = 4_000_000;
+/** The automaton reads a long text in windows of this many characters (bounded memory; an early stop). */
+const KEYWORD_WINDOW = 1 << 18;
+
+interface KeywordSet {
+  originals: readonly string[];
+  lowered: readonly string[];
+  byLowered: ReadonlyMap<string, string>;
+  longest: number;
+  expression?: RegExp;
+  automaton?: AhoCorasick;
+}
+
+const keywordSets = new WeakMap<readonly string[], KeywordSet>();
+
+/** The account's (or key's) keywords, prepared once per list. */
+function keywordSet(keywords: readonly string[]): KeywordSet {
+  let set = keywordSets.get(keywords);
+  if (!set) {
+    const lowered = keywords.map((keyword) => lowerSameLength(keyword));
+    set = { originals: keywords, lowered, byLowered: new Map(lowered.map((lower, index) => [lower, keywords[index]!])), longest: Math.max(...lowered.map((lower) => lower.length)) };
+    keywordSets.set(keywords, set);
   }
-  return expression;
+  return set;
+}
+
+/** Lower case that keeps every offset (the rare character whose lower case is longer is left as it is). */
+function lowerSameLength(text: string): string {
+  const lower = text.toLowerCase();
+  if (lower.length === text.length) return lower;
+  let result = '';
+  for (const character of text) {
+    const lowered = character.toLowerCase();
+    result += lowered.length === character.length ? lowered : character;
+  }
+  return result;
+}
+
+/** The keywords `text` contains, in the list's order (`budget`: see KEYWORD_SCAN_BUDGET). */
+export function keywordsIn(keywords: readonly string[], text: string, budget = KEYWORD_SCAN_BUDGET): string[] {
+  const set = keywordSet(keywords);
+  const lower = lowerSameLength(text);
+  if (lower.length * keywords.length <= budget) return set.originals.filter((_, index) => lower.includes(set.lowered[index]!));
+  const found = new Set<string>();
+  forEachKeywordMatch(set, lower, (match) => {
+    found.add(match.keyword);
+    return found.size < set.byLowered.size;
+  });
+  return set.originals.filter((_, index) => found.has(set.lowered[index]!));
+}
+
+/** `text` with every keyword (leftmost, longest first) replaced by the marker; the keywords found go into `found`. */
+export function redactKeywords(keywords: readonly string[], text: string, found: Set<string>, budget = KEYWORD_SCAN_BUDGET): string {
+  const set = keywordSet(keywords);
+  if (text.length * keywords.length <= budget) {
+    set.expression ??= new RegExp([...set.lowered].sort((a, b) => b.length - a.length).map((keyword) => keyword.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'), 'gi');
+    return text.replace(set.expression, (match) => {
+      found.add(`keyword:${set.byLowered.get(lowerSameLength(match)) ?? match}`);
+      return '[REDACTED:keyword]';
+    });
+  }
+  const pieces: string[] = [];
+  let at = 0;
+  forEachKeywordMatch(set, lowerSameLength(text), (match) => {
+    pieces.push(text.slice(at, match.begin), '[REDACTED:keyword]');
+    at = match.end;
+    found.add(`keyword:${set.byLowered.get(match.keyword) ?? match.keyword}`);
+    return true;
+  });
+  pieces.push(text.slice(at));
+  return pieces.join('');
+}
+
+/**
+ * The keywords' non-overlapping leftmost-longest matches in `lower`, in order, found by the Aho–Corasick automaton
+ * window by window (each window read with enough of the next to finish a match that begins in it); `visit` returning
+ * false stops the scan.
+ */
+function forEachKeywordMatch(set: KeywordSet, lower: string, visit: (match: { begin: number; end: number; keyword: string }) => boolean): void {
+  set.automaton ??= new AhoCorasick([...set.byLowered.keys()]);
+  let start = 0;
+  while (start < lower.length) {
+    const windowEnd = Math.min(lower.length, start + KEYWORD_WINDOW);
+    let next = windowEnd;
+    for (const match of set.automaton.matchInText(lower.slice(start, Math.min(lower.length, windowEnd + set.longest - 1)))) {
+      if (start + match.begin >= windowEnd) break; // begins in the next window: found there
+      if (!visit({ begin: start + match.begin, end: start + match.end, keyword: match.keyword })) return;
+      next = Math.max(next, start + match.end);
+    }
+    start = next;
+  }
 }
 
 function redactText(guardrails: Guardrails, text: string, found: Set<string>): string {
@@ -193,13 +279,7 @@ function redactText(guardrails: Guardrails, text: string, found: Set<string>): s
       });
     }
   }
-  if (guardrails.keywords.length > 0) {
-    const lowerKeywords = new Map(guardrails.keywords.map((keyword) => [keyword.toLowerCase(), keyword]));
-    result = result.replace(keywordsExpression(guardrails.keywords), (match) => {
-      found.add(`keyword:${lowerKeywords.get(match.toLowerCase()) ?? match}`);
-      return '[REDACTED:keyword]';
-    });
-  }
+  if (guardrails.keywords.length > 0) result = redactKeywords(guardrails.keywords, result, found);
   return result;
 }
 

@@ -46,6 +46,7 @@ function setup() {
     },
     observe: () => order.push('observed'),
     record: () => order.push('recorded'),
+    guarded: <T>(_api: string, apply: () => T) => apply(),
   } as unknown as GenerationRecorderService;
   const pipeline = new GenerationPipelineService(state, admission, runner, recorder, { requestOf: () => null } as unknown as ResponseCacheService, { uncredentialed: new Set() } as unknown as ProviderCredentialsService, {} as PresetStore, ingressConfigSchema.parse({}));
   const sent: { status?: number; body?: string } = {};
