@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { healJson, responseHealingRequested } from './response-healing.js';
+import { healJson, healResult, responseHealingRequested } from './response-healing.js';
+import type { ChatResult } from './result.js';
 
 describe('responseHealingRequested', () => {
   const jsonObject = { type: 'json_object' as const };
@@ -58,5 +59,40 @@ describe('healJson', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('healResult', () => {
+  const plugins = [{ id: 'response-healing' }];
+  const resultOf = (text: string, args: string[]): ChatResult => ({
+    text,
+    reasoning: '',
+    reasoningDetails: [],
+    refusal: null,
+    toolCalls: args.map((argumentsText, index) => ({ id: `call_${index}`, type: 'function' as const, function: { name: 'lookup', arguments: argumentsText } })),
+    finishReason: 'tool_calls',
+    nativeFinishReason: 'tool_calls',
+    usage: null,
+  });
+
+  it("repairs tool-call arguments into a JSON object whatever the response_format, and leaves good or empty ones alone", () => {
+    const result = resultOf('', ['{"city": "Paris"', '{"ok": true}', '', "```json\n{'q': 1,}\n```"]);
+    expect(healResult({ plugins, stream: false }, result)).toBe(true);
+    expect(result.toolCalls.map((call) => call.function.arguments)).toEqual(['{"city": "Paris"}', '{"ok": true}', '', '{"q": 1}']);
+    expect(result.toolCalls.every((call) => call.function.arguments === '' || typeof JSON.parse(call.function.arguments) === 'object')).toBe(true);
+  });
+
+  it('does nothing without the plugin, for a stream, or for a failed answer; the text only when JSON was asked for', () => {
+    for (const request of [{ stream: false }, { plugins: [{ id: 'response-healing', enabled: false }], stream: false }, { plugins, stream: true }]) {
+      const result = resultOf('', ['{"city": "Paris"']);
+      expect(healResult(request, result)).toBe(false);
+      expect(result.toolCalls[0]!.function.arguments).toBe('{"city": "Paris"');
+    }
+    const failed = { ...resultOf('', ['{"a": 1']), error: { status: 502, errorType: 'provider_unavailable', retryable: true, phase: 'body', message: 'x' } } as ChatResult;
+    expect(healResult({ plugins, stream: false }, failed)).toBe(false);
+    const prose = resultOf('Here you go: {"a": 1,}', []);
+    expect(healResult({ plugins, stream: false }, prose)).toBe(false);
+    expect(healResult({ plugins, stream: false, response_format: { type: 'json_object' } }, prose)).toBe(true);
+    expect(prose.text).toBe('{"a": 1}');
   });
 });

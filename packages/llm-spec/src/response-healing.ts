@@ -5,29 +5,49 @@ import type { ChatResult } from './result.js';
 /** The plugin's id; `response_healing` (the spelling of some peers) is accepted too. */
 const PLUGIN_IDS: ReadonlySet<string> = new Set(['response-healing', 'response_healing']);
 
-/**
- * Whether OpenRouter's response-healing plugin applies to a request: the plugin is listed (and not
- * `enabled: false`), the request asks for JSON (`response_format` `json_object` or `json_schema`), and the answer is
- * not streamed (a stream's chunks are out before the whole text is known).
- */
-export function responseHealingRequested(request: Pick<CanonicalChatRequest, 'plugins' | 'response_format' | 'stream'>): boolean {
+/** The plugin is listed (and not `enabled: false`) on a request whose answer is not streamed. */
+function healingOn(request: Pick<CanonicalChatRequest, 'plugins' | 'stream'>): boolean {
   if (request.stream) return false;
-  const format = request.response_format?.type;
-  if (format !== 'json_object' && format !== 'json_schema') return false;
   const plugin = request.plugins?.find((candidate) => PLUGIN_IDS.has(candidate.id));
   return plugin !== undefined && plugin.enabled !== false;
 }
 
 /**
- * Heals a whole answer's text in place when the request asked for it (see `responseHealingRequested`, `healJson`);
- * true when the text changed. A failed answer or one without text is left alone.
+ * Whether OpenRouter's response-healing plugin applies to a request's text: the plugin is listed (and not
+ * `enabled: false`), the request asks for JSON (`response_format` `json_object` or `json_schema`), and the answer is
+ * not streamed (a stream's chunks are out before the whole text is known).
+ */
+export function responseHealingRequested(request: Pick<CanonicalChatRequest, 'plugins' | 'response_format' | 'stream'>): boolean {
+  const format = request.response_format?.type;
+  return (format === 'json_object' || format === 'json_schema') && healingOn(request);
+}
+
+/**
+ * Heals a whole answer in place when the request asked for it: its text when the request wants JSON (see
+ * `responseHealingRequested`, `healJson`), and — Switchyard's extension, for agents — the arguments of its tool
+ * calls, which must be a JSON object whatever the `response_format` (arguments that are empty or already parse are
+ * left alone). True when anything changed. A failed answer is left alone.
  */
 export function healResult(request: Pick<CanonicalChatRequest, 'plugins' | 'response_format' | 'stream'>, result: ChatResult): boolean {
-  if (result.error || result.text === '' || !responseHealingRequested(request)) return false;
-  const healed = healJson(result.text);
-  if (healed === undefined) return false;
-  result.text = healed;
-  return true;
+  if (result.error || !healingOn(request)) return false;
+  let changed = false;
+  if (result.text !== '' && responseHealingRequested(request)) {
+    const healed = healJson(result.text);
+    if (healed !== undefined) {
+      result.text = healed;
+      changed = true;
+    }
+  }
+  for (const call of result.toolCalls) {
+    const args = call.function.arguments;
+    if (args.trim() === '') continue;
+    const healed = healJson(args);
+    if (healed !== undefined && healed.startsWith('{')) {
+      call.function.arguments = healed;
+      changed = true;
+    }
+  }
+  return changed;
 }
 
 const FENCED = /```[a-zA-Z]*[ \t]*\r?\n?([\s\S]*?)(?:```|$)/;

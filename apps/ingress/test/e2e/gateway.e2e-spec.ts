@@ -177,6 +177,29 @@ describe('the gateway end to end, driven by the official openai SDK', () => {
     }
   });
 
+  it("repairs a tool call's malformed arguments with the response-healing plugin (whatever the response_format), and only with it", async () => {
+    const model = 'openai/gpt-4o-mini';
+    expect((await stack.admin('simulator', 'PUT', `/admin/knobs/${encodeURIComponent(model)}`, { malformedJson: 'unclosed' })).status).toBeLessThan(300);
+    try {
+      const tools: OpenAI.ChatCompletionTool[] = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
+      const ask = (extra: Record<string, unknown>) =>
+        client.chat.completions.create({ model, messages: [{ role: 'user', content: 'call:get_weather for Paris' }], tools, provider: { only: ['simulator'] }, ...extra } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+      const healed = await ask({ plugins: [{ id: 'response-healing' }] });
+      spent = spent.plus(String((healed.usage as OpenAI.CompletionUsage & { cost: number }).cost));
+      const call = healed.choices[0]!.message.tool_calls![0] as OpenAI.ChatCompletionMessageFunctionToolCall;
+      expect(healed.choices[0]!.finish_reason).toBe('tool_calls');
+      expect(JSON.parse(call.function.arguments)).toEqual({ city: expect.any(String) });
+      const raw = await ask({});
+      spent = spent.plus(String((raw.usage as OpenAI.CompletionUsage & { cost: number }).cost));
+      const rawCall = raw.choices[0]!.message.tool_calls![0] as OpenAI.ChatCompletionMessageFunctionToolCall;
+      expect(() => JSON.parse(rawCall.function.arguments)).toThrow();
+      // The repair is the arguments the model meant (its cut-off closing brace restored).
+      expect(JSON.parse(call.function.arguments)).toEqual(JSON.parse(`${rawCall.function.arguments}}`));
+    } finally {
+      await stack.admin('simulator', 'DELETE', `/admin/knobs/${encodeURIComponent(model)}`);
+    }
+  });
+
   it('answers malformed JSON, a poisoned or empty body and invalid fields with 400 and a body over the limit with 413, in the OpenRouter envelope, never 500', async () => {
     const post = (body: string) => fetch(`${stack.baseUrl}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${stack.demoKey}`, 'content-type': 'application/json' }, body });
     const malformed = await post('{"model": "openai/gpt-4o-mini", "messages": [');

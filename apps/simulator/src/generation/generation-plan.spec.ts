@@ -96,6 +96,16 @@ describe('generation plan', () => {
     }
   });
 
+  it("spoils a tool call's arguments the same way (the call itself stays complete: finish tool_calls)", () => {
+    const intent = defaultIntent('m', { lastUserText: 'call:get_weather', tools: [weatherTool] });
+    const clean = planChat(intent, knobs);
+    const spoiled = planChat(intent, resolveKnobs(knobs, { malformedJson: 'unclosed' }));
+    if (clean.content.type !== 'tool_calls' || spoiled.content.type !== 'tool_calls') throw new Error('expected tool calls');
+    expect(spoiled.content.calls[0]!.arguments).toBe(clean.content.calls[0]!.arguments.slice(0, -1));
+    expect(() => JSON.parse(spoiled.content.type === 'tool_calls' ? spoiled.content.calls[0]!.arguments : '')).toThrow();
+    expect(spoiled.finish).toBe('tool_calls');
+  });
+
   it('reports cached tokens by marker or knob, and Anthropic-style write-then-read by cache key', () => {
     expect(planChat(defaultIntent('m', { promptTokens: 101, cache: { marked: true } }), knobs).usage.cachedTokens).toBe(50);
     expect(planChat(defaultIntent('m', { promptTokens: 100 }), resolveKnobs(knobs, { cachedRatio: 0.8 })).usage.cachedTokens).toBe(80);

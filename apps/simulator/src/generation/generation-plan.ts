@@ -169,11 +169,13 @@ export function planChat(intent: ChatIntent, knobs: EffectiveKnobs, promptCache?
     for (const [index, tool] of tools.entries()) {
       const value = jsonFromSchema(tool.parameters ?? { type: 'object', properties: {} }, deriveSeed(seed, `tool:${index}:${tool.name}`));
       const full = JSON.stringify(typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {});
-      const argumentsText = cutToBudget(full, Math.max(0, budget));
+      const cut = cutToBudget(full, Math.max(0, budget));
+      // A complete call's arguments come out malformed the way the knob says, as weaker models' tool calls do.
+      const argumentsText = cut.length === full.length ? malformed(cut, knobs.malformedJson) : cut;
       const tokens = textTokens(argumentsText);
       budget -= tokens;
       calls.push({ idSuffix: base62Id(deriveSeed(seed, `call:${index}`), 24), name: tool.name, arguments: argumentsText, tokens });
-      if (argumentsText.length < full.length) {
+      if (cut.length < full.length) {
         finish = 'length';
         break;
       }

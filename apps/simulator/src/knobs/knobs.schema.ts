@@ -31,8 +31,9 @@ export const knobsSchema = z.strictObject({
   /** Words of a text answer before max_tokens applies (overrides DEFAULT_COMPLETION_TOKENS). */
   completionTokens: z.number().int().min(0).max(1_000_000).optional(),
   /**
-   * How a JSON answer (`response_format` json_object / json_schema) comes out malformed, as models' answers do:
-   * `fenced` in a markdown code block, `prose` after a sentence, `unclosed` without its last closing brace.
+   * How a JSON answer (`response_format` json_object / json_schema) and a tool call's arguments come out malformed,
+   * as models' answers do: `fenced` in a markdown code block, `prose` after a sentence, `unclosed` without its last
+   * closing brace.
    */
   malformedJson: z.enum(['none', 'fenced', 'prose', 'unclosed']).optional(),
 });
