@@ -89,9 +89,10 @@ describe('the auto router (openrouter/auto)', () => {
     };
     const run = (request: CanonicalChatRequest, keyAllowedModels?: string[]) => plan(planInput({ catalog: index, request, account: openAccount, keyAllowedModels }));
 
-    it('tries the picked model first, says the router picked it, and never an embedding model', () => {
+    it('tries the picked model first, says the router picked it, and never an embedding model (openrouter/auto-beta alike)', () => {
       const result = run(ask('What is 2 + 2?'));
       expect(modelsOf(result)[0]).toBe('acme/nano');
+      expect(modelsOf(run({ ...ask('What is 2 + 2?'), model: 'OpenRouter/Auto-Beta' }))).toEqual(modelsOf(result));
       expect(result.ok && result.attempts[0]!.reason).toContain('openrouter/auto picked acme/nano');
       expect(modelsOf(result)).not.toContain('acme/embed');
     });

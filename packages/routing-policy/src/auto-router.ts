@@ -4,10 +4,12 @@ import { matchesModelPattern } from './model-patterns.js';
 
 /** `openrouter/auto` (reference §3.9, §11.6): a model picked for the prompt. */
 export const AUTO_ROUTER_ID = 'openrouter/auto';
+/** OpenRouter's newer auto router id: the same router here (there is one heuristic, see the ADR). */
+const AUTO_ROUTER_IDS: ReadonlySet<string> = new Set([AUTO_ROUTER_ID, 'openrouter/auto-beta']);
 
-/** Whether a requested model id names the auto router (any case, surrounding spaces ignored). */
+/** Whether a requested model id names the auto router (`openrouter/auto` or `-beta`; any case, spaces ignored). */
 export function isAutoRouter(id: string): boolean {
-  return id.trim().toLowerCase() === AUTO_ROUTER_ID;
+  return AUTO_ROUTER_IDS.has(id.trim().toLowerCase());
 }
 
 /** The most models one auto-routed request plans: the pick and its nearest neighbours as fallbacks. */

@@ -121,6 +121,7 @@ describe('toOpenRouterGeneration', () => {
     expect(toOpenRouterGeneration(stored({ preset: 'support-bot', requested_model: '@preset/support-bot' }))).toMatchObject({ preset_id: 'support-bot', router: null });
     expect(toOpenRouterGeneration(stored({ model: 'meta-llama/llama-3.3-70b-instruct:free', requested_model: 'OpenRouter/free' }))).toMatchObject({ router: 'openrouter/free' });
     expect(toOpenRouterGeneration(stored({ model: 'openai/gpt-4.1-nano', requested_model: 'openrouter/auto' }))).toMatchObject({ router: 'openrouter/auto', model: 'openai/gpt-4.1-nano' });
+    expect(toOpenRouterGeneration(stored({ model: 'openai/gpt-4.1-nano', requested_model: 'openrouter/auto-beta' }))).toMatchObject({ router: 'openrouter/auto-beta' });
   });
 
   it('reports a reconciled placeholder with an unknown price as costing 0 (nothing was charged for it)', () => {

@@ -294,7 +294,7 @@ export function toAdminGeneration(stored: StoredGeneration, content?: { input: u
 }
 
 /** The routers whose slug a request names as its model ("openrouter/free"): `/generation`'s `router`. */
-const ROUTERS: ReadonlySet<string> = new Set(['openrouter/free', 'openrouter/auto']);
+const ROUTERS: ReadonlySet<string> = new Set(['openrouter/free', 'openrouter/auto', 'openrouter/auto-beta']);
 
 function routerOf(requestedModel: string | null): string | null {
   const slug = requestedModel?.trim().toLowerCase();
