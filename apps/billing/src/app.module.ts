@@ -34,6 +34,7 @@ import { AlertWebhooks1765400000000 } from './migrations/1765400000000-alert-web
 import { GuardrailAction1765500000000 } from './migrations/1765500000000-guardrail-action.js';
 import { KeyGuardrails1765600000000 } from './migrations/1765600000000-key-guardrails.js';
 import { KeyLimitAlerts1765700000000 } from './migrations/1765700000000-key-limit-alerts.js';
+import { AlertRedelivery1765800000000 } from './migrations/1765800000000-alert-redelivery.js';
 import { GuardrailsModule } from './guardrails/guardrails.module.js';
 import { PresetsModule } from './presets/presets.module.js';
 import { AuthCodesModule } from './auth-codes/auth-codes.module.js';
@@ -53,7 +54,7 @@ export const BILLING_ENTITIES = [
   BillingStateEntity,
 ];
 
-export const BILLING_MIGRATIONS = [BillingSchema1764000000000, AuthCodes1764720000000, RunawayStop1764806400000, SpendAlerts1764892800000, Presets1765000000000, KeyAllowedModels1765100000000, Guardrails1765200000000, PresetCaching1765300000000, AlertWebhooks1765400000000, GuardrailAction1765500000000, KeyGuardrails1765600000000, KeyLimitAlerts1765700000000];
+export const BILLING_MIGRATIONS = [BillingSchema1764000000000, AuthCodes1764720000000, RunawayStop1764806400000, SpendAlerts1764892800000, Presets1765000000000, KeyAllowedModels1765100000000, Guardrails1765200000000, PresetCaching1765300000000, AlertWebhooks1765400000000, GuardrailAction1765500000000, KeyGuardrails1765600000000, KeyLimitAlerts1765700000000, AlertRedelivery1765800000000];
 
 @Module({})
 class BillingConfigModule {

@@ -49,8 +49,8 @@ export class SpendAlertsRepository {
     if (alerts.length === 0) return [];
     return queryRows<SpendAlertRow>(
       db,
-      `INSERT INTO spend_alerts (account_id, kind, threshold, value, day, key_hash, key_name, created_at)
-       SELECT a.account_id, a.kind, a.threshold::numeric, a.value::numeric, a.day::date, a.key_hash, a.key_name, $2
+      `INSERT INTO spend_alerts (account_id, kind, threshold, value, day, key_hash, key_name, created_at, webhook_queued_at)
+       SELECT a.account_id, a.kind, a.threshold::numeric, a.value::numeric, a.day::date, a.key_hash, a.key_name, $2, $2
          FROM jsonb_to_recordset($1::jsonb) AS a(account_id text, kind text, threshold text, value text, day text, key_hash text, key_name text)
        ON CONFLICT (account_id, day) WHERE kind = 'daily_spend' DO NOTHING
        RETURNING ${ALERT_COLUMNS}`,
@@ -79,7 +79,7 @@ export class SpendAlertsRepository {
    * `maxAgeMs` are expired instead: a webhook switched on today does not announce last month.
    */
   async claimDue(db: Sql, now: Date, options: { limit: number; leaseMs: number; maxAgeMs: number }): Promise<DueAlertRow[]> {
-    await db.query(`UPDATE spend_alerts SET webhook_state = 'expired' WHERE webhook_state = 'pending' AND created_at < $1::timestamptz - make_interval(secs => $2 / 1000.0)`, [now, options.maxAgeMs]);
+    await db.query(`UPDATE spend_alerts SET webhook_state = 'expired' WHERE webhook_state = 'pending' AND webhook_queued_at < $1::timestamptz - make_interval(secs => $2 / 1000.0)`, [now, options.maxAgeMs]);
     return queryRows<DueAlertRow>(
       db,
       `UPDATE spend_alerts s SET webhook_attempts = s.webhook_attempts + 1, webhook_next_at = $1::timestamptz + make_interval(secs => $3 / 1000.0)
@@ -100,6 +100,34 @@ export class SpendAlertsRepository {
       outcome.state === 'delivered' ? null : outcome.error.slice(0, 500),
       outcome.state === 'pending' ? outcome.nextAt : null,
     ]);
+  }
+
+  /** Every account's alerts, newest first, optionally only those whose webhook delivery is in `state` (the admin view). */
+  async list(db: Sql, options: { state?: SpendAlertRow['webhook_state']; limit: number; beforeId?: string }): Promise<Array<SpendAlertRow & { account_name: string }>> {
+    return queryRows(
+      db,
+      `SELECT x.*, a.name AS account_name
+         FROM (SELECT ${ALERT_COLUMNS} FROM spend_alerts
+                WHERE ($1::text IS NULL OR webhook_state = $1) AND ($3::bigint IS NULL OR id < $3::bigint)
+                ORDER BY id DESC LIMIT $2) x
+         JOIN accounts a ON a.id = x.account_id
+        ORDER BY x.id::bigint DESC`,
+      [options.state ?? null, options.limit, options.beforeId ?? null],
+    );
+  }
+
+  /**
+   * Queues an alert for the webhook again (the operator, after a receiver outage outlasted the retries): pending,
+   * attempts back to zero, its max age counted from now. False when there is no such alert.
+   */
+  async requeue(db: Sql, id: string, now: Date): Promise<boolean> {
+    const rows = await queryRows<{ id: string }>(
+      db,
+      `UPDATE spend_alerts SET webhook_state = 'pending', webhook_attempts = 0, webhook_next_at = NULL, webhook_error = NULL, webhook_queued_at = $2
+        WHERE id = $1::bigint RETURNING id::text AS id`,
+      [id, now],
+    );
+    return rows.length > 0;
   }
 
   /** Spend of accounts on a UTC day: the sum of their keys' day rows. */

@@ -127,15 +127,34 @@ describe('alert webhooks (spend alerts and runaway stops reach the operator; rea
     const down = await setup('10', '9.5');
     receiver.statuses.push(500, 502, 503);
     await spend(down, '1', '9');
-    await waitFor(async () => (await alertsOf(down.accountId))[0]?.webhook.attempts === 1 && receiver.of(down.accountId).length === 1, { message: 'first attempt' });
+    // Each wait ends once the failed attempt is recorded (its next attempt scheduled on the billing clock), not merely
+    // received: advancing the clock before that would push the next attempt out of reach.
+    const recorded = (attempts: number, error: string) => async () => {
+      const webhook = (await alertsOf(down.accountId))[0]?.webhook;
+      return webhook?.attempts === attempts && webhook.error === error;
+    };
+    await waitFor(recorded(1, 'HTTP 500'), { message: 'first attempt' });
     billing.clock.advance(1_000);
-    await waitFor(() => receiver.of(down.accountId).length === 2, { message: 'second attempt' });
+    await waitFor(recorded(2, 'HTTP 502'), { message: 'second attempt' });
     billing.clock.advance(2_000);
     await waitFor(async () => (await alertsOf(down.accountId))[0]!.webhook.state === 'failed', { message: 'given up' });
     expect((await alertsOf(down.accountId))[0]!.webhook).toEqual({ state: 'failed', attempts: 3, error: 'HTTP 503' });
     billing.clock.advance(60_000);
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(receiver.of(down.accountId)).toHaveLength(3);
+
+    // The operator finds it among the failed deliveries and sends it again once the receiver is back.
+    const failed = (await billing.admin('GET', '/admin/alerts?webhook_state=failed&limit=500')).body.data as Array<{ id: string; accountId: string; accountName: string; webhook: { state: string } }>;
+    const mine = failed.find((alert) => alert.accountId === down.accountId)!;
+    expect(mine).toMatchObject({ accountName: down.accountName, webhook: { state: 'failed' } });
+    expect(failed.every((alert) => alert.webhook.state === 'failed')).toBe(true);
+    expect((await billing.admin('POST', `/admin/alerts/${mine.id}/redeliver`)).body).toEqual({ id: mine.id, webhook: { state: 'pending', enabled: true } });
+    await waitFor(async () => (await alertsOf(down.accountId))[0]!.webhook.state === 'delivered', { timeoutMs: 5_000, message: 'redelivered' });
+    expect((await alertsOf(down.accountId))[0]!.webhook).toEqual({ state: 'delivered', attempts: 1, error: null });
+    expect(receiver.of(down.accountId)).toHaveLength(4);
+    expect((await billing.admin('POST', '/admin/alerts/999999999/redeliver')).status).toBe(404);
+    expect((await billing.admin('POST', '/admin/alerts/abc/redeliver')).status).toBe(400);
+    expect((await billing.admin('GET', '/admin/alerts?webhook_state=lost')).status).toBe(400);
 
     // A 404 will not change by trying again.
     const refused = await setup('10', '9.5');
