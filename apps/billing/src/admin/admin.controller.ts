@@ -4,7 +4,7 @@ import { AdminOnly } from '@switchyard/nest-kit';
 import { formatMoney } from '@switchyard/money';
 import { accountCreateBodySchema, accountPatchBodySchema } from '../accounts/account.schema.js';
 import { AccountsService } from '../accounts/accounts.service.js';
-import { SpendAlertsRepository } from '../alerts/spend-alerts.repository.js';
+import { adminAlertView, SpendAlertsRepository } from '../alerts/spend-alerts.repository.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { parseOrBadRequest } from '../common/validation.js';
 import { BILLING_CONFIG, type BillingConfig } from '../config/billing.config.js';
@@ -135,19 +135,7 @@ export class AdminController {
   async listAlerts(@Param('id') id: string) {
     const account = await this.accounts.row(parseOrBadRequest(accountIdSchema, id, 'account id'));
     const rows = await this.alerts.forAccount(this.dataSource, account.id, 100);
-    return {
-      data: rows.map((row) => ({
-        id: row.id,
-        kind: row.kind,
-        threshold: formatMoney(row.threshold),
-        value: formatMoney(row.value),
-        day: row.day,
-        keyHash: row.key_hash,
-        keyName: row.key_name,
-        createdAt: new Date(row.created_at).toISOString(),
-        webhook: { state: row.webhook_state, attempts: row.webhook_attempts, error: row.webhook_error },
-      })),
-    };
+    return { data: rows.map(adminAlertView) };
   }
 
   @Get('accounts/:id/ledger')

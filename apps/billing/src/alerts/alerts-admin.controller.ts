@@ -1,14 +1,13 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { NotFoundError } from '@switchyard/contracts';
-import { formatMoney } from '@switchyard/money';
 import { AdminOnly } from '@switchyard/nest-kit';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { parseOrBadRequest } from '../common/validation.js';
 import { AlertWebhookService } from './alert-webhook.service.js';
-import { SpendAlertsRepository } from './spend-alerts.repository.js';
+import { adminAlertView, SpendAlertsRepository } from './spend-alerts.repository.js';
 
 const listQuerySchema = z
   .object({
@@ -40,19 +39,7 @@ export class AlertsAdminController {
     const { webhook_state: state, limit, before } = parseOrBadRequest(listQuerySchema, query ?? {}, 'query');
     const rows = await this.alerts.list(this.dataSource, { state, limit, beforeId: before });
     return {
-      data: rows.map((row) => ({
-        id: row.id,
-        accountId: row.account_id,
-        accountName: row.account_name,
-        kind: row.kind,
-        threshold: formatMoney(row.threshold),
-        value: formatMoney(row.value),
-        day: row.day,
-        keyHash: row.key_hash,
-        keyName: row.key_name,
-        createdAt: new Date(row.created_at).toISOString(),
-        webhook: { state: row.webhook_state, attempts: row.webhook_attempts, error: row.webhook_error },
-      })),
+      data: rows.map((row) => ({ accountId: row.account_id, accountName: row.account_name, ...adminAlertView(row) })),
       nextBefore: rows.length === limit ? rows[rows.length - 1]!.id : null,
     };
   }

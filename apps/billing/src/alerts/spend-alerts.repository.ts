@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { formatMoney } from '@switchyard/money';
 import { type Sql, queryRows } from '../common/sql.js';
 
 export type SpendAlertKind = 'low_balance' | 'daily_spend' | 'runaway_stop' | 'key_limit';
@@ -36,6 +37,21 @@ export interface SpendAlertRow {
 /** An alert claimed for delivery to the webhook, with what the message names. */
 export interface DueAlertRow extends SpendAlertRow {
   account_name: string;
+}
+
+/** An alert as the operator's admin API shows it (camelCase, money in canonical form, the webhook delivery). */
+export function adminAlertView(row: SpendAlertRow) {
+  return {
+    id: row.id,
+    kind: row.kind,
+    threshold: formatMoney(row.threshold),
+    value: formatMoney(row.value),
+    day: row.day,
+    keyHash: row.key_hash,
+    keyName: row.key_name,
+    createdAt: new Date(row.created_at).toISOString(),
+    webhook: { state: row.webhook_state, attempts: row.webhook_attempts, error: row.webhook_error },
+  };
 }
 
 const ALERT_COLUMNS = `id::text AS id, account_id, kind, threshold::text AS threshold, value::text AS value, to_char(day, 'YYYY-MM-DD') AS day, key_hash, key_name, created_at,
