@@ -64,13 +64,15 @@ describe('the auto router (openrouter/auto)', () => {
   it('picks a cheap model for a simple question and a dear one for a hard task, its price neighbours as fallbacks', () => {
     const simple = pick(ask('What is the capital of France?'));
     expect(simple.modelIds[0]).toBe('acme/nano');
-    expect(simple.modelIds).toEqual(['acme/nano', 'acme/mini', 'acme/small', 'acme/medium', 'acme/large', 'acme/xl']);
+    expect(simple.modelIds).toEqual(ranked);
     const hard = pick(ask(HARD, { reasoning: { effort: 'high' } }), 3_000);
     expect(ranked.indexOf(hard.modelIds[0]!)).toBeGreaterThanOrEqual(5);
-    // Nearest first, the dearer neighbour before the cheaper one, at most AUTO_ROUTER_MAX_MODELS.
-    const middle = pick(ask('x', { plugins: [{ id: 'auto-router', cost_quality_tradeoff: 0 }] }));
-    expect(middle.modelIds).toEqual(['acme/ultra', 'acme/pro', 'acme/xl', 'acme/large', 'acme/medium', 'acme/small']);
-    expect(middle.modelIds).toHaveLength(AUTO_ROUTER_MAX_MODELS);
+    // Nearest first, the dearer neighbour before the cheaper one.
+    const best = pick(ask('x', { plugins: [{ id: 'auto-router', cost_quality_tradeoff: 0 }] }));
+    expect(best.modelIds).toEqual([...ranked].reverse());
+    const middle = pick(ask('x', { plugins: [{ id: 'auto-router', cost_quality_tradeoff: 3 }] }));
+    // A tradeoff of 3 aims 0.2 up the price ranking for a trivial prompt: the third cheapest, then outwards.
+    expect(middle.modelIds.slice(0, 5)).toEqual(['acme/small', 'acme/medium', 'acme/mini', 'acme/large', 'acme/nano']);
   });
 
   it("reads the auto-router plugin: allowed_models and excluded_models (wildcards; excluded wins), cost_quality_tradeoff clamped; and the key's allowlist", () => {
@@ -89,12 +91,20 @@ describe('the auto router (openrouter/auto)', () => {
     };
     const run = (request: CanonicalChatRequest, keyAllowedModels?: string[]) => plan(planInput({ catalog: index, request, account: openAccount, keyAllowedModels }));
 
-    it('tries the picked model first, says the router picked it, and never an embedding model (openrouter/auto-beta alike)', () => {
+    it(`tries the picked model first, at most ${AUTO_ROUTER_MAX_MODELS} models, says the router picked it, never an embedding model (openrouter/auto-beta alike)`, () => {
       const result = run(ask('What is 2 + 2?'));
       expect(modelsOf(result)[0]).toBe('acme/nano');
       expect(modelsOf(run({ ...ask('What is 2 + 2?'), model: 'OpenRouter/Auto-Beta' }))).toEqual(modelsOf(result));
+      expect(new Set(modelsOf(result)).size).toBe(AUTO_ROUTER_MAX_MODELS);
       expect(result.ok && result.attempts[0]!.reason).toContain('openrouter/auto picked acme/nano');
       expect(modelsOf(result)).not.toContain('acme/embed');
+    });
+
+    it("picks among what the request's own filters leave: provider.only far from the pick's price still serves", () => {
+      // Only beta serves acme/small and acme/medium (the 3rd and 4th cheapest): a simple question still gets one of them.
+      const onlyBeta = run(ask('hi', { provider: { only: ['beta'] } }));
+      expect([...new Set(modelsOf(onlyBeta))]).toEqual(['acme/small', 'acme/medium']);
+      expect(onlyBeta.ok && onlyBeta.attempts.every((attempt) => attempt.endpoint.tag === 'beta')).toBe(true);
     });
 
     it("drops picks whose endpoints cannot serve the request (tools) and honours the key's allowlist", () => {

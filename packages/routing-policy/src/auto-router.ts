@@ -12,7 +12,7 @@ export function isAutoRouter(id: string): boolean {
   return AUTO_ROUTER_IDS.has(id.trim().toLowerCase());
 }
 
-/** The most models one auto-routed request plans: the pick and its nearest neighbours as fallbacks. */
+/** The most models one auto-routed request tries: the pick and its nearest neighbours that can serve it. */
 export const AUTO_ROUTER_MAX_MODELS = 6;
 /** OpenRouter's default `cost_quality_tradeoff`: 0 = the best model whatever it costs, 10 = the cheapest. */
 export const DEFAULT_COST_QUALITY_TRADEOFF = 7;
@@ -76,7 +76,7 @@ export function qualityTarget(complexity: number, costQualityTradeoff: number): 
 }
 
 export interface AutoRouterPick {
-  /** Models in the order to try: the pick, then its nearest neighbours by price (dearer first). */
+  /** Every eligible model in the order to try: the pick, then its neighbours by price, nearest first (dearer first). */
   modelIds: string[];
   complexity: number;
   target: number;
@@ -85,8 +85,8 @@ export interface AutoRouterPick {
 /**
  * The auto router's choice: the candidates the options (and the key's allowlist) leave, ranked by price as the
  * measure of capability the catalog has; the cheapest at or above the quality target is picked, its neighbours
- * follow as fallbacks (AUTO_ROUTER_MAX_MODELS in all). The planner then drops those whose endpoints cannot serve the
- * request (tools, context, modalities, parameters), so the first one left serves.
+ * follow, nearest first. The planner then drops those whose endpoints cannot serve the request (providers, tools,
+ * context, modalities, parameters) and tries the first AUTO_ROUTER_MAX_MODELS left.
  */
 export function pickAutoRouterModels(
   candidates: readonly AutoRouterCandidate[],
@@ -106,9 +106,9 @@ export function pickAutoRouterModels(
   if (eligible.length === 0) return { modelIds: [], complexity, target };
   const picked = Math.min(eligible.length - 1, Math.ceil(target * (eligible.length - 1) - 1e-9));
   const order = [picked];
-  for (let step = 1; order.length < Math.min(AUTO_ROUTER_MAX_MODELS, eligible.length); step++) {
+  for (let step = 1; order.length < eligible.length; step++) {
     if (picked + step < eligible.length) order.push(picked + step);
-    if (picked - step >= 0 && order.length < AUTO_ROUTER_MAX_MODELS) order.push(picked - step);
+    if (picked - step >= 0) order.push(picked - step);
   }
   return { modelIds: order.map((index) => eligible[index]!.modelId), complexity, target };
 }

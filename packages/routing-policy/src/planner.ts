@@ -7,7 +7,7 @@ import {
   requestedParameters,
 } from '@switchyard/llm-spec';
 import { type Decimal, perMillionToPerToken, toDecimal } from '@switchyard/money';
-import { AUTO_ROUTER_ID, isAutoRouter, pickAutoRouterModels } from './auto-router.js';
+import { AUTO_ROUTER_ID, AUTO_ROUTER_MAX_MODELS, isAutoRouter, pickAutoRouterModels } from './auto-router.js';
 import { type AutoRouterCandidate, type CatalogIndex, type DynamicVariant, FREE_ROUTER_ID, type IndexedEndpoint, isFreeRouter, type ResolvedModel } from './catalog-index.js';
 import type { AccountPolicy, PlanError, PlanInput, PlanResult, PlanStep, PlanStrategy, PlannedAttempt } from './plan-types.js';
 import { rendezvousPick } from './rendezvous.js';
@@ -231,6 +231,7 @@ function run(input: PlanInput, steps: PlanStep[] | undefined): PlanResult {
   }
 
   for (const group of groups) filterGroup(group, context, steps);
+  keepFirstAutoPicks(groups);
 
   const ordered = context.partitionNone ? orderGlobally(groups, context, steps) : orderByModel(groups, context, steps);
   if (ordered.length === 0) {
@@ -288,6 +289,20 @@ function inputModalitiesOf(request: CanonicalChatRequest): string[] {
     }
   }
   return found;
+}
+
+/**
+ * `openrouter/auto` plans every candidate in pick order, so the request's own filters (providers, privacy, prices,
+ * parameters, context) can drop any of them; of those left, its first AUTO_ROUTER_MAX_MODELS serve (the pick and its
+ * nearest neighbours), the rest are not tried.
+ */
+function keepFirstAutoPicks(groups: readonly ModelGroup[]): void {
+  let kept = 0;
+  for (const group of groups) {
+    if (group.resolved.viaRouter !== AUTO_ROUTER_ID || group.candidates.length === 0) continue;
+    if (kept < AUTO_ROUTER_MAX_MODELS) kept++;
+    else group.candidates = [];
+  }
 }
 
 /**
