@@ -78,8 +78,6 @@ export function qualityTarget(complexity: number, costQualityTradeoff: number): 
 export interface AutoRouterPick {
   /** Every eligible model in the order to try: the pick, then its neighbours by price, nearest first (dearer first). */
   modelIds: string[];
-  complexity: number;
-  target: number;
 }
 
 /**
@@ -101,14 +99,13 @@ export function pickAutoRouterModels(
       !(options.excludedModels?.length && matchesModelPattern(options.excludedModels, modelId)) &&
       (!keyAllowedModels || matchesModelPattern(keyAllowedModels, modelId)),
   );
-  const complexity = promptComplexity(request, promptTokens);
-  const target = qualityTarget(complexity, options.costQualityTradeoff);
-  if (eligible.length === 0) return { modelIds: [], complexity, target };
+  if (eligible.length === 0) return { modelIds: [] };
+  const target = qualityTarget(promptComplexity(request, promptTokens), options.costQualityTradeoff);
   const picked = Math.min(eligible.length - 1, Math.ceil(target * (eligible.length - 1) - 1e-9));
   const order = [picked];
   for (let step = 1; order.length < eligible.length; step++) {
     if (picked + step < eligible.length) order.push(picked + step);
     if (picked - step >= 0) order.push(picked - step);
   }
-  return { modelIds: order.map((index) => eligible[index]!.modelId), complexity, target };
+  return { modelIds: order.map((index) => eligible[index]!.modelId) };
 }

@@ -89,6 +89,15 @@ describe('alert webhooks (spend alerts and runaway stops reach the operator; rea
   const alertsOf = async (accountId: string) =>
     (await billing.admin('GET', `/admin/accounts/${accountId}/alerts`)).body.data as Array<{ id: string; kind: string; keyHash: string | null; webhook: { state: string; attempts: number; error: string | null } }>;
 
+  /** An account whose first alert's first delivery the receiver answers with 503 (recorded, a retry scheduled). */
+  async function firstAttemptFailed() {
+    const ids = await setup('10', '9.5');
+    receiver.statuses.push(503);
+    await spend(ids, '1', '9');
+    await waitFor(async () => (await alertsOf(ids.accountId))[0]?.webhook.error === 'HTTP 503', { message: 'the first attempt failed' });
+    return ids;
+  }
+
   it('POSTs a spend alert as soon as its debit commits: Slack-style text, the alert in snake_case, its id, signed with the secret', async () => {
     const ids = await setup('3', '2');
     await spend(ids, '1.5', '1.5');
@@ -111,10 +120,7 @@ describe('alert webhooks (spend alerts and runaway stops reach the operator; rea
   });
 
   it('retries an unavailable receiver after a doubling wait until it answers, gives up after the last attempt, and fails a refusal (4xx) at once', async () => {
-    const ids = await setup('10', '9.5');
-    receiver.statuses.push(503);
-    await spend(ids, '1', '9');
-    await waitFor(async () => (await alertsOf(ids.accountId))[0]?.webhook.error === 'HTTP 503', { message: 'the first attempt failed' });
+    const ids = await firstAttemptFailed();
     expect((await alertsOf(ids.accountId))[0]!.webhook).toEqual({ state: 'pending', attempts: 1, error: 'HTTP 503' });
     // Nothing before the wait is over (the clock is the gateway's; the rounds keep running).
     await new Promise((resolve) => setTimeout(resolve, 400));
@@ -192,10 +198,7 @@ describe('alert webhooks (spend alerts and runaway stops reach the operator; rea
   });
 
   it('expires an alert that could not be delivered within ALERT_WEBHOOK_MAX_AGE_MS instead of sending it late', async () => {
-    const ids = await setup('10', '9.5');
-    receiver.statuses.push(503);
-    await spend(ids, '1', '9');
-    await waitFor(async () => (await alertsOf(ids.accountId))[0]?.webhook.error === 'HTTP 503', { message: 'the first attempt failed' });
+    const ids = await firstAttemptFailed();
     billing.clock.advance(3_600_001);
     await waitFor(async () => (await alertsOf(ids.accountId))[0]!.webhook.state === 'expired', { timeoutMs: 5_000, message: 'expired' });
     await new Promise((resolve) => setTimeout(resolve, 400));

@@ -150,6 +150,15 @@ describe('guardrails', () => {
       expect(keywordsIn(['nope', 'PROJECT FALCON'], text, 0)).toEqual(['PROJECT FALCON']);
     });
 
+    it('keeps offsets where lower-casing would lengthen a character (İ): the right span is redacted either way', () => {
+      for (const budget of [Number.POSITIVE_INFINITY, 0]) {
+        const found = new Set<string>();
+        expect(redactKeywords(['falcon'], 'İİ about Falcon, İ', found, budget)).toBe('İİ about [REDACTED:keyword], İ');
+        expect([...found]).toEqual(['keyword:falcon']);
+        expect(keywordsIn(['falcon'], 'İ FALCON', budget)).toEqual(['falcon']);
+      }
+    });
+
     it('stays linear whatever the keywords: 4 MB against a hundred long look-alike keywords, blocked and redacted', () => {
       const keywords = Array.from({ length: 100 }, (_, index) => `${'a'.repeat(100 + index)}b`);
       const hostile = 'a'.repeat(4_000_000);

@@ -291,16 +291,21 @@ function redactArguments(guardrails: Guardrails, text: string, found: Set<string
   } catch {
     return redactText(guardrails, text, found);
   }
-  const before = found.size;
+  let changed = false;
+  const redactString = (value: string): string => {
+    const redacted = redactText(guardrails, value, found);
+    if (redacted !== value) changed = true;
+    return redacted;
+  };
   const walk = (value: unknown): unknown => {
-    if (typeof value === 'string') return redactText(guardrails, value, found);
+    if (typeof value === 'string') return redactString(value);
     if (Array.isArray(value)) return value.map(walk);
-    if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [redactText(guardrails, key, found), walk(item)]));
+    if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [redactString(key), walk(item)]));
     return value;
   };
   const redacted = walk(parsed);
   // Unchanged arguments keep their exact text (formatting included).
-  return found.size === before && JSON.stringify(redacted) === JSON.stringify(parsed) ? text : JSON.stringify(redacted);
+  return changed ? JSON.stringify(redacted) : text;
 }
 
 function redactMessage<M extends CanonicalChatRequest['messages'][number]>(guardrails: Guardrails, message: M, found: Set<string>): M {

@@ -353,6 +353,13 @@ describe('keys, limits and account rules', () => {
     // Embeddings inputs are redacted too: the same vectors as for the markers.
     const embed = async (input: string) => (await call(stack.baseUrl, inference, 'POST', '/embeddings', { model: 'openai/text-embedding-3-small', input })).body.data[0].embedding as number[];
     expect(await embed('mail jane.doe@example.com')).toEqual(await embed('mail [REDACTED:email]'));
+    // And a rerank's query and documents alike: the same scores as for the markers (the simulator scores the words;
+    // the documents the answer echoes are the caller's own, as sent).
+    const rerank = async (query: string, documents: string[]) =>
+      ((await call(stack.baseUrl, inference, 'POST', '/rerank', { model: 'cohere/rerank-v3.5', query, documents })).body.results as Array<{ index: number; relevance_score: number }>).map(({ index, relevance_score }) => [index, relevance_score]);
+    expect(await rerank('contact jane.doe@example.com', ['mail jane.doe@example.com today', 'weekly notes'])).toEqual(
+      await rerank('contact [REDACTED:email]', ['mail [REDACTED:email] today', 'weekly notes']),
+    );
     expect((await call(stack.baseUrl, management, 'PATCH', '/guardrails', { detectors: [], keywords: [], action: 'block' })).status).toBe(200);
   });
 
