@@ -1,6 +1,6 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsService } from '../nats/nats.service.js';
-import { DurableConsumer, type ConsumedMessage } from './durable-consumer.js';
+import { DurableConsumer, fetchMaxBytes, type ConsumedMessage } from './durable-consumer.js';
 
 /** A JetStream message stand-in that records its ack. */
 function message(seq: number, acked: number[]): JsMsg {
@@ -30,7 +30,7 @@ function fetchFailingAfterDelivery(acked: number[]) {
     },
   };
   const jsm = { streams: { info: async () => ({ config: { subjects: [] } }), update: async () => undefined, add: async () => undefined }, consumers: { info: async () => ({}), add: async () => undefined } };
-  return { nats: { jetstream: () => ({ consumers: { get: async () => consumer } }), jetstreamManager: async () => jsm } as unknown as NatsService, fetches: () => fetches };
+  return { nats: { jetstream: () => ({ consumers: { get: async () => consumer } }), jetstreamManager: async () => jsm, maxPayload: 1024 * 1024 } as unknown as NatsService, fetches: () => fetches };
 }
 
 describe('DurableConsumer', () => {
@@ -52,5 +52,12 @@ describe('DurableConsumer', () => {
     expect(handled).toEqual([1, 2]);
     expect(acked).toEqual([1, 2]);
     expect(fetches()).toBeGreaterThanOrEqual(2); // and it went on fetching after the failure
+  });
+
+  it('fetches batchSize × 4 KiB, but never less than the largest message the server takes (it could never be fetched)', () => {
+    expect(fetchMaxBytes({ batchSize: 1_000 }, 1024 * 1024)).toBe(4_096_000);
+    expect(fetchMaxBytes({ batchSize: 250 }, 1024 * 1024)).toBe(1024 * 1024 + 64 * 1024);
+    expect(fetchMaxBytes({ batchSize: 250, fetchMaxBytes: 8 * 1024 * 1024 }, 1024 * 1024)).toBe(8 * 1024 * 1024);
+    expect(fetchMaxBytes({ fetchMaxBytes: 1 }, 8 * 1024 * 1024)).toBe(8 * 1024 * 1024 + 64 * 1024);
   });
 });

@@ -63,8 +63,14 @@ export function unpackMessages(messages: readonly JsMsg[]): ConsumedMessage[] {
 export interface DurableConsumerOptions {
   durable: string;
   filterSubject: string;
-  /** Messages fetched together, and the most events handed to one handler call (one database batch). */
+  /** The most events handed to one handler call (one database batch). */
   batchSize?: number;
+  /**
+   * Bytes fetched together (at most 100 messages, the client's cap), so the events held in memory at once stay
+   * bounded however many a batch message carries; raised to the server's largest message when below it. Default
+   * `batchSize` × 4 KiB.
+   */
+  fetchMaxBytes?: number;
   /** How long a fetch waits for messages before looping, ms. */
   expiresMs?: number;
   /** Redelivery after this long without an ack, ms. */
@@ -73,6 +79,23 @@ export interface DurableConsumerOptions {
 }
 
 const NANOS_PER_MS = 1_000_000;
+
+/** Room for a message's subject and headers beside its payload (a batch's traceparents are ~5 KB). */
+const MESSAGE_OVERHEAD_BYTES = 64 * 1024;
+
+/**
+ * The bytes one fetch asks for: enough for the server's largest message (a smaller request could never take it and
+ * the consumer would stall on it), else `fetchMaxBytes` or `batchSize` × 4 KiB.
+ */
+export function fetchMaxBytes(options: Pick<DurableConsumerOptions, 'batchSize' | 'fetchMaxBytes'>, maxPayload: number): number {
+  const wanted = options.fetchMaxBytes ?? (options.batchSize ?? 200) * 4 * 1024;
+  return Math.max(wanted, maxPayload + MESSAGE_OVERHEAD_BYTES);
+}
+
+/** The status that ends a fetch whose next message would pass its byte limit (409 "Message Size Exceeds MaxBytes"). */
+function isFetchFull(error: unknown): boolean {
+  return /message size exceeds maxbytes/i.test((error as Error)?.message ?? '');
+}
 
 /**
  * A durable pull consumer with explicit acks that hands messages to `handler` in batches and acks them only after
@@ -129,12 +152,17 @@ export class DurableConsumer {
       try {
         const consumer = await this.nats.jetstream().consumers.get(JETSTREAM_STREAM, this.options.durable);
         while (this.running) {
-          const messages = await consumer.fetch({ max_messages: batchSize, expires: this.options.expiresMs ?? 1_000 });
+          const messages = await consumer.fetch({ max_bytes: fetchMaxBytes(this.options, this.nats.maxPayload), expires: this.options.expiresMs ?? 1_000 });
           this.current = { stop: () => messages.stop() };
           const batch: JsMsg[] = [];
           try {
             for await (const message of messages) batch.push(message);
           } catch (error) {
+            // A fetch that filled its bytes ends with this status: a full batch, not a failure.
+            if (batch.length > 0 && isFetchFull(error)) {
+              await this.handle(batch, batchSize);
+              continue;
+            }
             // A fetch can fail after it delivered messages ("heartbeats missed" on a loaded machine): they are this
             // consumer's until ack_wait (30 s) runs out, so handle them now instead of leaving them to be redelivered
             // half a minute later, then start over.

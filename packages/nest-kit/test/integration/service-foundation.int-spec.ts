@@ -1,10 +1,11 @@
 import 'reflect-metadata';
-import { Body, Controller, Injectable, Module, Post, type OnModuleInit } from '@nestjs/common';
+import { jest } from '@jest/globals';
+import { Body, Controller, Injectable, Logger, Module, Post, type OnModuleInit } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { from, type Observable } from 'rxjs';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { GatewayError, PaymentRequiredError, SUBJECT_PREFIX } from '@switchyard/contracts';
+import { GatewayError, PaymentRequiredError, SUBJECT_PREFIX, subjects } from '@switchyard/contracts';
 import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { bootstrapService, listeningPort } from '../../src/bootstrap.js';
 import { CoreModule } from '../../src/core.module.js';
@@ -211,6 +212,32 @@ describe('service foundation (real NATS and Postgres)', () => {
     expect(wireMessages).toBe(1);
     subscription.unsubscribe();
     raw.unsubscribe();
+  });
+
+  it('consumes a backlog of large messages a bounded number of bytes at a time, a full fetch being no error', async () => {
+    const nats = app.get(NatsService);
+    const subject = subjects.providers.attemptUsage;
+    // 12 messages of 300 KB: past what one fetch takes (the server's largest message plus 64 KiB, ~1.06 MB).
+    const body = 'x'.repeat(300_000);
+    for (let index = 0; index < 12; index++) await nats.jetstream().publish(subject, JSON.stringify({ index, body }));
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    const calls: number[][] = [];
+    const consumer = new DurableConsumer(nats, {
+      durable: 'kit-large',
+      filterSubject: subject,
+      batchSize: 250,
+      handler: async (messages) => void calls.push(messages.map((message) => message.json<{ index: number }>().index)),
+    });
+    try {
+      await consumer.start();
+      await waitFor(() => calls.flat().length >= 12, { timeoutMs: 10_000, message: 'the backlog consumed' });
+      expect(calls.flat()).toEqual(Array.from({ length: 12 }, (_, index) => index));
+      expect(Math.max(...calls.map((call) => call.length))).toBeLessThanOrEqual(3);
+      expect(warn.mock.calls.filter(([text]) => /consumer loop error/.test(String(text)))).toEqual([]);
+    } finally {
+      warn.mockRestore();
+      await consumer.stop();
+    }
   });
 
   it('keeps an event JetStream refuses (no stream for its subject) and retries it instead of dropping it', async () => {
