@@ -6,6 +6,8 @@ import { TEST_ADMIN_TOKEN, waitFor } from '@switchyard/nest-kit/testing';
 import { BillingTestApp } from './billing-test-app.js';
 
 const SECRET = 'a-webhook-secret-for-tests';
+/** A scripted "status" for which the receiver takes the request and never answers. */
+const HANG = 0;
 
 /** What the gateway POSTs (alert-webhook.ts). */
 interface WebhookBody {
@@ -30,7 +32,9 @@ class Receiver {
       request.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
         this.received.push({ headers: request.headers, body: { raw, json: JSON.parse(raw) as WebhookBody } });
-        response.statusCode = this.statuses.shift() ?? 200;
+        const status = this.statuses.shift() ?? 200;
+        if (status === HANG) return; // never answers (the connection stays open until the server closes)
+        response.statusCode = status;
         response.end('ok');
       });
     });
@@ -43,6 +47,7 @@ class Receiver {
   }
 
   stop(): Promise<void> {
+    this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 }
@@ -61,6 +66,7 @@ describe('alert webhooks (spend alerts and runaway stops reach the operator; rea
         ALERT_WEBHOOK_RETRY_BASE_MS: '1000',
         ALERT_WEBHOOK_MAX_ATTEMPTS: '3',
         ALERT_WEBHOOK_MAX_AGE_MS: '3600000',
+        ALERT_WEBHOOK_TIMEOUT_MS: '700',
       },
     });
   });
@@ -171,6 +177,23 @@ describe('alert webhooks (spend alerts and runaway stops reach the operator; rea
     const metrics = await (await fetch(`${billing.base}/metrics`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })).text();
     expect(metrics).toMatch(/switchyard_billing_alert_webhooks_total\{outcome="retry"[^}]*\} [3-9]/);
     expect(metrics).toMatch(/switchyard_billing_alert_webhooks_total\{outcome="failed"[^}]*\} [2-9]/);
+  });
+
+  it('gives up on a receiver that takes the request and never answers after ALERT_WEBHOOK_TIMEOUT_MS, and tries again later', async () => {
+    const ids = await setup('10', '9.5');
+    receiver.statuses.push(HANG);
+    const started = Date.now();
+    await spend(ids, '1', '9');
+    // An attempt counts when it is claimed; its outcome is recorded once the timeout ended it.
+    await waitFor(async () => (await alertsOf(ids.accountId))[0]?.webhook.error != null, { timeoutMs: 5_000, message: 'the hanging attempt recorded' });
+    const { webhook } = (await alertsOf(ids.accountId))[0]!;
+    expect(webhook).toMatchObject({ state: 'pending', attempts: 1 });
+    expect(webhook.error).toMatch(/abort|time/i);
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(receiver.of(ids.accountId)).toHaveLength(1);
+    billing.clock.advance(1_000);
+    await waitFor(async () => (await alertsOf(ids.accountId))[0]!.webhook.state === 'delivered', { timeoutMs: 5_000, message: 'delivered on the second attempt' });
+    expect((await alertsOf(ids.accountId))[0]!.webhook).toEqual({ state: 'delivered', attempts: 2, error: null });
   });
 
   it('makes a runaway stop an alert: listed to the account holder with the key it disabled, and delivered', async () => {
