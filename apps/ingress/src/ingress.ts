@@ -6,6 +6,7 @@ import { AppModule } from './app.module.js';
 import type { IngressConfig } from './config/ingress.config.js';
 import { familyErrorRenderer } from './http/family-error.renderer.js';
 import { installRequestTiming } from './http/request-timing.js';
+import { responseCacheAdminRoutes } from './response-cache/response-cache.admin.js';
 
 export interface Ingress {
   app: NestFastifyApplication;
@@ -36,6 +37,6 @@ export async function createIngress(config: IngressConfig, logger?: LoggerServic
       });
     },
   });
-  adminServer = await startAdminServer(app, { port: config.ADMIN_PORT, host: config.HOST });
+  adminServer = await startAdminServer(app, { port: config.ADMIN_PORT, host: config.HOST, routes: responseCacheAdminRoutes(app) });
   return { app, admin: adminServer, close: () => app.close() };
 }

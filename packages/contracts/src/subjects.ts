@@ -68,8 +68,9 @@ export const subjects = {
   },
   ingress: {
     /**
-     * JetStream (stream `responseCacheStreamName`), one subject per cached response: `<this>.<sha-256 of the key>`,
-     * the last message of a subject is the entry (read with a direct get).
+     * JetStream (stream `responseCacheStreamName`), one subject per cached response: `<this>.<API key id>.<sha-256 of
+     * the cache key>`, the last message of a subject is the entry (read with a direct get); a key's entries are
+     * purged together.
      */
     responseCache: subject('ingress', 'response-cache'),
   },

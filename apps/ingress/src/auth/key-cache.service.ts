@@ -33,6 +33,7 @@ export class KeyCacheService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Keys');
   private readonly cache: SnapshotCache<KeyTable>;
   private readonly accountListeners = new Set<(account: AccountRecord) => void>();
+  private readonly removedKeyListeners = new Set<(key: KeyRecord) => void>();
   private readonly lookups = new Map<string, Promise<KeyRecord | undefined>>();
   private readonly unknownUntil = new Map<string, number>();
   private lookupWindowStartedAt = 0;
@@ -59,7 +60,11 @@ export class KeyCacheService implements OnModuleInit, OnApplicationShutdown {
           if (change.version !== current.version + 1) return 'refetch';
           const next: KeyTable = { version: change.version, keys: current.keys, accounts: current.accounts };
           for (const key of change.keys) next.keys.set(key.hash, key);
-          for (const hash of change.removedKeyHashes) next.keys.delete(hash);
+          for (const hash of change.removedKeyHashes) {
+            const removed = next.keys.get(hash);
+            next.keys.delete(hash);
+            if (removed) for (const listener of this.removedKeyListeners) listener(removed);
+          }
           for (const account of change.accounts) {
             next.accounts.set(account.accountId, account);
             for (const listener of this.accountListeners) listener(account);
@@ -86,6 +91,18 @@ export class KeyCacheService implements OnModuleInit, OnApplicationShutdown {
 
   key(hash: string): KeyRecord | undefined {
     return this.cache.value?.keys.get(hash);
+  }
+
+  /** The keys of an account this replica holds. */
+  keysOf(accountId: string): KeyRecord[] {
+    const keys: KeyRecord[] = [];
+    for (const key of this.cache.value?.keys.values() ?? []) if (key.accountId === accountId) keys.push(key);
+    return keys;
+  }
+
+  /** Calls `listener` with each key a `keys-changed` delta removes (deleted in billing). */
+  onKeyRemoved(listener: (key: KeyRecord) => void): void {
+    this.removedKeyListeners.add(listener);
   }
 
   /**

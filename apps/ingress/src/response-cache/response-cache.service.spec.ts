@@ -16,7 +16,9 @@ describe('ResponseCacheService.requestOf (which requests use the cache)', () => 
 
   it('keys a request that asked for caching by its API key, with the TTL it asked for', () => {
     const cached = service().requestOf(request(asked), caller(), false);
-    expect(cached).toEqual({ key: expect.stringMatching(/^[0-9a-f]{64}$/), directive: { ttlSeconds: 60, clear: false } });
+    expect(cached).toEqual({ key: expect.stringMatching(/^key-1\.[0-9a-f]{64}$/), directive: { ttlSeconds: 60, clear: false } });
+    // The key id is one subject token, whatever it holds (its entries are purged together).
+    expect(service().requestOf(request(asked), caller(false, 'key.with spaces>*'), false)?.key).toMatch(/^key_with_spaces__\.[0-9a-f]{64}$/);
     expect(service().requestOf(request(asked), caller(false, 'key-2'), false)?.key).not.toBe(cached!.key);
     expect(service().requestOf(request(asked), caller(), true)?.key).not.toBe(cached!.key);
   });

@@ -5,6 +5,7 @@ import { encodeJson, ensureInBackground, ensureStream, MetricsService, NatsServi
 import { INGRESS_CONFIG, type IngressConfig } from '../config/ingress.config.js';
 import type { FastifyRequest } from 'fastify';
 import type { Caller } from '../auth/authenticator.service.js';
+import { KeyCacheService } from '../auth/key-cache.service.js';
 import { cacheDirective, cachedResponseSchema, responseCacheKey, type CachedResponse, type CachedResponseOf, type CacheRequest, type PresetCaching } from './response-cache.js';
 
 const NANOS_PER_SECOND = 1_000_000_000;
@@ -31,6 +32,7 @@ export class ResponseCacheService implements OnApplicationBootstrap {
     private readonly nats: NatsService,
     @Inject(INGRESS_CONFIG) private readonly config: IngressConfig,
     metrics: MetricsService,
+    private readonly keys?: KeyCacheService,
   ) {
     this.events = metrics.counter({ name: 'switchyard_response_cache_total', help: 'Response-cache lookups (hit, miss, lookup_error) and stores (stored, too_large, store_error)', labelNames: ['event'] });
   }
@@ -48,11 +50,37 @@ export class ResponseCacheService implements OnApplicationBootstrap {
     if (!this.enabled || caller.account.privacy.requireZdr) return null;
     const directive = cacheDirective(request.headers, preset);
     if (!directive) return null;
-    return { directive, key: responseCacheKey({ keyId: caller.key.keyId, route: request.routeOptions.url ?? request.url, stream, body: request.body, context }) };
+    // The key's id leads the entry's subject, so a key's entries can be purged together (when it is deleted).
+    return { directive, key: `${keyToken(caller.key.keyId)}.${responseCacheKey({ keyId: caller.key.keyId, route: request.routeOptions.url ?? request.url, stream, body: request.body, context })}` };
   }
 
   onApplicationBootstrap(): void {
-    if (this.enabled) ensureInBackground('the response-cache stream', () => this.ensureStream(), this.logger);
+    if (!this.enabled) return;
+    ensureInBackground('the response-cache stream', () => this.ensureStream(), this.logger);
+    // A deleted key's stored responses go with it (every replica hears the deletion; a purge is idempotent).
+    this.keys?.onKeyRemoved((key) => {
+      this.purge({ keyIds: [key.keyId] }).then(
+        (purged) => purged > 0 && this.logger.log(`purged ${purged} stored response(s) of deleted key ${key.keyId}`),
+        (error: Error) => this.logger.warn(`could not purge the stored responses of deleted key ${key.keyId}: ${error.message}`),
+      );
+    });
+  }
+
+  /**
+   * Removes stored responses: of the given keys, or all of them. Returns how many were removed (0 when the stream
+   * does not exist yet). Throws when JetStream cannot be reached.
+   */
+  async purge(scope: { keyIds: readonly string[] } | 'all'): Promise<number> {
+    const manager = await this.nats.jetstreamManager();
+    try {
+      if (scope === 'all') return (await manager.streams.purge(RESPONSE_CACHE_STREAM)).purged;
+      let purged = 0;
+      for (const keyId of scope.keyIds) purged += (await manager.streams.purge(RESPONSE_CACHE_STREAM, { filter: `${subjects.ingress.responseCache}.${keyToken(keyId)}.*` })).purged;
+      return purged;
+    } catch (error) {
+      if (/stream not found/i.test((error as Error).message)) return 0;
+      throw error;
+    }
   }
 
   /** The stored response of `kind` for `key`, or null (none, expired, unreadable, or the cache unavailable). Never throws. */
@@ -123,7 +151,7 @@ export class ResponseCacheService implements OnApplicationBootstrap {
     const limits = { max_bytes: this.config.RESPONSE_CACHE_MAX_BYTES, max_msg_size: this.config.RESPONSE_CACHE_MAX_ENTRY_BYTES };
     const config: Partial<StreamConfig> & { name: string } = {
       name: RESPONSE_CACHE_STREAM,
-      subjects: [`${subjects.ingress.responseCache}.*`],
+      subjects: [ENTRY_SUBJECTS],
       storage: StorageType.File,
       retention: RetentionPolicy.Limits,
       discard: DiscardPolicy.Old,
@@ -133,10 +161,20 @@ export class ResponseCacheService implements OnApplicationBootstrap {
       allow_direct: true,
       num_replicas: 1,
     };
-    await ensureStream(manager, config, (existing) => (existing.max_bytes !== limits.max_bytes || existing.max_msg_size !== limits.max_msg_size ? { ...existing, ...limits } : undefined));
+    // A stream of an earlier version (entries as `<subject>.<hash>`) takes the new layout; its old entries expire.
+    const current = (existing: StreamConfig) => existing.max_bytes === limits.max_bytes && existing.max_msg_size === limits.max_msg_size && existing.subjects.length === 1 && existing.subjects[0] === ENTRY_SUBJECTS;
+    await ensureStream(manager, config, (existing) => (current(existing) ? undefined : { ...existing, ...limits, subjects: [ENTRY_SUBJECTS] }));
   }
 }
 
+/** Entries are `<subject>.<key id>.<hash of the request>`. */
+const ENTRY_SUBJECTS = `${subjects.ingress.responseCache}.*.*`;
+
 function entrySubject(key: string): string {
   return `${subjects.ingress.responseCache}.${key}`;
+}
+
+/** A key id as one subject token (billing's are UUIDs; anything else is made safe). */
+function keyToken(keyId: string): string {
+  return keyId.replace(/[^A-Za-z0-9_-]/g, '_') || '_';
 }

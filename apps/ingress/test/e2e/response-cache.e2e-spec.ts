@@ -1,7 +1,10 @@
 import { jest } from '@jest/globals';
 import OpenAI from 'openai';
 import { Decimal } from '@switchyard/money';
-import { TEST_ADMIN_TOKEN, waitFor } from '@switchyard/nest-kit/testing';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { responseCacheStreamName } from '@switchyard/contracts';
+import { TEST_ADMIN_TOKEN, TEST_NATS_URL, waitFor } from '@switchyard/nest-kit/testing';
 import { Admin } from './money-support/harness.js';
 import { Stack } from './stack.js';
 
@@ -327,5 +330,61 @@ describe('response caching end to end (X-OpenRouter-Cache)', () => {
       expect(await upstreamRequests()).toBe(upstreamBefore);
       expect((await call(management, 'PATCH', '/guardrails', { detectors: [] })).status).toBe(200);
     });
+  });
+
+  it("lets the operator purge stored responses by key, by account or all, and purges a key's responses when it is deleted", async () => {
+    const admin = new Admin(stack);
+    const accountId = await admin.createAccount('Cache purge team', { topUp: '5' });
+    const inference = await admin.createKey(accountId, { name: 'app' });
+    const management = await admin.createKey(accountId, { name: 'ops', kind: 'management' });
+    const hash = inference.data.hash as string;
+    const team = new OpenAI({ baseURL: stack.baseUrl, apiKey: inference.key, maxRetries: 0 });
+    await waitFor(async () => (await fetch(`${stack.baseUrl}/key`, { headers: { authorization: `Bearer ${inference.key}` } })).status === 200, { message: 'the key known' });
+    const question = 'Which planet is the largest?';
+    /** Asks until the answer is stored (a MISS the first time, then a HIT). */
+    const cached = async () => {
+      const before = await stored();
+      expect((await chat(question, CACHE, team)).response.headers.get('x-openrouter-cache-status')).toBe('MISS');
+      await waitStored(before + 1);
+      expect((await chat(question, CACHE, team)).response.headers.get('x-openrouter-cache-status')).toBe('HIT');
+    };
+    const purge = (query: string, token = TEST_ADMIN_TOKEN) => fetch(`${stack.adminUrl('ingress')}/admin/response-cache${query}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+
+    await cached();
+    // Asked wrongly: nothing is purged. The admin token guards it.
+    for (const query of ['', `?key_hash=${hash}&all=true`, '?key_hash=nothex', '?all=yes']) {
+      const refused = await purge(query);
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toEqual({ error: { code: 400, message: expect.stringMatching(/^Invalid purge/), metadata: expect.anything() } });
+    }
+    expect((await purge(`?key_hash=${'0'.repeat(64)}`)).status).toBe(404);
+    expect((await purge(`?key_hash=${hash}`, 'not-the-admin-token')).status).toBe(401);
+    expect((await chat(question, CACHE, team)).response.headers.get('x-openrouter-cache-status')).toBe('HIT');
+
+    // By key, then by account: the next request is a miss and stores afresh.
+    const byKey = await purge(`?key_hash=${hash}`);
+    expect(byKey.status).toBe(200);
+    expect(await byKey.json()).toEqual({ purged: 1 });
+    await cached();
+    expect(await (await purge(`?account_id=${accountId}`)).json()).toEqual({ purged: 1 });
+    await cached();
+
+    // Deleting the key (its owner's management key) removes what it stored, on its own.
+    const nats = await connect({ servers: TEST_NATS_URL });
+    try {
+      const manager = await jetstreamManager(nats);
+      const stream = responseCacheStreamName(stack.prefix);
+      const entries = async () => (await manager.streams.info(stream)).state.messages;
+      const before = await entries();
+      const deleted = await fetch(`${stack.baseUrl}/keys/${hash}`, { method: 'DELETE', headers: { authorization: `Bearer ${management.key}` } });
+      expect(deleted.status).toBe(200);
+      await waitFor(async () => (await entries()) === before - 1, { timeoutMs: 10_000, message: "the deleted key's entry purged" });
+      // Everything: what the tests before this one stored goes too.
+      expect(before - 1).toBeGreaterThan(0);
+      expect(await (await purge('?all=true')).json()).toEqual({ purged: before - 1 });
+      expect(await entries()).toBe(0);
+    } finally {
+      await nats.close();
+    }
   });
 });

@@ -14,10 +14,11 @@ function tokenMatches(presented: string, expected: string): boolean {
 }
 
 /**
- * A separate admin HTTP server (`/admin/health`, `/metrics`, behind the admin token) for a service whose main HTTP
- * server is public (ingress): the admin surface stays on its own port, off the public listener.
+ * A separate admin HTTP server (`/admin/health`, `/metrics` and the service's own `routes`, behind the admin token)
+ * for a service whose main HTTP server is public (ingress): the admin surface stays on its own port, off the public
+ * listener.
  */
-export async function startAdminServer(app: INestApplication, options: { port: number; host?: string }): Promise<FastifyInstance> {
+export async function startAdminServer(app: INestApplication, options: { port: number; host?: string; routes?: (server: FastifyInstance) => void }): Promise<FastifyInstance> {
   const health = app.get(HealthRegistry);
   const metrics = app.get(MetricsService);
   const token = app.get<string>(ADMIN_TOKEN);
@@ -36,6 +37,8 @@ export async function startAdminServer(app: INestApplication, options: { port: n
     return reply.status(report.status === 'ok' ? 200 : 503).send(report);
   });
   server.get('/metrics', async (_request, reply) => reply.header('Content-Type', metrics.registry.contentType).header('Cache-Control', 'no-store').send(await metrics.registry.metrics()));
+  // The service's own admin routes, behind the same token.
+  options.routes?.(server);
   await server.listen({ port: options.port, host: options.host ?? '0.0.0.0' });
   return server;
 }
