@@ -37,14 +37,14 @@ describe('ResponseCacheService (real NATS JetStream)', () => {
   });
 
   it('returns what was stored under a key, and nothing under another', async () => {
-    await cache.store('a'.repeat(64), entry());
-    expect(await cache.lookup('a'.repeat(64), 'generation')).toEqual(entry({ storedAt: expect.any(Number) as never, expiresAt: expect.any(Number) as never }));
-    expect(await cache.lookup('b'.repeat(64), 'generation')).toBeNull();
+    await cache.store(`key-1.${'a'.repeat(64)}`, entry());
+    expect(await cache.lookup(`key-1.${'a'.repeat(64)}`, 'generation')).toEqual(entry({ storedAt: expect.any(Number) as never, expiresAt: expect.any(Number) as never }));
+    expect(await cache.lookup(`key-1.${'b'.repeat(64)}`, 'generation')).toBeNull();
     expect(await events()).toMatchObject({ stored: 1, hit: 1, miss: 1 });
   });
 
   it('keeps only the last response of a key (a cleared entry is replaced, not added to)', async () => {
-    const key = 'c'.repeat(64);
+    const key = `key-1.${'c'.repeat(64)}`;
     await cache.store(key, entry({ generationId: 'gen-old' }));
     await cache.store(key, entry({ generationId: 'gen-new' }));
     expect((await cache.lookup(key, 'generation'))?.generationId).toBe('gen-new');
@@ -54,8 +54,8 @@ describe('ResponseCacheService (real NATS JetStream)', () => {
   });
 
   it('answers only the kind of response asked for (an embeddings route never replays a chat answer)', async () => {
-    expect(await cache.lookup('a'.repeat(64), 'unary')).toBeNull();
-    const key = '9'.repeat(64);
+    expect(await cache.lookup(`key-1.${'a'.repeat(64)}`, 'unary')).toBeNull();
+    const key = `key-1.${'9'.repeat(64)}`;
     await cache.remember({ key, directive: { ttlSeconds: 60, clear: false } }, 'gen-vectors', entry().servedBy, { kind: 'unary', embeddings: [[0.5, 0.25]], results: [] });
     const stored = await cache.lookup(key, 'unary');
     expect(stored).toMatchObject({ kind: 'unary', generationId: 'gen-vectors', embeddings: [[0.5, 0.25]] });
@@ -63,20 +63,20 @@ describe('ResponseCacheService (real NATS JetStream)', () => {
   });
 
   it('treats an expired entry as a miss', async () => {
-    const key = 'd'.repeat(64);
+    const key = `key-1.${'d'.repeat(64)}`;
     await cache.store(key, entry({ storedAt: Date.now() - 10_000, expiresAt: Date.now() - 1 }));
     expect(await cache.lookup(key, 'generation')).toBeNull();
   });
 
   it('serves a response too large to store without storing it, and counts it', async () => {
-    const key = 'e'.repeat(64);
+    const key = `key-1.${'e'.repeat(64)}`;
     await cache.store(key, entry({ parts: [{ type: 'text-delta', text: 'x'.repeat(5_000) }] }));
     expect(await cache.lookup(key, 'generation')).toBeNull();
     expect((await events()).too_large).toBe(1);
   });
 
   it('ignores an entry it cannot read (another version, or garbage) as a miss', async () => {
-    const key = 'f'.repeat(64);
+    const key = `key-1.${'f'.repeat(64)}`;
     await nats.jetstream().publish(`${subjects.ingress.responseCache}.${key}`, JSON.stringify({ v: 99, anything: true }));
     expect(await cache.lookup(key, 'generation')).toBeNull();
   });
@@ -87,7 +87,7 @@ describe('ResponseCacheService (real NATS JetStream)', () => {
     const restarted = new ResponseCacheService(nats, ingressConfigSchema.parse({ RESPONSE_CACHE_MAX_BYTES: String(64 * 1024 * 1024), RESPONSE_CACHE_MAX_ENTRY_BYTES: '4096' }), new MetricsService());
     await restarted.ensureStream();
     expect((await manager.streams.info(RESPONSE_CACHE_STREAM)).config.max_bytes).toBe(64 * 1024 * 1024);
-    expect((await restarted.lookup('a'.repeat(64), 'generation'))?.generationId).toBe('gen-source-1');
+    expect((await restarted.lookup(`key-1.${'a'.repeat(64)}`, 'generation'))?.generationId).toBe('gen-source-1');
   });
 
   it('answers a miss, never an error, when NATS is gone', async () => {
@@ -95,7 +95,7 @@ describe('ResponseCacheService (real NATS JetStream)', () => {
     await closed.onModuleInit();
     await closed.onApplicationShutdown();
     const offline = new ResponseCacheService(closed, ingressConfigSchema.parse({}), new MetricsService());
-    await expect(offline.lookup('a'.repeat(64), 'generation')).resolves.toBeNull();
-    await expect(offline.store('a'.repeat(64), entry())).resolves.toBeUndefined();
+    await expect(offline.lookup(`key-1.${'a'.repeat(64)}`, 'generation')).resolves.toBeNull();
+    await expect(offline.store(`key-1.${'a'.repeat(64)}`, entry())).resolves.toBeUndefined();
   });
 });

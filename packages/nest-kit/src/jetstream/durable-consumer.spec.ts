@@ -1,6 +1,6 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsService } from '../nats/nats.service.js';
-import { DurableConsumer, fetchMaxBytes, type ConsumedMessage } from './durable-consumer.js';
+import { DurableConsumer, fetchCount, type ConsumedMessage } from './durable-consumer.js';
 
 /** A JetStream message stand-in that records its ack. */
 function message(seq: number, acked: number[]): JsMsg {
@@ -54,10 +54,12 @@ describe('DurableConsumer', () => {
     expect(fetches()).toBeGreaterThanOrEqual(2); // and it went on fetching after the failure
   });
 
-  it('fetches batchSize × 4 KiB, but never less than the largest message the server takes (it could never be fetched)', () => {
-    expect(fetchMaxBytes({ batchSize: 1_000 }, 1024 * 1024)).toBe(4_096_000);
-    expect(fetchMaxBytes({ batchSize: 250 }, 1024 * 1024)).toBe(1024 * 1024 + 64 * 1024);
-    expect(fetchMaxBytes({ batchSize: 250, fetchMaxBytes: 8 * 1024 * 1024 }, 1024 * 1024)).toBe(8 * 1024 * 1024);
-    expect(fetchMaxBytes({ fetchMaxBytes: 1 }, 8 * 1024 * 1024)).toBe(8 * 1024 * 1024 + 64 * 1024);
+  it('fetches as many messages as fit in its bytes at their average size: one at first, at most batchSize', () => {
+    expect(fetchCount({ batchSize: 250 }, undefined)).toBe(1);
+    expect(fetchCount({ batchSize: 250 }, 2_500)).toBe(250); // single events: the whole batch
+    expect(fetchCount({ batchSize: 250 }, 100_000)).toBe(10); // batch messages of ~40 events: 1 MiB of them
+    expect(fetchCount({ batchSize: 2_000 }, 2_000)).toBe(2_000); // batchSize × 4 KiB
+    expect(fetchCount({ batchSize: 250, fetchMaxBytes: 300_000 }, 100_000)).toBe(3);
+    expect(fetchCount({ batchSize: 250 }, 5_000_000)).toBe(1);
   });
 });

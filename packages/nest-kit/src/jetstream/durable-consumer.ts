@@ -66,9 +66,8 @@ export interface DurableConsumerOptions {
   /** The most events handed to one handler call (one database batch). */
   batchSize?: number;
   /**
-   * Bytes fetched together (at most 100 messages, the client's cap), so the events held in memory at once stay
-   * bounded however many a batch message carries; raised to the server's largest message when below it. Default
-   * `batchSize` × 4 KiB.
+   * About how many bytes of messages one fetch takes (see fetchCount), so the events held in memory at once stay
+   * bounded however many a batch message carries. Default `batchSize` × 4 KiB, at least 1 MiB.
    */
   fetchMaxBytes?: number;
   /** How long a fetch waits for messages before looping, ms. */
@@ -80,21 +79,20 @@ export interface DurableConsumerOptions {
 
 const NANOS_PER_MS = 1_000_000;
 
-/** Room for a message's subject and headers beside its payload (a batch's traceparents are ~5 KB). */
-const MESSAGE_OVERHEAD_BYTES = 64 * 1024;
+/** Bytes a fetch aims at by default: `batchSize` × 4 KiB, at least 1 MiB. */
+const MIN_FETCH_BYTES = 1024 * 1024;
 
 /**
- * The bytes one fetch asks for: enough for the server's largest message (a smaller request could never take it and
- * the consumer would stall on it), else `fetchMaxBytes` or `batchSize` × 4 KiB.
+ * How many messages to fetch next: as many as fit in the fetch's bytes at the average size of the messages fetched
+ * so far (a batch message carries up to 100 events, a plain one a single event), between 1 and `batchSize`; one
+ * until a size is known. (JetStream's own `max_bytes` limit ends a pull filled by count only when its heartbeats are
+ * missed, seconds later, so the count is what bounds it.)
  */
-export function fetchMaxBytes(options: Pick<DurableConsumerOptions, 'batchSize' | 'fetchMaxBytes'>, maxPayload: number): number {
-  const wanted = options.fetchMaxBytes ?? (options.batchSize ?? 200) * 4 * 1024;
-  return Math.max(wanted, maxPayload + MESSAGE_OVERHEAD_BYTES);
-}
-
-/** The status that ends a fetch whose next message would pass its byte limit (409 "Message Size Exceeds MaxBytes"). */
-function isFetchFull(error: unknown): boolean {
-  return /message size exceeds maxbytes/i.test((error as Error)?.message ?? '');
+export function fetchCount(options: Pick<DurableConsumerOptions, 'batchSize' | 'fetchMaxBytes'>, averageMessageBytes: number | undefined): number {
+  const batchSize = options.batchSize ?? 200;
+  if (averageMessageBytes === undefined) return 1;
+  const bytes = options.fetchMaxBytes ?? Math.max(batchSize * 4 * 1024, MIN_FETCH_BYTES);
+  return Math.max(1, Math.min(batchSize, Math.floor(bytes / Math.max(1, averageMessageBytes))));
 }
 
 /**
@@ -109,6 +107,7 @@ export class DurableConsumer {
   private running = false;
   private loop: Promise<void> | undefined;
   private current: { stop: () => void } | undefined;
+  private averageMessageBytes: number | undefined;
 
   constructor(
     private readonly nats: NatsService,
@@ -152,17 +151,12 @@ export class DurableConsumer {
       try {
         const consumer = await this.nats.jetstream().consumers.get(JETSTREAM_STREAM, this.options.durable);
         while (this.running) {
-          const messages = await consumer.fetch({ max_bytes: fetchMaxBytes(this.options, this.nats.maxPayload), expires: this.options.expiresMs ?? 1_000 });
+          const messages = await consumer.fetch({ max_messages: fetchCount(this.options, this.averageMessageBytes), expires: this.options.expiresMs ?? 1_000 });
           this.current = { stop: () => messages.stop() };
           const batch: JsMsg[] = [];
           try {
             for await (const message of messages) batch.push(message);
           } catch (error) {
-            // A fetch that filled its bytes ends with this status: a full batch, not a failure.
-            if (batch.length > 0 && isFetchFull(error)) {
-              await this.handle(batch, batchSize);
-              continue;
-            }
             // A fetch can fail after it delivered messages ("heartbeats missed" on a loaded machine): they are this
             // consumer's until ack_wait (30 s) runs out, so handle them now instead of leaving them to be redelivered
             // half a minute later, then start over.
@@ -172,6 +166,7 @@ export class DurableConsumer {
             this.current = undefined;
           }
           if (batch.length === 0) continue;
+          this.learnSize(batch);
           await this.handle(batch, batchSize);
         }
       } catch (error) {
@@ -186,6 +181,12 @@ export class DurableConsumer {
           .catch(() => undefined);
       }
     }
+  }
+
+  /** The messages' average size, weighted towards the recent ones. */
+  private learnSize(batch: readonly JsMsg[]): void {
+    const average = batch.reduce((sum, message) => sum + message.data.length, 0) / batch.length;
+    this.averageMessageBytes = this.averageMessageBytes === undefined ? average : this.averageMessageBytes * 0.5 + average * 0.5;
   }
 
   private async handle(batch: JsMsg[], maxEvents: number): Promise<void> {
