@@ -35,6 +35,7 @@ import { GuardrailAction1765500000000 } from './migrations/1765500000000-guardra
 import { KeyGuardrails1765600000000 } from './migrations/1765600000000-key-guardrails.js';
 import { KeyLimitAlerts1765700000000 } from './migrations/1765700000000-key-limit-alerts.js';
 import { AlertRedelivery1765800000000 } from './migrations/1765800000000-alert-redelivery.js';
+import { UserLimits1765900000000 } from './migrations/1765900000000-user-limits.js';
 import { GuardrailsModule } from './guardrails/guardrails.module.js';
 import { PresetsModule } from './presets/presets.module.js';
 import { AuthCodesModule } from './auth-codes/auth-codes.module.js';
@@ -54,7 +55,7 @@ export const BILLING_ENTITIES = [
   BillingStateEntity,
 ];
 
-export const BILLING_MIGRATIONS = [BillingSchema1764000000000, AuthCodes1764720000000, RunawayStop1764806400000, SpendAlerts1764892800000, Presets1765000000000, KeyAllowedModels1765100000000, Guardrails1765200000000, PresetCaching1765300000000, AlertWebhooks1765400000000, GuardrailAction1765500000000, KeyGuardrails1765600000000, KeyLimitAlerts1765700000000, AlertRedelivery1765800000000];
+export const BILLING_MIGRATIONS = [BillingSchema1764000000000, AuthCodes1764720000000, RunawayStop1764806400000, SpendAlerts1764892800000, Presets1765000000000, KeyAllowedModels1765100000000, Guardrails1765200000000, PresetCaching1765300000000, AlertWebhooks1765400000000, GuardrailAction1765500000000, KeyGuardrails1765600000000, KeyLimitAlerts1765700000000, AlertRedelivery1765800000000, UserLimits1765900000000];
 
 @Module({})
 class BillingConfigModule {

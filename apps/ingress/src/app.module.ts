@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { CoreModule } from '@switchyard/nest-kit';
 import { AccountController } from './account/account.controller.js';
 import { CreditLeaseService } from './admission/credit-lease.service.js';
+import { UserLimitsService } from './admission/user-limits.service.js';
 import { AuthenticatorService } from './auth/authenticator.service.js';
 import { KeyCacheService } from './auth/key-cache.service.js';
 import { AttemptRunnerService } from './chat/attempt-runner.service.js';
@@ -42,6 +43,7 @@ export class AppModule {
         ProviderCredentialsService,
         PresetStore,
         UnaryGenerationService,
+        UserLimitsService,
       ],
     };
   }

@@ -116,6 +116,29 @@ export const keysChangedSchema = z.object({
 export type KeysChanged = z.input<typeof keysChangedSchema>;
 
 /**
+ * End users at their spend limit on a key (`user_limit`, Switchyard's per-end-user budget): the request's `user`
+ * (chat and responses `user`, messages `metadata.user_id`) has spent at least the key's `user_limit` in its current
+ * window, so ingress refuses that user's requests on that key (402) until `until` (null: the limit never resets).
+ */
+export const userLimitBlockSchema = z.object({
+  keyHash: z.string(),
+  user: z.string(),
+  /** When the window ends (ISO), null for a limit that never resets. */
+  until: z.string().nullable(),
+  limit: decimalStringSchema,
+  limitReset: limitResetSchema.nullable(),
+});
+export type UserLimitBlock = z.infer<typeof userLimitBlockSchema>;
+
+/** `sy.billing.user-limits.v1`: every block of the current windows (in pages past one NATS message). */
+export const userLimitsSnapshotSchema = z.object({ blocks: z.array(userLimitBlockSchema) });
+export type UserLimitsSnapshot = z.infer<typeof userLimitsSnapshotSchema>;
+export const userLimitsPagedArrays = ['blocks'] as const;
+
+/** `sy.billing.user-limits-changed.v1` (core NATS): a key's blocks changed (a user reached the limit, the limit changed). */
+export const userLimitsChangedSchema = z.object({ keyHash: z.string() });
+
+/**
  * `sy.billing.key-lookup.v1`: one key by its hash, with its account, as of snapshot `version`. Ingress asks it for a
  * well-formed key its table does not hold (created a moment ago, its `keys-changed` still on the way), so a new key
  * works at once on every replica; `key` is null for a key billing does not have either.
@@ -160,6 +183,9 @@ export const keyInfoSchema = usageWindowsSchema.extend({
   max_spend_per_hour: z.number().nullable().optional(),
   /** Switchyard's model allowlist of the key (null = every model). */
   allowed_models: z.array(z.string()).nullable().optional(),
+  /** Switchyard's per-end-user budget: what each `user` may spend through the key per window, USD (null = none). */
+  user_limit: z.number().nullable().optional(),
+  user_limit_reset: limitResetSchema.nullable().optional(),
 });
 export type KeyInfo = z.infer<typeof keyInfoSchema>;
 

@@ -61,6 +61,10 @@ export const subjects = {
     /** RPC: OAuth PKCE codes (create for an account, exchange for a key). */
     authCodes: subject('billing', 'auth-codes'),
     accountChanged: subject('billing', 'account-changed'),
+    /** RPC: every end user at their `user_limit` on a key, in the current windows (ingress's copy). */
+    userLimits: subject('billing', 'user-limits'),
+    /** Event (core NATS): a key's end-user blocks changed; ingress replicas fetch the blocks again. */
+    userLimitsChanged: subject('billing', 'user-limits-changed'),
     /** RPC: take one request from the account's `:free` model quota (shared by every ingress replica). */
     freeQuota: subject('billing', 'free-quota'),
     /** Broadcast between billing replicas: a `:free` request one of them allowed (their shared minute window). */

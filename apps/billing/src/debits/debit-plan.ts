@@ -3,7 +3,7 @@ import { Decimal, formatMoney, toDecimal } from '@switchyard/money';
 import { isoDay, utcMonthStart } from '../common/time.js';
 
 /** What billing keeps of a generation-completed event. */
-export type DebitEvent = Pick<ParsedGenerationCompleted, 'id' | 'accountId' | 'keyId' | 'leaseId' | 'isByok' | 'cost' | 'upstreamCost' | 'createdAt'>;
+export type DebitEvent = Pick<ParsedGenerationCompleted, 'id' | 'accountId' | 'keyId' | 'leaseId' | 'isByok' | 'cost' | 'upstreamCost' | 'createdAt'> & Partial<Pick<ParsedGenerationCompleted, 'externalUser'>>;
 
 /**
  * Whether an event changes anything in billing: a cost to debit, or BYOK usage to count (a BYOK generation inside

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { ParsedGenerationCompleted } from '@switchyard/contracts';
-import { MetricsService } from '@switchyard/nest-kit';
+import { type ParsedGenerationCompleted, subjects } from '@switchyard/contracts';
+import { MetricsService, NatsService } from '@switchyard/nest-kit';
 import { Decimal, formatMoney, toDecimal } from '@switchyard/money';
 import { SpendAlertAnnouncer } from '../alerts/spend-alert-announcer.js';
 import { type NewSpendAlert, type SpendAlertRow, SpendAlertsRepository } from '../alerts/spend-alerts.repository.js';
@@ -13,6 +13,7 @@ import { LedgerRepository, type NewLedgerEntry } from '../ledger/ledger.reposito
 import { consumeLots } from '../ledger/lots.js';
 import { isoDay, utcDayStart, utcMonthStart, utcWeekStart } from '../common/time.js';
 import { reachedLimit, windowsOfBatch } from '../keys/key-limits.js';
+import { reachedUserLimit, userSpendOfBatch, userWindowEnd } from '../keys/user-limits.js';
 import { type ChangeSet, ChangeFeed } from '../records/change-feed.service.js';
 import { RecordsRepository } from '../records/records.repository.js';
 import { type DebitEvent, type DebitPlan, isBillable, occurredAt, planDebits } from './debit-plan.js';
@@ -43,6 +44,7 @@ export class DebitsService {
   private readonly logger = new Logger('Debits');
   private readonly debitedCounter;
   private readonly runawayStops;
+  private readonly userLimitsReached;
 
   constructor(
     private readonly feed: ChangeFeed,
@@ -53,10 +55,12 @@ export class DebitsService {
     private readonly alerts: SpendAlertsRepository,
     private readonly announcer: SpendAlertAnnouncer,
     private readonly records: RecordsRepository,
+    private readonly nats: NatsService,
     @Inject(CLOCK) private readonly clock: Clock,
     metrics: MetricsService,
   ) {
     this.debitedCounter = metrics.counter({ name: 'switchyard_billing_generations_total', help: 'Generation events handled by billing', labelNames: ['outcome'] });
+    this.userLimitsReached = metrics.counter({ name: 'switchyard_billing_user_limits_reached_total', help: 'Keys one of whose end users a debit batch took to the key\'s user_limit (announced to ingress)' });
     this.runawayStops = metrics.counter({ name: 'switchyard_billing_runaway_stops_total', help: 'Keys disabled by the runaway stop (more than max_spend_per_hour in the trailing hour)' });
   }
 
@@ -68,9 +72,11 @@ export class DebitsService {
     if (billable.length > 0) {
       const stopped: RunawayKey[] = [];
       const raised: SpendAlertRow[] = [];
+      const usersAtLimit: string[] = [];
       const result = await this.feed.transact(async (manager, changes) => {
         stopped.length = 0; // a retried transaction starts over
         raised.length = 0;
+        usersAtLimit.length = 0;
         const now = this.clock.now();
         const at = new Date(now);
         const accountIds = [...new Set(billable.map((event) => event.accountId))].sort();
@@ -113,6 +119,7 @@ export class DebitsService {
         const runawayAlerts: NewSpendAlert[] = stopped.map((key) => ({ accountId: key.account_id, kind: 'runaway_stop', threshold: key.max_spend_per_hour, value: key.spent, day: null, keyHash: key.hash, keyName: key.name }));
         const keyAlerts = [...runawayAlerts, ...(await this.keysAtLimit(manager, plan, now))];
         raised.push(...(await this.alerts.insert(manager, [...keyAlerts, ...(await this.crossedThresholds(manager, fresh, balances, plan.accountTotals, now))], at)));
+        usersAtLimit.push(...(await this.addUserSpend(manager, fresh, now)));
         return counts;
       });
       outcome.debited = result.debited;
@@ -120,6 +127,9 @@ export class DebitsService {
       outcome.unknownAccount = result.unknownAccount;
       if (result.unknownAccount > 0) this.logger.warn(`dropped ${result.unknownAccount} generation(s) of unknown accounts`);
       for (const alert of raised) this.announcer.announce(alert);
+      // Ingress replicas fetch the key's blocked end users again and refuse them until the window ends.
+      for (const keyHash of usersAtLimit) this.nats.publish(subjects.billing.userLimitsChanged, { keyHash });
+      if (usersAtLimit.length > 0) this.userLimitsReached.inc(usersAtLimit.length);
       for (const key of stopped) {
         this.runawayStops.inc();
         this.logger.warn(`runaway stop: disabled key ${key.id} of account ${key.account_id}: $${formatMoney(key.spent)} in the last hour, above its max_spend_per_hour of $${formatMoney(key.max_spend_per_hour)}`);
@@ -130,6 +140,28 @@ export class DebitsService {
     this.debitedCounter.inc({ outcome: 'skipped' }, outcome.skipped);
     this.debitedCounter.inc({ outcome: 'unknown_account' }, outcome.unknownAccount);
     return outcome;
+  }
+
+  /**
+   * Per-end-user budgets: adds what each named end user (`user`) spent through a key with a `user_limit` in the
+   * window of its generation; returns the hashes of keys one of whose users the batch took to the limit in a window
+   * still running (announced after commit).
+   */
+  private async addUserSpend(manager: Sql, events: readonly DebitEvent[], now: number): Promise<string[]> {
+    const named = events.filter((event) => event.externalUser);
+    if (named.length === 0) return [];
+    const keys = new Map((await this.keys.userLimited(manager, [...new Set(named.map((event) => event.keyId))])).map((key) => [key.id, key]));
+    if (keys.size === 0) return [];
+    const added = userSpendOfBatch(named.map((event) => ({ keyId: event.keyId, externalUser: event.externalUser, cost: event.cost, at: occurredAt(event, now) })), keys);
+    const addedOf = new Map(added.map((entry) => [JSON.stringify([entry.keyId, entry.user, entry.windowStart]), entry.spend]));
+    const reached = new Set<string>();
+    for (const total of await this.keys.addUserSpend(manager, added, new Date(now))) {
+      const key = keys.get(total.keyId)!;
+      const end = userWindowEnd(key.user_limit_reset, total.windowStart);
+      const spent = addedOf.get(JSON.stringify([total.keyId, total.user, total.windowStart])) ?? '0';
+      if ((end === null || end > now) && reachedUserLimit(total.spend, spent, key.user_limit)) reached.add(key.hash);
+    }
+    return [...reached];
   }
 
   /**

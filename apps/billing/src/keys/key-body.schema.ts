@@ -28,6 +28,8 @@ const modelPatternSchema = z
 /** The models a key may use; null (or absent) = every model. */
 const allowedModelsSchema = z.array(modelPatternSchema).min(1, 'must name at least one model (null allows every model)').max(100).nullable();
 const limitSchema = nonNegativeMoneySchema.nullable();
+/** A user limit of 0 would refuse every identified user: at least a hundredth of a cent. */
+const userLimitSchema = nonNegativeMoneySchema.refine((value) => Number(value) > 0, 'must be more than 0 (null removes the limit)').nullable();
 
 /** `POST /api/v1/keys` (and the admin key creation, which adds `kind`). */
 export const keyCreateBodySchema = z.object({
@@ -43,6 +45,10 @@ export const keyCreateBodySchema = z.object({
   allowed_models: allowedModelsSchema.optional(),
   /** The key's own guardrails, applied with the account's (null = none). */
   guardrails: keyGuardrailsSchema.optional(),
+  /** Per-end-user budget: what each `user` of the requests may spend through the key per window (USD; null = none). */
+  user_limit: userLimitSchema.optional(),
+  /** The user limit's window (daily, weekly, monthly UTC); null = it never resets. */
+  user_limit_reset: limitResetSchema.nullable().optional(),
 });
 export type KeyCreateBody = z.infer<typeof keyCreateBodySchema>;
 
@@ -61,5 +67,7 @@ export const keyUpdateBodySchema = z.object({
   max_spend_per_hour: limitSchema.optional(),
   allowed_models: allowedModelsSchema.optional(),
   guardrails: keyGuardrailsSchema.optional(),
+  user_limit: userLimitSchema.optional(),
+  user_limit_reset: limitResetSchema.nullable().optional(),
 });
 export type KeyUpdateBody = z.infer<typeof keyUpdateBodySchema>;

@@ -34,6 +34,9 @@ export interface KeyObject {
   /** The key's own guardrails, applied with the account's; null = none. */
   guardrails: Guardrails | null;
   disabled_reason: string | null;
+  /** Per-end-user budget (Switchyard's): what each `user` may spend through the key per window; null = none. */
+  user_limit: number | null;
+  user_limit_reset: KeyRow['user_limit_reset'];
 }
 
 export function usageNumbers(windows: UsageWindows) {
@@ -52,6 +55,10 @@ export function usageNumbers(windows: UsageWindows) {
 function remainingNumber(row: KeyRow, windows: UsageWindows): number | null {
   const remaining = limitRemaining({ limit: row.limit, limitReset: row.limit_reset, includeByokInLimit: row.include_byok_in_limit }, windows);
   return remaining === null ? null : moneyToNumber(remaining);
+}
+
+function userLimitFields(row: KeyRow): Pick<KeyObject, 'user_limit' | 'user_limit_reset'> {
+  return { user_limit: row.user_limit === null ? null : moneyToNumber(row.user_limit), user_limit_reset: row.user_limit_reset };
 }
 
 export function toKeyObject(row: KeyRow, windows: UsageWindows): KeyObject {
@@ -73,6 +80,7 @@ export function toKeyObject(row: KeyRow, windows: UsageWindows): KeyObject {
     allowed_models: row.allowed_models,
     guardrails: row.guardrails,
     disabled_reason: row.disabled ? row.disabled_reason : null,
+    ...userLimitFields(row),
   };
 }
 
@@ -101,6 +109,7 @@ export function toKeyInfo(row: KeyRow, windows: UsageWindows, account: { totalPu
     rate_limit: { requests: -1, interval: '10s', note: 'This field is deprecated and safe to ignore.' },
     max_spend_per_hour: row.max_spend_per_hour === null ? null : moneyToNumber(row.max_spend_per_hour),
     allowed_models: row.allowed_models,
+    ...userLimitFields(row),
     account_byok_usage_monthly: moneyToNumber(account.byokUsageMonthly),
     account_byok_requests_monthly: account.byokRequestsMonthly,
     byok_fee_waived: account.byokFeeWaived,

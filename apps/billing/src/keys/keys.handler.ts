@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { type KeyLookupReply, type KeySnapshot, keyInfoRequestSchema, keyLookupRequestSchema, keySnapshotPagedArrays, subjects } from '@switchyard/contracts';
+import { type KeyLookupReply, type KeySnapshot, keyInfoRequestSchema, keyLookupRequestSchema, keySnapshotPagedArrays, subjects, type UserLimitsSnapshot, userLimitsPagedArrays } from '@switchyard/contracts';
 import { NatsService, replyInPages } from '@switchyard/nest-kit';
 import type { Observable } from 'rxjs';
 import { parseOrBadRequest } from '../common/validation.js';
@@ -26,6 +26,12 @@ export class KeysHandler {
   @MessagePattern(subjects.billing.keySnapshot)
   async snapshot(): Promise<Observable<KeySnapshot>> {
     return replyInPages(await this.keys.snapshot(), keySnapshotPagedArrays, { maxPayload: this.nats.maxPayload, pageBytes: this.config.KEY_SNAPSHOT_PAGE_BYTES });
+  }
+
+  /** Every end user at their key's user limit now (in pages past one NATS message). */
+  @MessagePattern(subjects.billing.userLimits)
+  async userLimits(): Promise<Observable<UserLimitsSnapshot>> {
+    return replyInPages(await this.keys.userLimitBlocks(), userLimitsPagedArrays, { maxPayload: this.nats.maxPayload, pageBytes: this.config.KEY_SNAPSHOT_PAGE_BYTES });
   }
 
   @MessagePattern(subjects.billing.keyLookup)

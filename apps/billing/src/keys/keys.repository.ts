@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Guardrails, LimitReset } from '@switchyard/contracts';
 import { type Sql, queryOne, queryRows } from '../common/sql.js';
 import { KEY_COLUMNS, type KeyRow } from '../records/records.repository.js';
+import { type UserLimitedKey, type UserSpend, userWindowStart } from './user-limits.js';
 
 export interface NewKey {
   id: string;
@@ -18,6 +19,8 @@ export interface NewKey {
   maxSpendPerHour: string | null;
   allowedModels: string[] | null;
   guardrails: Guardrails | null;
+  userLimit: string | null;
+  userLimitReset: LimitReset | null;
   at: Date;
 }
 
@@ -30,6 +33,8 @@ export interface KeyPatch {
   maxSpendPerHour?: string | null;
   allowedModels?: string[] | null;
   guardrails?: Guardrails | null;
+  userLimit?: string | null;
+  userLimitReset?: LimitReset | null;
 }
 
 export interface KeyUsageDay {
@@ -47,8 +52,8 @@ export class KeysRepository {
   async insert(db: Sql, key: NewKey): Promise<boolean> {
     const rows = await queryRows<{ id: string }>(
       db,
-      `INSERT INTO api_keys (id, hash, account_id, name, label, kind, "limit", limit_reset, include_byok_in_limit, expires_at, creator_user_id, max_spend_per_hour, allowed_models, guardrails, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::numeric, $8, $9, $10, $11, $12::numeric, $14::text[], $15::jsonb, $13, $13)
+      `INSERT INTO api_keys (id, hash, account_id, name, label, kind, "limit", limit_reset, include_byok_in_limit, expires_at, creator_user_id, max_spend_per_hour, allowed_models, guardrails, user_limit, user_limit_reset, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::numeric, $8, $9, $10, $11, $12::numeric, $14::text[], $15::jsonb, $16::numeric, $17, $13, $13)
        ON CONFLICT (hash) DO NOTHING RETURNING id`,
       [
         key.id,
@@ -66,6 +71,8 @@ export class KeysRepository {
         key.at,
         key.allowedModels,
         key.guardrails === null ? null : JSON.stringify(key.guardrails),
+        key.userLimit,
+        key.userLimitReset,
       ],
     );
     return rows.length > 0;
@@ -94,6 +101,8 @@ export class KeysRepository {
     if (patch.limit !== undefined) set('"limit"', patch.limit, '::numeric');
     if (patch.limitReset !== undefined) set('limit_reset', patch.limitReset);
     if (patch.includeByokInLimit !== undefined) set('include_byok_in_limit', patch.includeByokInLimit);
+    if (patch.userLimit !== undefined) set('user_limit', patch.userLimit, '::numeric');
+    if (patch.userLimitReset !== undefined) set('user_limit_reset', patch.userLimitReset);
     set('updated_at', at);
     await db.query(`UPDATE api_keys SET ${sets.join(', ')} WHERE id = $1`, values);
   }
@@ -123,7 +132,52 @@ export class KeysRepository {
     await db.query(`UPDATE api_keys SET disabled = true, disabled_reason = $2, updated_at = $3 WHERE id = $1`, [id, reason, at]);
   }
 
+  /** The keys among `ids` that have a per-end-user limit. */
+  async userLimited(db: Sql, ids: readonly string[]): Promise<UserLimitedKey[]> {
+    if (ids.length === 0) return [];
+    return queryRows<UserLimitedKey>(db, `SELECT id, hash, user_limit::text AS user_limit, user_limit_reset FROM api_keys WHERE id = ANY($1::text[]) AND user_limit IS NOT NULL`, [[...ids]]);
+  }
+
+  /** Adds what end users spent per key and window (rows sorted, one per key, user and window); returns the totals after. */
+  async addUserSpend(db: Sql, rows: readonly UserSpend[], at: Date): Promise<UserSpend[]> {
+    if (rows.length === 0) return [];
+    const totals = await queryRows<{ key_id: string; external_user: string; window_start: Date; spend: string }>(
+      db,
+      `INSERT INTO key_user_spend (key_id, external_user, window_start, spend, updated_at)
+       SELECT t.key_id, t.external_user, t.window_start, t.spend::numeric, $5 FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[]) AS t(key_id, external_user, window_start, spend)
+       ON CONFLICT (key_id, external_user, window_start) DO UPDATE SET spend = key_user_spend.spend + EXCLUDED.spend, updated_at = EXCLUDED.updated_at
+       RETURNING key_id, external_user, window_start, spend::text AS spend`,
+      [rows.map((row) => row.keyId), rows.map((row) => row.user), rows.map((row) => new Date(row.windowStart)), rows.map((row) => row.spend), at],
+    );
+    return totals.map((row) => ({ keyId: row.key_id, user: row.external_user, windowStart: row.window_start.getTime(), spend: row.spend }));
+  }
+
+  /**
+   * End users at or past their key's `user_limit` in the key's current window (`now`'s), all keys or those of
+   * `keyIds`: what ingress refuses.
+   */
+  async usersAtLimit(db: Sql, now: number, keyIds?: readonly string[]): Promise<Array<{ hash: string; user_limit: string; user_limit_reset: LimitReset | null; external_user: string; window_start: Date }>> {
+    const starts = [userWindowStart('daily', now), userWindowStart('weekly', now), userWindowStart('monthly', now)].map((ms) => new Date(ms));
+    return queryRows(
+      db,
+      `SELECT k.hash, k.user_limit::text AS user_limit, k.user_limit_reset, s.external_user, s.window_start
+         FROM key_user_spend s JOIN api_keys k ON k.id = s.key_id
+        WHERE k.user_limit IS NOT NULL AND s.spend >= k.user_limit
+          AND s.window_start = CASE k.user_limit_reset WHEN 'daily' THEN $1::timestamptz WHEN 'weekly' THEN $2::timestamptz WHEN 'monthly' THEN $3::timestamptz ELSE 'epoch'::timestamptz END
+          ${keyIds ? 'AND k.id = ANY($4::text[])' : ''}
+        ORDER BY k.hash, s.external_user`,
+      keyIds ? [...starts, [...keyIds]] : starts,
+    );
+  }
+
+  /** Forgets per-user spend of windows that ended before `before` (a limit that never resets keeps its rows). */
+  async pruneUserSpend(db: Sql, before: Date): Promise<number> {
+    const rows = await queryRows<{ n: number }>(db, `WITH gone AS (DELETE FROM key_user_spend WHERE window_start > 'epoch'::timestamptz AND window_start < $1 RETURNING 1) SELECT count(*)::int AS n FROM gone`, [before]);
+    return rows[0]?.n ?? 0;
+  }
+
   async delete(db: Sql, id: string): Promise<void> {
+    await db.query(`DELETE FROM key_user_spend WHERE key_id = $1`, [id]);
     await db.query(`DELETE FROM api_keys WHERE id = $1`, [id]);
   }
 

@@ -9,7 +9,10 @@ import {
   keyManagementRequestSchema,
   maskApiKey,
   newApiKey,
+  subjects,
+  type UserLimitsSnapshot,
 } from '@switchyard/contracts';
+import { NatsService } from '@switchyard/nest-kit';
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AccountsRepository } from '../accounts/accounts.repository.js';
@@ -21,6 +24,7 @@ import { type AdminKeyCreateBody, type KeyUpdateBody, keyCreateBodySchema, keyUp
 import { ZERO_WINDOWS } from './key-limits.js';
 import { type KeyInfoExtras, type KeyObject, toKeyInfo, toKeyObject } from './key-views.js';
 import { KeysRepository } from './keys.repository.js';
+import { userWindowEnd } from './user-limits.js';
 
 /** OpenRouter lists keys 100 at a time. */
 export const KEYS_PAGE_SIZE = 100;
@@ -40,11 +44,23 @@ export class KeysService {
     private readonly accounts: AccountsRepository,
     private readonly records: RecordsRepository,
     private readonly feed: ChangeFeed,
+    private readonly nats: NatsService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   snapshot(): Promise<KeySnapshot> {
     return this.records.snapshot();
+  }
+
+  /** Every end user at their key's `user_limit` in the current window: what ingress refuses (402). */
+  async userLimitBlocks(): Promise<UserLimitsSnapshot> {
+    const rows = await this.keys.usersAtLimit(this.dataSource, this.clock.now());
+    return {
+      blocks: rows.map((row) => {
+        const until = userWindowEnd(row.user_limit_reset, row.window_start.getTime());
+        return { keyHash: row.hash, user: row.external_user, until: until === null ? null : new Date(until).toISOString(), limit: row.user_limit, limitReset: row.user_limit_reset };
+      }),
+    };
   }
 
   /** One key by hash with its account, for an ingress replica that does not know it yet. */
@@ -119,6 +135,8 @@ export class KeysService {
       maxSpendPerHour: body.max_spend_per_hour ?? null,
       allowedModels: body.allowed_models ?? null,
       guardrails: body.guardrails ?? null,
+      userLimit: body.user_limit ?? null,
+      userLimitReset: body.user_limit_reset ?? null,
       at: new Date(this.clock.now()),
     });
     if (!inserted) return null;
@@ -132,13 +150,15 @@ export class KeysService {
       await this.keys.update(
         manager,
         row.id,
-        { name: body.name, disabled: body.disabled, limit: body.limit, limitReset: body.limit_reset, includeByokInLimit: body.include_byok_in_limit, maxSpendPerHour: body.max_spend_per_hour, allowedModels: body.allowed_models, guardrails: body.guardrails },
+        { name: body.name, disabled: body.disabled, limit: body.limit, limitReset: body.limit_reset, includeByokInLimit: body.include_byok_in_limit, maxSpendPerHour: body.max_spend_per_hour, allowedModels: body.allowed_models, guardrails: body.guardrails, userLimit: body.user_limit, userLimitReset: body.user_limit_reset },
         new Date(this.clock.now()),
       );
       changes.key(row.id);
       return row.id;
     });
     const row = (await this.records.keyRows(this.dataSource, { ids: [id] }))[0]!;
+    // A changed user limit blocks other end users (or frees them): ingress replicas fetch the blocks again.
+    if (body.user_limit !== undefined || body.user_limit_reset !== undefined) this.nats.publish(subjects.billing.userLimitsChanged, { keyHash: row.hash });
     return (await this.objects([row]))[0]!;
   }
 

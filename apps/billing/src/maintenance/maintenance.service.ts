@@ -93,6 +93,8 @@ export class MaintenanceService implements OnApplicationBootstrap, BeforeApplica
       const summary = await this.credits.expireDue();
       await this.leases.deleteExpiredBefore(this.dataSource, new Date(this.clock.now() - DAY_MS));
       await this.freeQuota.deleteOld();
+      // Per-user spend of windows long over (two months: the current monthly window started at most 31 days ago).
+      await this.keys.pruneUserSpend(this.dataSource, new Date(this.clock.now() - 62 * DAY_MS));
       return summary;
     })().finally(() => {
       this.sweeping = undefined;

@@ -60,6 +60,9 @@ export interface KeyRow {
   guardrails: Guardrails | null;
   /** Why the key is disabled when billing disabled it (the runaway stop); null otherwise. */
   disabled_reason: string | null;
+  /** What each end user (`user`) may spend through the key per window, USD; null = no per-user limit. */
+  user_limit: string | null;
+  user_limit_reset: LimitReset | null;
   usage_total: string;
   byok_usage_total: string;
   created_at: Date;
@@ -89,7 +92,7 @@ const ACCOUNT_COLUMNS = `
 export const KEY_COLUMNS = `
   k.id, k.hash, k.account_id, k.name, k.label, k.kind, k.disabled, k."limit"::text AS "limit", k.limit_reset,
   k.include_byok_in_limit, k.expires_at, k.creator_user_id, k.max_spend_per_hour::text AS max_spend_per_hour, k.allowed_models, k.guardrails, k.disabled_reason,
-  k.usage_total::text AS usage_total,
+  k.user_limit::text AS user_limit, k.user_limit_reset, k.usage_total::text AS usage_total,
   k.byok_usage_total::text AS byok_usage_total, k.created_at, k.updated_at`;
 
 /**

@@ -47,6 +47,8 @@ describe('API keys: key-management RPC, snapshot, key info, keys-changed (real N
       allowed_models: null,
       guardrails: null,
       disabled_reason: null,
+      user_limit: null,
+      user_limit_reset: null,
     });
     const stored = await billing.app.get((await import('typeorm')).DataSource).query(`SELECT * FROM api_keys WHERE hash = $1`, [created.data.hash]);
     expect(JSON.stringify(stored)).not.toContain(created.key);

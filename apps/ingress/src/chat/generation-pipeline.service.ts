@@ -30,6 +30,7 @@ import type { z } from 'zod';
 import { attemptBillingFor } from '../admission/attempt-billing.js';
 import { attemptsAllowedForKey, modelAllowed } from '../admission/model-allowlist.js';
 import { applyCallerGuardrails } from '../admission/guardrails.js';
+import { UserLimitsService } from '../admission/user-limits.service.js';
 import { CreditLeaseService, type Reservation } from '../admission/credit-lease.service.js';
 import type { Caller } from '../auth/authenticator.service.js';
 import { INGRESS_CONFIG, type IngressConfig } from '../config/ingress.config.js';
@@ -210,6 +211,7 @@ export class GenerationPipelineService {
     private readonly credentials: ProviderCredentialsService,
     private readonly presets: PresetStore,
     @Inject(INGRESS_CONFIG) private readonly config: IngressConfig,
+    private readonly userLimits: UserLimitsService,
   ) {}
 
   /** One server span per request (continuing the client's W3C trace context): planning, attempts and upstream calls nest under it. */
@@ -292,7 +294,9 @@ export class GenerationPipelineService {
     let rateLimitHeaders: Record<string, string> | undefined;
     let admitted: Awaited<ReturnType<GenerationPipelineService['admit']>>;
     try {
-      // The key's model allowlist (Switchyard's governance), then the free quota and the credit lease.
+      // The end user's budget on this key and the key's model allowlist (Switchyard's governance), then the free
+      // quota and the credit lease.
+      this.userLimits.check(caller.key.hash, requested.user);
       const permitted = attemptsAllowedForKey(caller.key.allowedModels, named.model, planResult.attempts);
       ({ attempts, rateLimitHeaders } = await this.admission.checkFreeQuota(caller, permitted));
       admitted = await this.admit(caller, requested, attempts, promptTokens);

@@ -13,6 +13,7 @@ import type { CatalogStateService } from '../state/catalog-state.service.js';
 import type { AttemptRunnerService, RunInput } from './attempt-runner.service.js';
 import { chatCompletionsSkin } from './chat-completions.skin.js';
 import { GenerationPipelineService } from './generation-pipeline.service.js';
+import type { UserLimitsService } from '../admission/user-limits.service.js';
 
 /** Everything around one non-streaming request, recording the order in which things happen. */
 function setup() {
@@ -48,7 +49,7 @@ function setup() {
     record: () => order.push('recorded'),
     guarded: <T>(_api: string, apply: () => T) => apply(),
   } as unknown as GenerationRecorderService;
-  const pipeline = new GenerationPipelineService(state, admission, runner, recorder, { requestOf: () => null } as unknown as ResponseCacheService, { uncredentialed: new Set() } as unknown as ProviderCredentialsService, {} as PresetStore, ingressConfigSchema.parse({}));
+  const pipeline = new GenerationPipelineService(state, admission, runner, recorder, { requestOf: () => null } as unknown as ResponseCacheService, { uncredentialed: new Set() } as unknown as ProviderCredentialsService, {} as PresetStore, ingressConfigSchema.parse({}), { check: () => undefined } as unknown as UserLimitsService);
   const sent: { status?: number; body?: string } = {};
   const reply = {
     raw: { on: () => undefined, off: () => undefined, writableEnded: false },

@@ -199,6 +199,46 @@ describe('keys, limits and account rules', () => {
     await waitFor(async () => (await completion(second.baseUrl, agent, 'openai/gpt-4o-mini')).status === 200, { timeoutMs: 3_000, message: 'the key serves again' });
   });
 
+  it("caps each end user's spend on a key (user_limit): a user past it is a 402 on every replica, others and unnamed requests go on", async () => {
+    const accountId = await admin.createAccount('per-user', { topUp: '5' });
+    const management = (await admin.createKey(accountId, { name: 'ops', kind: 'management' })).key;
+    await waitFor(async () => (await call(stack.baseUrl, management, 'GET', '/keys')).status === 200, { message: 'management key known' });
+    const created = await call(stack.baseUrl, management, 'POST', '/keys', { name: 'saas', user_limit: 0.000001, user_limit_reset: 'daily' });
+    expect(created.status).toBe(201);
+    expect(created.body.data).toMatchObject({ user_limit: 0.000001, user_limit_reset: 'daily' });
+    const key = created.body.key as string;
+    await waitFor(async () => (await call(stack.baseUrl, key, 'GET', '/key')).status === 200, { message: 'the key known' });
+    expect((await call(stack.baseUrl, key, 'GET', '/key')).body.data).toMatchObject({ user_limit: 0.000001, user_limit_reset: 'daily' });
+    const sdk = client(stack.baseUrl, key);
+    const ask = (user?: string, on = sdk) => on.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }], ...(user ? { user } : {}) });
+
+    // Alice's first request costs more than her limit: once billing has debited it, she is refused on every replica.
+    expect((await ask('alice')).choices[0]?.message.content).toBeTruthy();
+    const refusal = await waitFor(async () => {
+      try {
+        await ask('alice');
+        return undefined;
+      } catch (error) {
+        return error as { status: number; error: { message: string; metadata: Record<string, unknown> } };
+      }
+    }, { timeoutMs: 10_000, message: 'alice refused' });
+    expect(refusal.status).toBe(402);
+    expect(refusal.error.message).toMatch(/^This user has reached its spend limit on this API key \(\$0\.000001 per day\); it resets at \d{4}-\d{2}-\d{2}T00:00:00\.000Z$/);
+    expect(refusal.error.metadata).toMatchObject({ user: 'alice', user_limit: '0.000001', user_limit_reset: 'daily' });
+    await expect(ask('alice', client(second.baseUrl, key))).rejects.toMatchObject({ status: 402 });
+    // The Anthropic route names the user in metadata.user_id.
+    expect((await call(second.baseUrl, key, 'POST', '/messages', { model: 'anthropic/claude-haiku-4.5', max_tokens: 16, messages: [{ role: 'user', content: 'Hi' }], metadata: { user_id: 'alice' } })).status).toBe(402);
+    // Bob has his own budget; a request naming nobody is not limited per user.
+    expect((await ask('bob')).choices).toHaveLength(1);
+    expect((await ask()).choices).toHaveLength(1);
+
+    // The owner removes the limit: alice is served again, on every replica.
+    expect((await call(stack.baseUrl, management, 'PATCH', `/keys/${created.body.data.hash}`, { user_limit: null })).body.data).toMatchObject({ user_limit: null });
+    for (const baseUrl of replicas) {
+      await waitFor(async () => (await call(baseUrl, key, 'POST', '/chat/completions', { model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Again' }], user: 'alice' })).status === 200, { timeoutMs: 5_000, message: 'alice served again' });
+    }
+  });
+
   it('spend alerts through /api/v1/alerts: the owner sets thresholds with a management key, spends past them, and reads the alerts raised', async () => {
     const accountId = await admin.createAccount('alerted', { topUp: '1' });
     const management = (await admin.createKey(accountId, { name: 'ops', kind: 'management' })).key;

@@ -17,6 +17,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { attemptBillingFor } from '../../admission/attempt-billing.js';
 import { attemptsAllowedForKey, modelAllowed } from '../../admission/model-allowlist.js';
 import { applyCallerGuardrailsToTexts } from '../../admission/guardrails.js';
+import { UserLimitsService } from '../../admission/user-limits.service.js';
 import { CreditLeaseService, type Reservation } from '../../admission/credit-lease.service.js';
 import type { Caller } from '../../auth/authenticator.service.js';
 import type { FailedAttempt } from '../../chat/attempt-runner.service.js';
@@ -140,6 +141,7 @@ export class UnaryGenerationService {
     private readonly credentials: ProviderCredentialsService,
     nats: NatsService,
     @Inject(INGRESS_CONFIG) private readonly config: IngressConfig,
+    private readonly userLimits: UserLimitsService,
   ) {
     this.client = new EmbedAttemptClient(nats, config.PROVIDER_LIVENESS_MS);
   }
@@ -187,6 +189,7 @@ export class UnaryGenerationService {
       }),
     );
     if (!planned.ok) throw planFailure(planned);
+    this.userLimits.check(caller.key.hash, generation.user);
     const permitted = attemptsAllowedForKey(caller.key.allowedModels, generation.model, planned.attempts);
     const quota = (await this.admission.checkFreeQuota(caller, permitted)).attempts;
     const attempts = generation.routable ? generation.routable(quota) : quota;
