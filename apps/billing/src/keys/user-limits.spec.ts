@@ -18,6 +18,7 @@ describe('per-end-user spend of a debit batch', () => {
         { keyId: 'k-daily', externalUser: null, cost: '9', at },
         { keyId: 'k-daily', cost: '9', at },
         { keyId: 'k-daily', externalUser: 'carol', cost: '0', at },
+        { keyId: 'k-daily', externalUser: 'x'.repeat(513), cost: '1', at },
         { keyId: 'k-other', externalUser: 'alice', cost: '9', at },
         { keyId: 'k-life', externalUser: 'alice', cost: '0.7', at },
       ],

@@ -2,6 +2,9 @@ import type { LimitReset } from '@switchyard/contracts';
 import { Decimal, formatMoney, toDecimal } from '@switchyard/money';
 import { nextWindowStart, windowStart } from '../common/time.js';
 
+/** The longest end-user id tracked (what ingress accepts as `user`). */
+export const MAX_USER_LENGTH = 512;
+
 /** A key with a per-end-user budget (`user_limit`, USD per `user_limit_reset` window; null reset = for good). */
 export interface UserLimitedKey {
   id: string;
@@ -36,7 +39,9 @@ export function userSpendOfBatch(events: ReadonlyArray<{ keyId: string; external
   const totals = new Map<string, UserSpend & { total: Decimal }>();
   for (const event of events) {
     const key = keys.get(event.keyId);
-    if (!key || !event.externalUser) continue;
+    // Ingress takes `user` up to 512 characters; a longer one (a foreign publisher) would not fit the table's index
+    // and fail the whole debit batch, so it is not tracked.
+    if (!key || !event.externalUser || event.externalUser.length > MAX_USER_LENGTH) continue;
     const start = userWindowStart(key.user_limit_reset, event.at);
     const id = JSON.stringify([event.keyId, event.externalUser, start]);
     const entry = totals.get(id) ?? { keyId: event.keyId, user: event.externalUser, windowStart: start, spend: '0', total: new Decimal(0) };

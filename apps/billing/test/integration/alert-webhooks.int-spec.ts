@@ -185,7 +185,7 @@ describe('alert webhooks (spend alerts and runaway stops reach the operator; rea
     const started = Date.now();
     await spend(ids, '1', '9');
     // An attempt counts when it is claimed; its outcome is recorded once the timeout ended it.
-    await waitFor(async () => (await alertsOf(ids.accountId))[0]?.webhook.error != null, { timeoutMs: 5_000, message: 'the hanging attempt recorded' });
+    await waitFor(async () => typeof (await alertsOf(ids.accountId))[0]?.webhook.error === 'string', { timeoutMs: 5_000, message: 'the hanging attempt recorded' });
     const { webhook } = (await alertsOf(ids.accountId))[0]!;
     expect(webhook).toMatchObject({ state: 'pending', attempts: 1 });
     expect(webhook.error).toMatch(/abort|time/i);
