@@ -238,6 +238,8 @@ export const keyManagementRequestSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('create'), accountId: z.string(), body: z.record(z.string(), z.unknown()) }),
   z.object({ op: z.literal('update'), accountId: z.string(), hash: z.string(), body: z.record(z.string(), z.unknown()) }),
   z.object({ op: z.literal('delete'), accountId: z.string(), hash: z.string() }),
+  /** The key's end users by spend in its user limit's current window (`GET /api/v1/keys/{hash}/users`). */
+  z.object({ op: z.literal('users'), accountId: z.string(), hash: z.string(), offset: z.number().int().nonnegative().default(0) }),
 ]);
 export type KeyManagementRequest = z.input<typeof keyManagementRequestSchema>;
 

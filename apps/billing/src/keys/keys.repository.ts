@@ -170,6 +170,15 @@ export class KeysRepository {
     );
   }
 
+  /** A page of what end users spent through a key in one window, most first. */
+  async userSpendPage(db: Sql, keyId: string, windowStart: Date, options: { offset: number; limit: number }): Promise<Array<{ external_user: string; spend: string }>> {
+    return queryRows(
+      db,
+      `SELECT external_user, spend::text AS spend FROM key_user_spend WHERE key_id = $1 AND window_start = $2 ORDER BY spend DESC, external_user LIMIT $3 OFFSET $4`,
+      [keyId, windowStart, options.limit, options.offset],
+    );
+  }
+
   /** Forgets per-user spend of windows that ended before `before` (a limit that never resets keeps its rows). */
   async pruneUserSpend(db: Sql, before: Date): Promise<number> {
     const rows = await queryRows<{ n: number }>(db, `WITH gone AS (DELETE FROM key_user_spend WHERE window_start > 'epoch'::timestamptz AND window_start < $1 RETURNING 1) SELECT count(*)::int AS n FROM gone`, [before]);

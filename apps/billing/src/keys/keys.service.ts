@@ -24,7 +24,8 @@ import { type AdminKeyCreateBody, type KeyUpdateBody, keyCreateBodySchema, keyUp
 import { ZERO_WINDOWS } from './key-limits.js';
 import { type KeyInfoExtras, type KeyObject, toKeyInfo, toKeyObject } from './key-views.js';
 import { KeysRepository } from './keys.repository.js';
-import { userWindowEnd } from './user-limits.js';
+import { userWindowEnd, userWindowStart } from './user-limits.js';
+import { formatMoney, moneyToNumber, toDecimal } from '@switchyard/money';
 
 /** OpenRouter lists keys 100 at a time. */
 export const KEYS_PAGE_SIZE = 100;
@@ -63,6 +64,32 @@ export class KeysService {
     };
   }
 
+  /**
+   * A key's end users, most spending first, 100 a page: what each spent in the current window of the key's
+   * `user_limit` (its `user_limit_reset`; for good when it never resets), what is left and whether they are refused.
+   * A key without a user limit tracks nobody (an empty list).
+   */
+  async users(accountId: string, hash: string, offset: number) {
+    const row = await this.managedKey(this.dataSource, accountId, hash);
+    const now = this.clock.now();
+    const start = userWindowStart(row.user_limit_reset, now);
+    const end = userWindowEnd(row.user_limit_reset, start);
+    const limit = row.user_limit;
+    const rows = limit === null ? [] : await this.keys.userSpendPage(this.dataSource, row.id, new Date(start), { offset, limit: KEYS_PAGE_SIZE });
+    return {
+      data: rows.map((entry) => ({
+        user: entry.external_user,
+        usage: moneyToNumber(entry.spend),
+        limit_remaining: moneyToNumber(formatMoney(toDecimal(limit!).minus(toDecimal(entry.spend)))),
+        limited: toDecimal(entry.spend).gte(toDecimal(limit!)),
+      })),
+      user_limit: limit === null ? null : moneyToNumber(limit),
+      user_limit_reset: row.user_limit_reset,
+      window_start: new Date(start).toISOString(),
+      window_end: end === null ? null : new Date(end).toISOString(),
+    };
+  }
+
   /** One key by hash with its account, for an ingress replica that does not know it yet. */
   lookup(hash: string): Promise<KeyLookupReply> {
     return this.records.lookup(hash);
@@ -98,6 +125,8 @@ export class KeysService {
         const body = parseOrBadRequest(keyUpdateBodySchema, request.body, 'key update');
         return { data: await this.update(request.accountId, request.hash, body) };
       }
+      case 'users':
+        return this.users(request.accountId, request.hash, request.offset);
       case 'delete':
         await this.delete(request.accountId, request.hash);
         return { deleted: true };

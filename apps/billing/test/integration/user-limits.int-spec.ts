@@ -52,6 +52,18 @@ describe('per-end-user spend limits (user_limit)', () => {
     await spend(ids, '0.1', 'alice'); // 0.6 + 0.3 + 0.1 = 1: exactly at the limit
     expect((await blocks()).filter((block) => block.keyHash === ids.keyHash).map((block) => block.user)).toEqual(['alice', 'bob']);
     await spend(ids, '0.5', 'alice'); // past it already: no new announcement
+    // The owner sees who spent what this window, most first (management API: GET /api/v1/keys/{hash}/users).
+    expect(await keys({ op: 'users', accountId: ids.accountId, hash: ids.keyHash })).toEqual({
+      data: [
+        { user: 'bob', usage: 5, limit_remaining: -4, limited: true },
+        { user: 'alice', usage: 1.5, limit_remaining: -0.5, limited: true },
+      ],
+      user_limit: 1,
+      user_limit_reset: 'daily',
+      window_start: '2026-11-25T00:00:00.000Z',
+      window_end: '2026-11-26T00:00:00.000Z',
+    });
+    await expect(keys({ op: 'users', accountId: 'someone-else', hash: ids.keyHash })).rejects.toMatchObject({ status: 404 });
     await waitFor(() => announced.filter((hash) => hash === ids.keyHash).length >= 2, { message: 'announced' });
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(announced.filter((hash) => hash === ids.keyHash)).toHaveLength(2);
@@ -61,6 +73,7 @@ describe('per-end-user spend limits (user_limit)', () => {
     expect((await blocks()).filter((block) => block.keyHash === ids.keyHash)).toEqual([]);
     await spend(ids, '0.9', 'alice');
     expect((await blocks()).filter((block) => block.keyHash === ids.keyHash)).toEqual([]);
+    expect((await keys({ op: 'users', accountId: ids.accountId, hash: ids.keyHash })).data).toEqual([{ user: 'alice', usage: 0.9, limit_remaining: 0.1, limited: false }]);
   });
 
   it('re-reads the blocks under a changed limit (raised: users go free; removed: nobody is limited) and announces the key', async () => {

@@ -95,6 +95,15 @@ export class AccountController {
     return this.keys({ op: 'get', accountId: caller.account.accountId, hash });
   }
 
+  /** Switchyard's: a key's end users by spend in its user limit's window (`?offset=`, 100 a page). */
+  @Get('keys/:hash/users')
+  async keyUsers(@Req() request: FastifyRequest, @Param('hash') hash: string, @Query('offset') offset: unknown): Promise<unknown> {
+    const caller = await this.authenticator.authenticate(request.headers, { requireManagement: true });
+    const offsetValue = Number(firstQuery(offset) ?? 0);
+    if (!Number.isInteger(offsetValue) || offsetValue < 0) throw new BadRequestError('offset must be a non-negative integer');
+    return this.keys({ op: 'users', accountId: caller.account.accountId, hash, offset: offsetValue });
+  }
+
   @Patch('keys/:hash')
   async updateKey(@Req() request: FastifyRequest, @Param('hash') hash: string, @Body() body: unknown): Promise<unknown> {
     const caller = await this.authenticator.authenticate(request.headers, { requireManagement: true });

@@ -231,6 +231,12 @@ describe('keys, limits and account rules', () => {
     // Bob has his own budget; a request naming nobody is not limited per user.
     expect((await ask('bob')).choices).toHaveLength(1);
     expect((await ask()).choices).toHaveLength(1);
+    // The owner sees the key's users by spend this window (bob's debit may still be on its way).
+    const users = await call(stack.baseUrl, management, 'GET', `/keys/${created.body.data.hash}/users`);
+    expect(users.status).toBe(200);
+    expect(users.body).toMatchObject({ user_limit: 0.000001, user_limit_reset: 'daily', window_end: expect.stringMatching(/T00:00:00\.000Z$/) });
+    expect(users.body.data).toContainEqual({ user: 'alice', usage: expect.any(Number), limit_remaining: expect.any(Number), limited: true });
+    expect((await call(stack.baseUrl, key, 'GET', `/keys/${created.body.data.hash}/users`)).status).toBe(403); // an inference key cannot manage keys
 
     // The owner removes the limit: alice is served again, on every replica.
     expect((await call(stack.baseUrl, management, 'PATCH', `/keys/${created.body.data.hash}`, { user_limit: null })).body.data).toMatchObject({ user_limit: null });
