@@ -1,6 +1,7 @@
 import { hashApiKey, keySnapshotSchema, subjects, userLimitsChangedSchema, userLimitsSnapshotSchema } from '@switchyard/contracts';
 import { waitFor } from '@switchyard/nest-kit/testing';
 import { ManualClock } from '../../src/common/clock.js';
+import { KeysRepository } from '../../src/keys/keys.repository.js';
 import { BillingTestApp } from './billing-test-app.js';
 
 /**
@@ -93,12 +94,22 @@ describe('per-end-user spend limits (user_limit)', () => {
     expect(await billing.rpc(subjects.billing.keyInfo, { hash: ids.keyHash })).toMatchObject({ user_limit: null, user_limit_reset: null });
   });
 
-  it('refuses a user limit of zero or below (400) and forgets a deleted key’s per-user spend', async () => {
+  it('refuses a user limit of zero or below (400), prunes windows long over, and forgets a deleted key’s per-user spend', async () => {
     const account = await billing.createAccount({ name: 'Zero' });
     for (const user_limit of [0, '0', -1, 'lots']) await expect(keys({ op: 'create', accountId: account.id, body: { name: 'x', user_limit } })).rejects.toMatchObject({ status: 400 });
     const ids = await setup({ user_limit: '0.1', user_limit_reset: 'monthly' });
     await spend(ids, '0.2', 'erin');
     expect((await blocks()).some((block) => block.keyHash === ids.keyHash)).toBe(true);
+    // The sweep forgets windows over for two months; a limit that never resets keeps its rows.
+    const repository = billing.app.get(KeysRepository);
+    const dataSource = billing.app.get((await import('typeorm')).DataSource);
+    const lifetime = await setup({ user_limit: '5' });
+    await spend(lifetime, '0.1', 'frank');
+    const old = Date.parse('2026-08-01T00:00:00Z');
+    await repository.addUserSpend(dataSource, [{ keyId: ids.keyId, user: 'gone', windowStart: old, spend: '1' }], new Date(old));
+    expect(await repository.pruneUserSpend(dataSource, new Date(clock.now() - 62 * 86_400_000))).toBeGreaterThanOrEqual(1);
+    const left = await dataSource.query(`SELECT key_id, external_user FROM key_user_spend WHERE key_id = ANY($1::text[]) ORDER BY external_user`, [[ids.keyId, lifetime.keyId]]);
+    expect(left).toEqual([{ key_id: ids.keyId, external_user: 'erin' }, { key_id: lifetime.keyId, external_user: 'frank' }]);
     await keys({ op: 'delete', accountId: ids.accountId, hash: ids.keyHash });
     expect((await blocks()).some((block) => block.keyHash === ids.keyHash)).toBe(false);
     const rows = await billing.app.get((await import('typeorm')).DataSource).query(`SELECT count(*)::int AS n FROM key_user_spend WHERE key_id = $1`, [ids.keyId]);
