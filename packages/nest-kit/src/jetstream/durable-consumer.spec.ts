@@ -54,8 +54,9 @@ describe('DurableConsumer', () => {
     expect(fetches()).toBeGreaterThanOrEqual(2); // and it went on fetching after the failure
   });
 
-  it('fetches as many messages as fit in its bytes at their average size: one at first, at most batchSize', () => {
-    expect(fetchCount({ batchSize: 250 }, undefined)).toBe(1);
+  it('fetches as many messages as fit in its bytes at their average size (full batch messages until known), at most batchSize', () => {
+    expect(fetchCount({ batchSize: 250 }, undefined)).toBe(4);
+    expect(fetchCount({ batchSize: 2 }, undefined)).toBe(2);
     expect(fetchCount({ batchSize: 250 }, 2_500)).toBe(250); // single events: the whole batch
     expect(fetchCount({ batchSize: 250 }, 100_000)).toBe(10); // batch messages of ~40 events: 1 MiB of them
     expect(fetchCount({ batchSize: 2_000 }, 2_000)).toBe(2_000); // batchSize × 4 KiB

@@ -82,17 +82,21 @@ const NANOS_PER_MS = 1_000_000;
 /** Bytes a fetch aims at by default: `batchSize` × 4 KiB, at least 1 MiB. */
 const MIN_FETCH_BYTES = 1024 * 1024;
 
+/** What the messages are assumed to weigh until some were fetched: a full batch message (DurablePublisher's cap). */
+const ASSUMED_MESSAGE_BYTES = 256 * 1024;
+
 /**
  * How many messages to fetch next: as many as fit in the fetch's bytes at the average size of the messages fetched
- * so far (a batch message carries up to 100 events, a plain one a single event), between 1 and `batchSize`; one
- * until a size is known. (JetStream's own `max_bytes` limit ends a pull filled by count only when its heartbeats are
+ * so far (a batch message carries up to 100 events, a plain one a single event), between 1 and `batchSize`; until a
+ * size is known, as if every message were a full batch (a few: a pull completes only when full or expired, so one
+ * at a time would hold the messages after the first back by a whole `expiresMs`). (JetStream's own `max_bytes` limit ends a pull filled by count only when its heartbeats are
  * missed, seconds later, so the count is what bounds it.)
  */
 export function fetchCount(options: Pick<DurableConsumerOptions, 'batchSize' | 'fetchMaxBytes'>, averageMessageBytes: number | undefined): number {
   const batchSize = options.batchSize ?? 200;
-  if (averageMessageBytes === undefined) return 1;
+  const average = averageMessageBytes ?? ASSUMED_MESSAGE_BYTES;
   const bytes = options.fetchMaxBytes ?? Math.max(batchSize * 4 * 1024, MIN_FETCH_BYTES);
-  return Math.max(1, Math.min(batchSize, Math.floor(bytes / Math.max(1, averageMessageBytes))));
+  return Math.max(1, Math.min(batchSize, Math.floor(bytes / Math.max(1, average))));
 }
 
 /**
