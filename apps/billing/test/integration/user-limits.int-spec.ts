@@ -1,5 +1,5 @@
 import { hashApiKey, keySnapshotSchema, subjects, userLimitsChangedSchema, userLimitsSnapshotSchema } from '@switchyard/contracts';
-import { waitFor } from '@switchyard/nest-kit/testing';
+import { TEST_ADMIN_TOKEN, waitFor } from '@switchyard/nest-kit/testing';
 import { ManualClock } from '../../src/common/clock.js';
 import { KeysRepository } from '../../src/keys/keys.repository.js';
 import { BillingTestApp } from './billing-test-app.js';
@@ -68,6 +68,8 @@ describe('per-end-user spend limits (user_limit)', () => {
     await waitFor(() => announced.filter((hash) => hash === ids.keyHash).length >= 2, { message: 'announced' });
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(announced.filter((hash) => hash === ids.keyHash)).toHaveLength(2);
+    const metrics = await (await fetch(`${billing.base}/metrics`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })).text();
+    expect(metrics).toMatch(/switchyard_billing_user_limits_reached_total(\{[^}]*\})? 2\b/);
 
     // The next day is a new window: nobody is blocked, and spend starts again from zero.
     clock.advance(14 * 3_600_000);

@@ -3,10 +3,14 @@ import type { FastifyRequest } from 'fastify';
 import { accountRecord, keyRecord } from '../../test/support/records.js';
 import type { Caller } from '../auth/authenticator.service.js';
 import { ingressConfigSchema } from '../config/ingress.config.js';
+import type { KeyCacheService } from '../auth/key-cache.service.js';
 import { ResponseCacheService } from './response-cache.service.js';
 
+/** The key table stand-in: no key is ever removed here. */
+const keys = { onKeyRemoved: () => undefined } as unknown as KeyCacheService;
+
 describe('ResponseCacheService.requestOf (which requests use the cache)', () => {
-  const service = (env: Record<string, string> = {}) => new ResponseCacheService({} as NatsService, ingressConfigSchema.parse(env), new MetricsService());
+  const service = (env: Record<string, string> = {}) => new ResponseCacheService({} as NatsService, ingressConfigSchema.parse(env), new MetricsService(), keys);
   const request = (headers: Record<string, string>) => ({ headers, routeOptions: { url: '/api/v1/chat/completions' }, url: '/api/v1/chat/completions', body: { model: 'm/x', messages: [] } }) as unknown as FastifyRequest;
   const caller = (requireZdr = false, keyId = 'key-1'): Caller => {
     const account = accountRecord();
@@ -34,7 +38,7 @@ describe('ResponseCacheService.lookup', () => {
   it('answers a miss within the lookup timeout when JetStream does not answer at all', async () => {
     const silent = { jetstreamManager: () => new Promise(() => undefined) } as unknown as NatsService;
     const metrics = new MetricsService();
-    const service = new ResponseCacheService(silent, ingressConfigSchema.parse({ RESPONSE_CACHE_LOOKUP_TIMEOUT_MS: '50' }), metrics);
+    const service = new ResponseCacheService(silent, ingressConfigSchema.parse({ RESPONSE_CACHE_LOOKUP_TIMEOUT_MS: '50' }), metrics, keys);
     const started = Date.now();
     await expect(service.lookup('a'.repeat(64), 'generation')).resolves.toBeNull();
     expect(Date.now() - started).toBeLessThan(2_000);

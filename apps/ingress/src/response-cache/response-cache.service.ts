@@ -32,7 +32,7 @@ export class ResponseCacheService implements OnApplicationBootstrap {
     private readonly nats: NatsService,
     @Inject(INGRESS_CONFIG) private readonly config: IngressConfig,
     metrics: MetricsService,
-    private readonly keys?: KeyCacheService,
+    private readonly keys: KeyCacheService,
   ) {
     this.events = metrics.counter({ name: 'switchyard_response_cache_total', help: 'Response-cache lookups (hit, miss, lookup_error) and stores (stored, too_large, store_error)', labelNames: ['event'] });
   }
@@ -58,7 +58,7 @@ export class ResponseCacheService implements OnApplicationBootstrap {
     if (!this.enabled) return;
     ensureInBackground('the response-cache stream', () => this.ensureStream(), this.logger);
     // A deleted key's stored responses go with it (every replica hears the deletion; a purge is idempotent).
-    this.keys?.onKeyRemoved((key) => {
+    this.keys.onKeyRemoved((key) => {
       this.purge({ keyIds: [key.keyId] }).then(
         (purged) => purged > 0 && this.logger.log(`purged ${purged} stored response(s) of deleted key ${key.keyId}`),
         (error: Error) => this.logger.warn(`could not purge the stored responses of deleted key ${key.keyId}: ${error.message}`),

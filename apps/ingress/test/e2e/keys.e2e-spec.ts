@@ -226,6 +226,8 @@ describe('keys, limits and account rules', () => {
     expect(refusal.error.message).toMatch(/^This user has reached its spend limit on this API key \(\$0\.000001 per day\); it resets at \d{4}-\d{2}-\d{2}T00:00:00\.000Z$/);
     expect(refusal.error.metadata).toMatchObject({ user: 'alice', user_limit: '0.000001', user_limit_reset: 'daily' });
     await expect(ask('alice', client(second.baseUrl, key))).rejects.toMatchObject({ status: 402 });
+    // Embeddings (a unary route) name the user too.
+    await expect(sdk.embeddings.create({ model: 'openai/text-embedding-3-small', input: 'hello', user: 'alice' })).rejects.toMatchObject({ status: 402 });
     // The Anthropic route names the user in metadata.user_id.
     expect((await call(second.baseUrl, key, 'POST', '/messages', { model: 'anthropic/claude-haiku-4.5', max_tokens: 16, messages: [{ role: 'user', content: 'Hi' }], metadata: { user_id: 'alice' } })).status).toBe(402);
     // Bob has his own budget; a request naming nobody is not limited per user.

@@ -3,13 +3,17 @@ import { HealthRegistry, MetricsService, NatsService } from '@switchyard/nest-ki
 import { TEST_NATS_URL } from '@switchyard/nest-kit/testing';
 import { ingressConfigSchema } from '../../src/config/ingress.config.js';
 import type { CachedResponseOf } from '../../src/response-cache/response-cache.js';
+import type { KeyCacheService } from '../../src/auth/key-cache.service.js';
 import { ResponseCacheService } from '../../src/response-cache/response-cache.service.js';
+
+/** The key table stand-in: no key is ever removed here. */
+const keys = { onKeyRemoved: () => undefined } as unknown as KeyCacheService;
 
 // The response cache on a real NATS server: the stream this test file's subject prefix owns (deleted after the run).
 describe('ResponseCacheService (real NATS JetStream)', () => {
   const nats = new NatsService({ url: TEST_NATS_URL, name: 'response-cache-spec' }, new HealthRegistry());
   const metrics = new MetricsService();
-  const cache = new ResponseCacheService(nats, ingressConfigSchema.parse({ RESPONSE_CACHE_MAX_ENTRY_BYTES: '4096' }), metrics);
+  const cache = new ResponseCacheService(nats, ingressConfigSchema.parse({ RESPONSE_CACHE_MAX_ENTRY_BYTES: '4096' }), metrics, keys);
 
   const entry = (overrides: Partial<CachedResponseOf<'generation'>> = {}): CachedResponseOf<'generation'> => ({
     v: 1,
@@ -84,17 +88,32 @@ describe('ResponseCacheService (real NATS JetStream)', () => {
   it('keeps one response per key in a stream bounded by the configured bytes, and applies a new bound at the next start', async () => {
     const manager = await nats.jetstreamManager();
     expect((await manager.streams.info(RESPONSE_CACHE_STREAM)).config).toMatchObject({ max_msgs_per_subject: 1, max_msg_size: 4096, max_bytes: 256 * 1024 * 1024, allow_direct: true, discard: 'old' });
-    const restarted = new ResponseCacheService(nats, ingressConfigSchema.parse({ RESPONSE_CACHE_MAX_BYTES: String(64 * 1024 * 1024), RESPONSE_CACHE_MAX_ENTRY_BYTES: '4096' }), new MetricsService());
+    const restarted = new ResponseCacheService(nats, ingressConfigSchema.parse({ RESPONSE_CACHE_MAX_BYTES: String(64 * 1024 * 1024), RESPONSE_CACHE_MAX_ENTRY_BYTES: '4096' }), new MetricsService(), keys);
     await restarted.ensureStream();
     expect((await manager.streams.info(RESPONSE_CACHE_STREAM)).config.max_bytes).toBe(64 * 1024 * 1024);
     expect((await restarted.lookup(`key-1.${'a'.repeat(64)}`, 'generation'))?.generationId).toBe('gen-source-1');
+  });
+
+  it('moves a stream of the earlier layout (<subject>.<hash>) to <subject>.<key id>.<hash> at start, and purges by key', async () => {
+    const manager = await nats.jetstreamManager();
+    const info = await manager.streams.info(RESPONSE_CACHE_STREAM);
+    await manager.streams.update(RESPONSE_CACHE_STREAM, { ...info.config, subjects: [`${subjects.ingress.responseCache}.*`] });
+    const upgraded = new ResponseCacheService(nats, ingressConfigSchema.parse({ RESPONSE_CACHE_MAX_BYTES: String(64 * 1024 * 1024), RESPONSE_CACHE_MAX_ENTRY_BYTES: '4096' }), new MetricsService(), keys);
+    await upgraded.ensureStream();
+    expect((await manager.streams.info(RESPONSE_CACHE_STREAM)).config.subjects).toEqual([`${subjects.ingress.responseCache}.*.*`]);
+    await upgraded.store(`key-7.${'7'.repeat(64)}`, entry({ generationId: 'gen-key-7' }));
+    await upgraded.store(`key-8.${'8'.repeat(64)}`, entry({ generationId: 'gen-key-8' }));
+    expect((await upgraded.lookup(`key-7.${'7'.repeat(64)}`, 'generation'))?.generationId).toBe('gen-key-7');
+    expect(await upgraded.purge({ keyIds: ['key-7'] })).toBe(1);
+    expect(await upgraded.lookup(`key-7.${'7'.repeat(64)}`, 'generation')).toBeNull();
+    expect((await upgraded.lookup(`key-8.${'8'.repeat(64)}`, 'generation'))?.generationId).toBe('gen-key-8');
   });
 
   it('answers a miss, never an error, when NATS is gone', async () => {
     const closed = new NatsService({ url: TEST_NATS_URL, name: 'response-cache-closed' }, new HealthRegistry());
     await closed.onModuleInit();
     await closed.onApplicationShutdown();
-    const offline = new ResponseCacheService(closed, ingressConfigSchema.parse({}), new MetricsService());
+    const offline = new ResponseCacheService(closed, ingressConfigSchema.parse({}), new MetricsService(), keys);
     await expect(offline.lookup(`key-1.${'a'.repeat(64)}`, 'generation')).resolves.toBeNull();
     await expect(offline.store(`key-1.${'a'.repeat(64)}`, entry())).resolves.toBeUndefined();
   });

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { NatsService } from '../nats/nats.service.js';
 import { ensureSwitchyardStream } from './stream.js';
 import { linkFrom, SpanKind, withSpan } from '../telemetry/telemetry.js';
-import { splitEventBatch } from '../nats/event-batch.js';
+import { DEFAULT_BATCH_MAX_BYTES, splitEventBatch } from '../nats/event-batch.js';
 
 /**
  * One event as a handler sees it: a JetStream message, or one event of a batch message (same subject, stream
@@ -82,8 +82,6 @@ const NANOS_PER_MS = 1_000_000;
 /** Bytes a fetch aims at by default: `batchSize` × 4 KiB, at least 1 MiB. */
 const MIN_FETCH_BYTES = 1024 * 1024;
 
-/** What the messages are assumed to weigh until some were fetched: a full batch message (DurablePublisher's cap). */
-const ASSUMED_MESSAGE_BYTES = 256 * 1024;
 
 /**
  * How many messages to fetch next: as many as fit in the fetch's bytes at the average size of the messages fetched
@@ -94,7 +92,8 @@ const ASSUMED_MESSAGE_BYTES = 256 * 1024;
  */
 export function fetchCount(options: Pick<DurableConsumerOptions, 'batchSize' | 'fetchMaxBytes'>, averageMessageBytes: number | undefined): number {
   const batchSize = options.batchSize ?? 200;
-  const average = averageMessageBytes ?? ASSUMED_MESSAGE_BYTES;
+  // Until some were fetched, every message is assumed to be a full batch message (the publisher's cap).
+  const average = averageMessageBytes ?? DEFAULT_BATCH_MAX_BYTES;
   const bytes = options.fetchMaxBytes ?? Math.max(batchSize * 4 * 1024, MIN_FETCH_BYTES);
   return Math.max(1, Math.min(batchSize, Math.floor(bytes / Math.max(1, average))));
 }
